@@ -1,0 +1,2 @@
+/** tensorlaw: immutable tensors and composable transformations. */
+export * from './tensor';

@@ -1,0 +1,307 @@
+/**
+ * The dispatch core: the immutable Tensor, tracers, the interpreter stack and `bind`.
+ *
+ * Every operation ends in `bind(prim, args, params)`. `bind` finds the innermost interpreter
+ * (trace) that owns one of the arguments and hands it the primitive; with no tracer involved it
+ * evaluates eagerly on the arguments' backend. Transformations (src/grad) subclass `Trace` and
+ * `Tracer`; this file knows nothing about any of them (the layering of JAX's core.py).
+ */
+import { arrayFor, type DType, type TypedArray } from './dtype';
+import { fmtAval, type Aval } from './aval';
+import { abstractEval } from './shapeRules';
+import type { Prim, PrimParams } from './primitives';
+import { fmtShape, opError, sizeOf, stridesOf, type Shape } from './shape';
+
+export type Device = 'cpu' | 'webgpu';
+
+/** Storage a backend keeps for one concrete tensor. The CPU backend stores typed arrays. */
+export interface Backend {
+  readonly name: Device;
+  /** Run one primitive on concrete inputs; `out` is the result's shape and dtype. */
+  run(prim: Prim, inputs: readonly Tensor[], params: any, out: Aval): Tensor;
+}
+
+const backends: Partial<Record<Device, Backend>> = {};
+export function registerBackend(backend: Backend): void {
+  backends[backend.name] = backend;
+}
+export function getBackend(device: Device): Backend {
+  const b = backends[device];
+  if (!b) throw new Error(`no backend registered for device '${device}'`);
+  return b;
+}
+
+let nextId = 0;
+
+/**
+ * An immutable n-dimensional array. Concrete tensors hold data; tracers (subclasses) stand for
+ * values inside a transformation. No public method mutates: operations return new tensors and
+ * reads return copies.
+ */
+export class Tensor implements Aval {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly device: Device;
+  /** Backend storage; `undefined` for tracers. Never written after construction. */
+  readonly _storage: unknown;
+  /** Identity for debugging and jaxpr printing. */
+  readonly _id: number;
+
+  /** @internal Use `tensor(...)` and the other creation functions. */
+  constructor(shape: Shape, dtype: DType, device: Device, storage: unknown) {
+    this.shape = Object.freeze(shape.slice());
+    this.dtype = dtype;
+    this.device = device;
+    this._storage = storage;
+    this._id = nextId++;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** CPU storage of a concrete tensor (the backend's typed array). */
+  get _cpu(): TypedArray {
+    return concrete(this, 'read')._storage as TypedArray;
+  }
+
+  /** A typed-array copy of the data (synchronous; CPU tensors). */
+  dataSync(): TypedArray {
+    const t = concrete(this, 'dataSync');
+    if (t.device !== 'cpu') opError('dataSync', `a ${t.device} tensor must be read with 'await x.data()'`);
+    return (t._storage as TypedArray).slice();
+  }
+
+  /** A typed-array copy of the data; works for every device. */
+  async data(): Promise<TypedArray> {
+    const t = concrete(this, 'data');
+    if (t.device === 'cpu') return (t._storage as TypedArray).slice();
+    const reader = (getBackend(t.device) as Backend & { read?(t: Tensor): Promise<TypedArray> }).read;
+    if (!reader) opError('data', `backend ${t.device} cannot read data`);
+    return reader(t);
+  }
+
+  /** Nested JS arrays (booleans for bool tensors); a 0-d tensor gives a number. */
+  toArray(): any {
+    const data = this.dataSync();
+    const isBool = this.dtype === 'bool';
+    const strides = stridesOf(this.shape);
+    const build = (axis: number, offset: number): any => {
+      if (axis === this.shape.length) return isBool ? data[offset] !== 0 : data[offset];
+      const out = [];
+      for (let i = 0; i < this.shape[axis]!; i++) out.push(build(axis + 1, offset + i * strides[axis]!));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The single element of a tensor of size 1 as a JS number (or boolean for bool). */
+  item(): number | boolean {
+    if (this.size !== 1) opError('item', `expects a tensor with one element, got shape ${fmtShape(this.shape)}`);
+    const v = this.dataSync()[0]!;
+    return this.dtype === 'bool' ? v !== 0 : v;
+  }
+
+  toString(): string {
+    if (this instanceof Tracer) return `Tracer<${fmtAval(this)}>`;
+    return formatTensor(this);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+function concrete(t: Tensor, op: string): Tensor {
+  if (t instanceof Tracer) {
+    const c = t.concreteValue();
+    if (c) return c;
+    opError(op, `cannot read the value of a traced ${fmtAval(t)} inside a transformation (${t._trace.main.name}); return it from the function instead`);
+  }
+  return t;
+}
+
+function formatNumber(v: number, dtype: DType): string {
+  if (dtype === 'bool') return v ? 'true' : 'false';
+  if (dtype === 'int32') return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.`;
+  const s = Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-4 && v !== 0) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
+  return s;
+}
+
+function formatTensor(t: Tensor): string {
+  const data = t.dataSync();
+  const maxItems = 6;
+  const strides = stridesOf(t.shape);
+  const build = (axis: number, offset: number, indent: string): string => {
+    if (axis === t.shape.length) return formatNumber(data[offset]!, t.dtype);
+    const n = t.shape[axis]!;
+    const idx = n > maxItems ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+    const parts = idx.map((i) => (i < 0 ? '...' : build(axis + 1, offset + i * strides[axis]!, indent + ' ')));
+    const sep = axis === t.shape.length - 1 ? ', ' : `,\n${indent} `;
+    return `[${parts.join(sep)}]`;
+  };
+  return `Tensor(${build(0, 0, '')}, shape=${fmtShape(t.shape)}, dtype=${t.dtype})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interpreters
+
+/** One entry of the interpreter stack. `level` orders nested transformations. */
+export interface MainTrace {
+  readonly level: number;
+  readonly traceType: new (main: MainTrace) => Trace;
+  readonly globalData: unknown;
+  /** The user-facing transformation, for error messages ("vmap(grad(loss))"). */
+  readonly name: string;
+}
+
+/** An interpreter: it gives meaning to primitives applied to its tracers. */
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Wrap a value from outside the transformation (a constant). */
+  abstract pure(x: Tensor): Tracer;
+  /** Wrap a tracer of a lower (outer) interpreter. */
+  abstract lift(x: Tensor): Tracer;
+  abstract processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[];
+
+  fullRaise(x: Tensor): Tracer {
+    if (!(x instanceof Tracer)) return this.pure(x);
+    const level = this.main.level;
+    if (x._trace.main === this.main) return x;
+    if (x._trace.main.level < level) return this.lift(x);
+    throw new Error(`internal: a tracer of ${x._trace.main.name} leaked into ${this.main.name}; do not keep tracers from an inner transformation (a value escaped from a transformed function through a closure or global)`);
+  }
+}
+
+/** A value inside a transformation. Its aval says what tracing knows (shape and dtype). */
+export abstract class Tracer extends Tensor {
+  abstract readonly _trace: Trace;
+  constructor(shape: Shape, dtype: DType) {
+    super(shape, dtype, 'cpu', undefined);
+  }
+  /** The concrete value, when this interpreter knows one (forward mode does). */
+  concreteValue(): Tensor | undefined {
+    return undefined;
+  }
+  /** Drop this tracer's wrapping when it carries nothing (e.g. a batch tracer with no batch axis). */
+  fullLower(): Tensor {
+    return this;
+  }
+}
+
+class EvalTrace extends Trace {
+  pure(x: Tensor): Tracer {
+    return x as Tracer;
+  }
+  lift(x: Tensor): Tracer {
+    return x as Tracer;
+  }
+  processPrimitive(prim: string, args: readonly Tracer[], params: any): Tensor[] {
+    return evalPrimitive(prim, args, params);
+  }
+}
+
+const traceStack: MainTrace[] = [{ level: 0, traceType: EvalTrace, globalData: null, name: 'eval' }];
+/** The staging trace of the innermost `jit`/`makeJaxpr`: it must see constants too (omnistaging). */
+let dynamicTrace: MainTrace | null = null;
+
+/** Run `body` with a new interpreter on top of the stack. */
+export function withMainTrace<T>(traceType: new (main: MainTrace) => Trace, name: string, globalData: unknown, body: (main: MainTrace) => T): T {
+  const main: MainTrace = { level: traceStack.length, traceType, globalData, name };
+  traceStack.push(main);
+  try {
+    return body(main);
+  } finally {
+    traceStack.pop();
+  }
+}
+
+/** Like withMainTrace, and makes the new trace the dynamic (staging) trace while body runs. */
+export function withDynamicTrace<T>(traceType: new (main: MainTrace) => Trace, name: string, globalData: unknown, body: (main: MainTrace) => T): T {
+  return withMainTrace(traceType, name, globalData, (main) => {
+    const prev = dynamicTrace;
+    dynamicTrace = main;
+    try {
+      return body(main);
+    } finally {
+      dynamicTrace = prev;
+    }
+  });
+}
+
+/** The names of the active transformations, outermost first: "vmap(grad(...))". */
+export function transformationStack(): string {
+  const names = traceStack.slice(1).map((m) => m.name);
+  return names.length === 0 ? '' : names.reduceRight((inner, n) => `${n}(${inner})`, '...');
+}
+
+function findTopTrace(args: readonly Tensor[]): Trace {
+  let top: MainTrace = traceStack[0]!;
+  for (const x of args) {
+    if (x instanceof Tracer && x._trace.main.level > top.level) top = x._trace.main;
+  }
+  if (dynamicTrace && dynamicTrace.level > top.level) top = dynamicTrace;
+  return new top.traceType(top);
+}
+
+/** Higher-order primitives (jit, control flow, custom rules) register their eager meaning here. */
+const higherOrderImpls = new Map<string, (args: readonly Tensor[], params: any) => Tensor[]>();
+export function registerImpl(prim: string, impl: (args: readonly Tensor[], params: any) => Tensor[]): void {
+  higherOrderImpls.set(prim, impl);
+}
+
+/** Evaluate a primitive on concrete tensors. */
+export function evalPrimitive(prim: string, args: readonly Tensor[], params: any): Tensor[] {
+  const hi = higherOrderImpls.get(prim);
+  if (hi) return hi(args, params);
+  const out = abstractEval(prim as Prim, args, params);
+  const device = args.length > 0 ? args[0]!.device : 'cpu';
+  for (const a of args) if (a.device !== device) opError(prim, `operands live on different devices (${device} and ${a.device}); move them with toDevice first`);
+  return [getBackend(device).run(prim as Prim, args, params, out)];
+}
+
+/** Apply a primitive, letting the innermost interpreter that owns an argument handle it. */
+export function bind(prim: string, args: readonly Tensor[], params: any): Tensor[] {
+  if (traceStack.length === 1) return evalPrimitive(prim, args, params);
+  const trace = findTopTrace(args);
+  const tracers = args.map((a) => trace.fullRaise(a));
+  try {
+    return trace.processPrimitive(prim, tracers, params).map(fullLower);
+  } catch (e) {
+    throw annotate(e);
+  }
+}
+
+/** Bind a primitive of the base set, with its params type-checked; it has one output. */
+export function bind1<P extends Prim>(prim: P, args: readonly Tensor[], params: PrimParams[P]): Tensor {
+  return bind(prim, args, params)[0]!;
+}
+
+function fullLower(x: Tensor): Tensor {
+  return x instanceof Tracer ? x.fullLower() : x;
+}
+
+const annotated = new WeakSet<object>();
+/** Add the transformation stack to an error once, where it is first seen. */
+function annotate(e: unknown): unknown {
+  if (e instanceof Error && !annotated.has(e)) {
+    annotated.add(e);
+    const where = transformationStack();
+    if (where) e.message += ` (inside ${where})`;
+  }
+  return e;
+}
+
+/** Make a concrete CPU tensor that owns `data` (the caller must not keep or write it). */
+export function fromStorage(shape: Shape, dtype: DType, data: TypedArray): Tensor {
+  return new Tensor(shape, dtype, 'cpu', data);
+}
+
+export function emptyCpu(shape: Shape, dtype: DType): TypedArray {
+  return arrayFor(dtype, sizeOf(shape));
+}

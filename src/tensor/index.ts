@@ -1,0 +1,15 @@
+/** The tensor layer: dtypes, shapes, the Tensor, the primitive set, backends and operations. */
+import './backend/cpu';
+import './methods';
+
+export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, registerImpl, withMainTrace, withDynamicTrace, transformationStack, fromStorage, registerBackend, getBackend } from './core';
+export type { Backend, Device, MainTrace } from './core';
+export type { DType, TypedArray } from './dtype';
+export { isFloat, promoteTypes, resultType } from './dtype';
+export type { Aval } from './aval';
+export { fmtAval } from './aval';
+export { abstractEval } from './shapeRules';
+export * from './primitives';
+export { OpError, broadcastShapes, sizeOf, shapeEqual, normalizeAxis, normalizeAxes } from './shape';
+export type { Shape } from './shape';
+export * from './ops';

@@ -1,0 +1,56 @@
+/** Activation functions composed from primitives, in numerically stable forms. */
+import type { Tensor } from '../core';
+import { asTensor, type TensorLike } from './create';
+import { abs, add, erf, exp, expm1, greater, greaterEqual, log1p, maximum, minimum, mul, neg, sigmoid, tanh, where } from './elementwise';
+
+/** max(x, 0); its derivative at 0 is 0, like JAX. */
+export function relu(x: TensorLike): Tensor {
+  const t = asTensor('relu', x);
+  return where(greater(t, 0), t, 0);
+}
+
+/** x for x >= 0, negativeSlope * x otherwise (default slope 0.01, like PyTorch). */
+export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
+  const t = asTensor('leakyRelu', x);
+  return where(greaterEqual(t, 0), t, mul(t, negativeSlope));
+}
+
+/** log(1 + e^x) computed as max(x, 0) + log1p(e^-|x|): finite for |x| of 1000 and more. */
+export function softplus(x: TensorLike): Tensor {
+  const t = asTensor('softplus', x);
+  return add(maximum(t, 0), log1p(exp(neg(abs(t)))));
+}
+
+/** log(sigmoid(x)) = -softplus(-x), stable in both tails. */
+export function logSigmoid(x: TensorLike): Tensor {
+  return neg(softplus(neg(asTensor('logSigmoid', x))));
+}
+
+/** x * sigmoid(x) (also called swish). */
+export function silu(x: TensorLike): Tensor {
+  const t = asTensor('silu', x);
+  return mul(t, sigmoid(t));
+}
+
+/** x for x > 0, alpha * (e^x - 1) otherwise. */
+export function elu(x: TensorLike, alpha = 1): Tensor {
+  const t = asTensor('elu', x);
+  // expm1 of min(x, 0) keeps the unused branch finite, so its zero derivative is not NaN.
+  return where(greater(t, 0), t, mul(alpha, expm1(minimum(t, 0))));
+}
+
+export interface GeluOptions {
+  /** 'erf' (exact, PyTorch's default) or 'tanh' (the approximation); `true` means 'tanh'. */
+  readonly approximate?: 'erf' | 'tanh' | boolean;
+}
+
+/** Gaussian error linear unit: x * Phi(x), exact (erf) or with the tanh approximation. */
+export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
+  const t = asTensor('gelu', x);
+  const approx = options.approximate === true || options.approximate === 'tanh';
+  if (approx) {
+    const inner = mul(Math.sqrt(2 / Math.PI), add(t, mul(0.044715, mul(t, mul(t, t)))));
+    return mul(mul(0.5, t), add(1, tanh(inner)));
+  }
+  return mul(mul(0.5, t), add(1, erf(mul(t, Math.SQRT1_2))));
+}

@@ -1,0 +1,87 @@
+/** Shape utilities shared by the op layer, the shape rules and the kernels. */
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+export function shapeEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function fmtShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** An error raised by an operation: names the operation and says what was expected. */
+export class OpError extends Error {
+  constructor(op: string, message: string) {
+    super(`${op}: ${message}`);
+    this.name = 'OpError';
+  }
+}
+
+export function opError(op: string, message: string): never {
+  throw new OpError(op, message);
+}
+
+/** Numpy broadcasting of any number of shapes. */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const j = rank - s.length + i;
+      const d = s[i]!;
+      if (out[j] === 1) out[j] = d;
+      else if (d !== 1 && d !== out[j]) {
+        opError(op, `shapes ${shapes.map(fmtShape).join(' and ')} cannot be broadcast together (axis ${j - rank}: ${out[j]} vs ${d})`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Resolve a possibly negative axis against a rank, with an error naming the op. */
+export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 0) || (rank === 0)) {
+    if (rank === 0) opError(op, `axis ${axis} is out of range for a 0-d tensor`);
+    opError(op, `axis ${axis} is out of range for a tensor of rank ${rank} (expected -${rank} <= axis < ${rank})`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Resolve an axis option (one axis, several, or all when undefined) into sorted unique axes. */
+export function normalizeAxes(op: string, axis: number | readonly number[] | undefined | null, rank: number): number[] {
+  if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  const out = list.map((a) => normalizeAxis(op, a, rank));
+  if (new Set(out).size !== out.length) opError(op, `repeated axis in ${JSON.stringify(list)}`);
+  return out.sort((a, b) => a - b);
+}
+
+export function isPermutation(perm: readonly number[], rank: number): boolean {
+  if (perm.length !== rank) return false;
+  const seen = new Set(perm);
+  return seen.size === rank && perm.every((p) => Number.isInteger(p) && p >= 0 && p < rank);
+}
+
+export function inversePermutation(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}

@@ -1,0 +1,147 @@
+/**
+ * Shape and dtype rules ("abstract evaluation"): one row per primitive. They check their
+ * operands and say what was expected, so errors surface at trace time with the primitive's name.
+ */
+import { isFloat, type DType } from './dtype';
+import { aval, fmtAval, type Aval } from './aval';
+import { BINARY, COMPARE, REDUCE, UNARY, windowOutSize, type Prim, type PrimParams } from './primitives';
+import { fmtShape, isPermutation, opError, shapeEqual, sizeOf } from './shape';
+
+export type ShapeRule<P extends Prim> = (args: readonly Aval[], params: PrimParams[P]) => Aval;
+
+function sameShapeAndDtype(prim: string, args: readonly Aval[]): void {
+  const [a, b] = args as [Aval, Aval];
+  if (!shapeEqual(a.shape, b.shape) || a.dtype !== b.dtype) {
+    opError(prim, `primitive expects operands of equal shape and dtype, got ${fmtAval(a)} and ${fmtAval(b)}`);
+  }
+}
+
+const unary: ShapeRule<any> = (args) => args[0]!;
+const floatUnary = (prim: string): ShapeRule<any> => (args) => {
+  const x = args[0]!;
+  if (!isFloat(x.dtype)) opError(prim, `expects a float tensor, got ${fmtAval(x)}`);
+  return x;
+};
+const binary = (prim: string): ShapeRule<any> => (args) => {
+  sameShapeAndDtype(prim, args);
+  return args[0]!;
+};
+const compare = (prim: string): ShapeRule<any> => (args) => {
+  sameShapeAndDtype(prim, args);
+  return aval(args[0]!.shape, 'bool');
+};
+const reduce: ShapeRule<any> = (args, { axes }) => {
+  const x = args[0]!;
+  return aval(x.shape.filter((_, i) => !axes.includes(i)), x.dtype);
+};
+const arg: ShapeRule<any> = (args, { axis }) => {
+  const x = args[0]!;
+  if (x.shape[axis] === 0) opError('argmax', `cannot take argmax/argmin over an empty axis of ${fmtAval(x)}`);
+  return aval(x.shape.filter((_, i) => i !== axis), 'int32');
+};
+
+function windowShape(prim: string, x: Aval, p: PrimParams['patches']): number[] {
+  if (x.shape.length !== 4) opError(prim, `expects NCHW input of rank 4, got ${fmtAval(x)}`);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const oh = windowOutSize(h, p.kernel[0], p.stride[0], p.padding[0][0], p.padding[0][1], p.dilation[0]);
+  const ow = windowOutSize(w, p.kernel[1], p.stride[1], p.padding[1][0], p.padding[1][1], p.dilation[1]);
+  if (oh < 1 || ow < 1) opError(prim, `window ${fmtShape(p.kernel)} (dilation ${fmtShape(p.dilation)}) does not fit input ${fmtAval(x)} with padding ${JSON.stringify(p.padding)}`);
+  return [n, c, p.kernel[0], p.kernel[1], oh, ow];
+}
+
+const rows: Partial<{ [P in Prim]: ShapeRule<P> }> = {
+  where: (args) => {
+    const [c, x, y] = args as [Aval, Aval, Aval];
+    if (c.dtype !== 'bool' || !shapeEqual(c.shape, x.shape)) opError('where', `expects a bool condition of the operands' shape, got ${fmtAval(c)} for ${fmtAval(x)}`);
+    sameShapeAndDtype('where', [x, y]);
+    return x;
+  },
+  cast: (args, { dtype }) => aval(args[0]!.shape, dtype),
+  argmax: arg,
+  argmin: arg,
+  cumsum: unary,
+  reshape: (args, { shape }) => {
+    const x = args[0]!;
+    if (sizeOf(shape) !== sizeOf(x.shape)) opError('reshape', `cannot reshape ${fmtAval(x)} (size ${sizeOf(x.shape)}) to ${fmtShape(shape)} (size ${sizeOf(shape)})`);
+    return aval(shape, x.dtype);
+  },
+  broadcast: (args, { shape }) => {
+    const x = args[0]!;
+    const ok = x.shape.length === shape.length && x.shape.every((d, i) => d === 1 || d === shape[i]);
+    if (!ok) opError('broadcast', `cannot broadcast ${fmtAval(x)} to ${fmtShape(shape)}`);
+    return aval(shape, x.dtype);
+  },
+  transpose: (args, { perm }) => {
+    const x = args[0]!;
+    if (!isPermutation(perm, x.shape.length)) opError('transpose', `perm ${fmtShape(perm)} is not a permutation of the axes of ${fmtAval(x)}`);
+    return aval(perm.map((p) => x.shape[p]!), x.dtype);
+  },
+  slice: (args, { starts, limits, strides }) => {
+    const x = args[0]!;
+    return aval(x.shape.map((_, i) => Math.max(0, Math.ceil((limits[i]! - starts[i]!) / strides[i]!))), x.dtype);
+  },
+  flip: unary,
+  pad: (args, { lo, hi }) => {
+    const x = args[0]!;
+    return aval(x.shape.map((d, i) => d + lo[i]! + hi[i]!), x.dtype);
+  },
+  concatenate: (args, { axis }) => {
+    const first = args[0]!;
+    let total = 0;
+    for (const a of args) {
+      const ok = a.dtype === first.dtype && a.shape.length === first.shape.length && a.shape.every((d, i) => i === axis || d === first.shape[i]);
+      if (!ok) opError('concatenate', `operands must agree in dtype and in every axis but ${axis}, got ${args.map(fmtAval).join(', ')}`);
+      total += a.shape[axis]!;
+    }
+    return aval(first.shape.map((d, i) => (i === axis ? total : d)), first.dtype);
+  },
+  dot: (args) => {
+    const [a, b] = args as [Aval, Aval];
+    const r = a.shape.length;
+    const ok = r >= 2 && b.shape.length === r && a.dtype === b.dtype && a.shape[r - 1] === b.shape[r - 2] && shapeEqual(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    if (!ok) opError('dot', `expects [...batch, m, k] x [...batch, k, n] of one dtype, got ${fmtAval(a)} and ${fmtAval(b)}`);
+    return aval([...a.shape.slice(0, -1), b.shape[r - 1]!], a.dtype);
+  },
+  gather: (args, { axis }) => {
+    const [x, idx] = args as [Aval, Aval];
+    const ok = idx.dtype === 'int32' && idx.shape.length === x.shape.length && idx.shape.every((d, i) => i === axis || d === x.shape[i]);
+    if (!ok) opError('gather', `expects int32 indices of the operand's rank agreeing off axis ${axis}, got ${fmtAval(x)} and indices ${fmtAval(idx)}`);
+    return aval(idx.shape, x.dtype);
+  },
+  scatterAdd: (args, { axis }) => {
+    const [base, idx, upd] = args as [Aval, Aval, Aval];
+    const ok = idx.dtype === 'int32' && shapeEqual(idx.shape, upd.shape) && upd.dtype === base.dtype && idx.shape.length === base.shape.length && idx.shape.every((d, i) => i === axis || d === base.shape[i]);
+    if (!ok) opError('scatterAdd', `expects indices and updates of one shape agreeing with the base off axis ${axis}, got base ${fmtAval(base)}, indices ${fmtAval(idx)}, updates ${fmtAval(upd)}`);
+    return base;
+  },
+  patches: (args, p) => aval(windowShape('patches', args[0]!, p), args[0]!.dtype),
+  patchesTranspose: (args, p) => {
+    const x = args[0]!;
+    const expected = windowShape('patchesTranspose', aval(p.inputShape, x.dtype), p);
+    if (!shapeEqual(expected, x.shape)) opError('patchesTranspose', `expects windows of shape ${fmtShape(expected)}, got ${fmtAval(x)}`);
+    return aval(p.inputShape, x.dtype);
+  },
+  randomBits: (args, { shape }) => {
+    const key = args[0]!;
+    if (key.dtype !== 'int32' || key.shape[key.shape.length - 1] !== 2) opError('randomBits', `expects an int32 key of shape [..., 2], got ${fmtAval(key)}`);
+    return aval([...key.shape.slice(0, -1), ...shape], 'int32');
+  },
+};
+for (const p of UNARY) rows[p] = unary;
+for (const p of ['exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'logistic', 'erf'] as const) rows[p] = floatUnary(p);
+rows.logicalNot = (args) => {
+  if (args[0]!.dtype !== 'bool') opError('logicalNot', `expects a bool tensor, got ${fmtAval(args[0]!)}`);
+  return args[0]!;
+};
+for (const p of BINARY) rows[p] = binary(p);
+for (const p of COMPARE) rows[p] = compare(p);
+for (const p of REDUCE) rows[p] = reduce;
+
+export const shapeRules = rows as { [P in Prim]: ShapeRule<P> };
+
+export function abstractEval<P extends Prim>(prim: P, args: readonly Aval[], params: PrimParams[P]): Aval {
+  const rule = shapeRules[prim];
+  return rule(args, params);
+}
+
+export type { DType };

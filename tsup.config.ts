@@ -1,0 +1,22 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    tree: 'src/tree/index.ts',
+    random: 'src/random/index.ts',
+    nn: 'src/nn/index.ts',
+    optim: 'src/optim/index.ts',
+    data: 'src/data/index.ts',
+    io: 'src/io/index.ts',
+    laws: 'laws/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  splitting: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  platform: 'neutral',
+  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'fast-check', 'webgpu', 'mnist'],
+});
