@@ -1,22 +1,85 @@
-/** Batched matrix multiply [...b, m, k] x [...b, k, n] on typed arrays. */
+/**
+ * Batched matrix multiply [...b, m, k] x [...b, k, n] on contiguous row-major typed arrays.
+ * Large float32 problems go to the Wasm SIMD kernel; the rest run a JS kernel that accumulates
+ * in float64 (exact reference for float64) or with int32 wraparound (int32).
+ */
 import type { TypedArray } from '../../dtype';
+import { sgemmAvailable, sgemmWasm } from './wasm/sgemm';
 
-/** out[b] = a[b] @ w[b]; i-k-j loop order so the inner loop streams rows of both w and out. */
-export function matmulKernel(a: TypedArray, b: TypedArray, batch: number, m: number, k: number, n: number, out: TypedArray): void {
-  const acc = new Float64Array(n);
+/**
+ * Below this many multiply-adds per matrix the Wasm copies (pack in, copy out) cost more than
+ * they save; measured with bench/crossover.ts (the JS kernel wins below roughly 24^3).
+ */
+export const WASM_MIN_FLOPS = 16 * 16 * 16;
+
+/** Where to run: 'auto' (default), or force one path (tests and benchmarks). */
+export type MatmulPath = 'auto' | 'js' | 'wasm';
+
+export function matmulKernel(a: TypedArray, b: TypedArray, batch: number, m: number, k: number, n: number, out: TypedArray, path: MatmulPath = 'auto'): void {
+  if (k === 0 || m === 0 || n === 0) {
+    out.fill(0);
+    return;
+  }
+  if (out instanceof Float32Array && path !== 'js' && sgemmAvailable() && (path === 'wasm' || m * n * k >= WASM_MIN_FLOPS)) {
+    sgemmWasm(a as Float32Array, b as Float32Array, batch, m, k, n, out);
+  } else if (out instanceof Int32Array) {
+    matmulInt32(a as Int32Array, b as Int32Array, batch, m, k, n, out);
+  } else {
+    matmulFloat(a, b, batch, m, k, n, out);
+  }
+}
+
+/**
+ * i-k-j order over blocks of 4 rows: each B row is read once per 4 output rows and the inner
+ * loop streams contiguous rows of B and of the float64 accumulators.
+ */
+function matmulFloat(a: TypedArray, b: TypedArray, batch: number, m: number, k: number, n: number, out: TypedArray): void {
+  const acc = new Float64Array(4 * n);
+  const c0 = acc.subarray(0, n), c1 = acc.subarray(n, 2 * n), c2 = acc.subarray(2 * n, 3 * n), c3 = acc.subarray(3 * n);
   for (let bi = 0; bi < batch; bi++) {
-    const aOff = bi * m * k;
-    const bOff = bi * k * n;
-    const oOff = bi * m * n;
-    for (let i = 0; i < m; i++) {
+    const aOff = bi * m * k, bOff = bi * k * n, oOff = bi * m * n;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
       acc.fill(0);
+      const r0 = aOff + i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
       for (let p = 0; p < k; p++) {
-        const av = a[aOff + i * k + p]!;
-        if (av === 0) continue;
+        const x0 = a[r0 + p]!, x1 = a[r1 + p]!, x2 = a[r2 + p]!, x3 = a[r3 + p]!;
         const row = bOff + p * n;
-        for (let j = 0; j < n; j++) acc[j] += av * b[row + j]!;
+        for (let j = 0; j < n; j++) {
+          const y = b[row + j]!;
+          c0[j] += x0 * y;
+          c1[j] += x1 * y;
+          c2[j] += x2 * y;
+          c3[j] += x3 * y;
+        }
       }
-      for (let j = 0; j < n; j++) out[oOff + i * n + j] = acc[j]!;
+      out.set(acc, oOff + i * n);
+    }
+    for (; i < m; i++) {
+      c0.fill(0);
+      const r0 = aOff + i * k;
+      for (let p = 0; p < k; p++) {
+        const x0 = a[r0 + p]!;
+        const row = bOff + p * n;
+        for (let j = 0; j < n; j++) c0[j] += x0 * b[row + j]!;
+      }
+      out.set(c0, oOff + i * n);
+    }
+  }
+}
+
+/** int32: Math.imul and Int32Array stores wrap exactly like 32-bit integer arithmetic. */
+function matmulInt32(a: Int32Array, b: Int32Array, batch: number, m: number, k: number, n: number, out: Int32Array): void {
+  for (let bi = 0; bi < batch; bi++) {
+    const aOff = bi * m * k, bOff = bi * k * n, oOff = bi * m * n;
+    for (let i = 0; i < m; i++) {
+      const c = out.subarray(oOff + i * n, oOff + (i + 1) * n);
+      c.fill(0);
+      for (let p = 0; p < k; p++) {
+        const x = a[aOff + i * k + p]!;
+        const row = bOff + p * n;
+        for (let j = 0; j < n; j++) c[j] = (c[j]! + Math.imul(x, b[row + j]!)) | 0;
+      }
     }
   }
 }

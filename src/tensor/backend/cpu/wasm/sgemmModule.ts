@@ -1,0 +1,103 @@
+/**
+ * The float32 GEMM as a Wasm SIMD module, emitted byte by byte (see emit.ts).
+ *
+ * Operands live in Wasm memory already packed by the caller (sgemm.ts):
+ *   A: row panels of MR rows, each [k][MR] (zero rows pad the last panel);
+ *   B: column panels of NR columns, each [k][NR] (zero columns pad the last panel);
+ *   C: [mPanels*MR][nPanels*NR] row-major, zeroed; the kernel accumulates into it.
+ * Padding to whole tiles means the micro-kernel never needs edge cases.
+ */
+import {
+  I32, V128, brIf, buildModule, call, f32x4add, f32x4mul, forRange, get, i32add, i32c, i32mul, i32sub,
+  i32ne, loop, minS, set, v128load, v128load32splat, v128store, type Code,
+} from './emit';
+
+/** Register tile: MR rows by NR columns of C held in MR * NR / 4 f32x4 accumulators. */
+export const MR = 4;
+export const NR = 8;
+const NV = NR / 4;
+
+/**
+ * micro(a, b, c, kc, ldcBytes): C[MR x NR tile at c] += Apanel[kc x MR] * Bpanel[kc x NR].
+ * 8 accumulators + 2 B vectors + 1 broadcast A value fit the 16 SIMD registers of x64, so the
+ * inner loop runs without spills; there is no f32x4 FMA in baseline SIMD, hence mul + add.
+ */
+function microKernel(): { params: number[]; locals: number[]; body: Code } {
+  const [a, b, c, kc, ldc] = [0, 1, 2, 3, 4];
+  let next = 5;
+  const acc = Array.from({ length: MR * NV }, () => next++);
+  const bv = Array.from({ length: NV }, () => next++);
+  const av = next++;
+  const crow = next++;
+  const locals = [...acc.map(() => V128), ...bv.map(() => V128), V128, I32];
+  const step: Code[] = [];
+  for (let v = 0; v < NV; v++) step.push([...get(b), ...v128load(16 * v), ...set(bv[v]!)]);
+  for (let r = 0; r < MR; r++) {
+    step.push([...get(a), ...v128load32splat(4 * r), ...set(av)]);
+    for (let v = 0; v < NV; v++) {
+      const x = acc[r * NV + v]!;
+      step.push([...get(x), ...get(av), ...get(bv[v]!), ...f32x4mul, ...f32x4add, ...set(x)]);
+    }
+  }
+  const body: Code = [
+    ...loop(
+      ...step,
+      get(a), i32c(MR * 4), i32add, set(a),
+      get(b), i32c(NR * 4), i32add, set(b),
+      get(kc), i32c(1), i32sub, set(kc),
+      get(kc), i32c(0), i32ne, brIf(0),
+    ),
+  ];
+  for (let r = 0; r < MR; r++) {
+    body.push(...get(c), ...get(ldc), ...i32c(r), ...i32mul, ...i32add, ...set(crow));
+    for (let v = 0; v < NV; v++) {
+      body.push(...get(crow), ...get(crow), ...v128load(16 * v), ...get(acc[r * NV + v]!), ...f32x4add, ...v128store(16 * v));
+    }
+  }
+  return { params: [I32, I32, I32, I32, I32], locals, body };
+}
+
+/**
+ * gemm(pa, pb, pc, mPanels, nPanels, k, kcBlock, mcPanels): the GotoBLAS loop nest over the
+ * packed operands. Blocking k by kcBlock keeps one B panel (kcBlock x NR) in L1 while the
+ * mcPanels A panels it meets (mcPanels*MR x kcBlock) stay in L2.
+ */
+function gemmDriver(): { params: number[]; locals: number[]; body: Code } {
+  const [pa, pb, pc, mp, np, k, kcB, mcP] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [p0, kc, i0, iEnd, jp, ip, ldc] = [8, 9, 10, 11, 12, 13, 14];
+  const locals = [I32, I32, I32, I32, I32, I32, I32];
+  const body: Code = [
+    ...get(np), ...i32c(NR * 4), ...i32mul, ...set(ldc),
+    ...forRange(p0, i32c(0), get(k), get(kcB),
+      minS(get(kcB), [...get(k), ...get(p0), ...i32sub]), set(kc),
+      forRange(i0, i32c(0), get(mp), get(mcP),
+        minS([...get(i0), ...get(mcP), ...i32add], get(mp)), set(iEnd),
+        forRange(jp, i32c(0), get(np), i32c(1),
+          forRange(ip, get(i0), get(iEnd), i32c(1),
+            // a = pa + (ip*k + p0) * MR*4
+            get(pa), get(ip), get(k), i32mul, get(p0), i32add, i32c(MR * 4), i32mul, i32add,
+            // b = pb + (jp*k + p0) * NR*4
+            get(pb), get(jp), get(k), i32mul, get(p0), i32add, i32c(NR * 4), i32mul, i32add,
+            // c = pc + ip*MR*ldc + jp*NR*4
+            get(pc), get(ip), i32c(MR), i32mul, get(ldc), i32mul, i32add, get(jp), i32c(NR * 4), i32mul, i32add,
+            get(kc), get(ldc), call(0),
+          ),
+        ),
+      ),
+    ),
+  ];
+  return { params: [I32, I32, I32, I32, I32, I32, I32, I32], locals, body };
+}
+
+/** The module bytes; memory is imported (env.memory) so JS owns growth. */
+export function sgemmModuleBytes(shared: boolean): Uint8Array {
+  const micro = microKernel();
+  const gemm = gemmDriver();
+  return buildModule(
+    [
+      { ...micro, results: [] },
+      { ...gemm, results: [], name: 'gemm' },
+    ],
+    { min: 1, max: shared ? 16384 : undefined, shared },
+  );
+}
