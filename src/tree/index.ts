@@ -1,0 +1,13 @@
+/**
+ * Pytrees: nested arrays, plain objects and registered classes whose leaves are tensors and
+ * other values. Parameters, gradients and optimizer states are all trees, and every
+ * transformation flattens its arguments to leaves with these functions.
+ */
+export { TreeDef } from './treedef';
+export type { TreeOptions } from './node';
+export { flatten, unflatten, leaves, structure, flattenWithPath, flattenUpTo } from './flatten';
+export { map, mapWithPath, reduce, zip } from './map';
+export { partition, combine } from './partition';
+export { treeAt } from './at';
+export { registerNode, type NodeDefinition } from './registry';
+export { keyPathToString, type KeyPath } from './path';

@@ -1,0 +1,64 @@
+/**
+ * Leafwise functions over one or more trees of the same structure.
+ * The first tree's structure is the template: the result has it, and every other tree must have
+ * exactly it (leaf positions included), so a mismatch is an error naming its key path rather
+ * than a silently misaligned zip of leaves.
+ */
+import { flatten, matchStructure, unflatten } from './flatten';
+import type { KeyPath } from './path';
+import type { TreeDef } from './treedef';
+
+/**
+ * Apply `f` to the leaves at each position of `tree` and the `rest` trees; the result has
+ * `tree`'s structure. Empty nodes (`null`, `undefined`) are kept as they are.
+ *
+ *   map((x) => x * 2, { a: 1, b: [2, null] });          // { a: 2, b: [4, null] }
+ *   map((p, g) => p.sub(g.mul(lr)), params, grads);     // a gradient step
+ */
+export function map<Out = any>(f: (leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: unknown[]): Out {
+  const [xs, def] = flatten(tree);
+  const others = alignedLeaves('tree.map', def, rest);
+  return unflatten(def, xs.map((x, i) => f(x, ...others.map((o) => o[i]))));
+}
+
+/**
+ * Like `map`, with each leaf's key path as the first argument, for per-parameter decisions
+ * such as "no weight decay on biases".
+ *
+ *   mapWithPath((path, x) => (path.at(-1) === 'b' ? x : x * 0.9), { w: 1, b: 2 }); // { b: 2, w: 0.9 }
+ *   mapWithPath((path) => keyPathToString(path), { layers: [{ w: 0 }] });       // { layers: [{ w: '.layers[0].w' }] }
+ */
+export function mapWithPath<Out = any>(f: (path: KeyPath, leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: unknown[]): Out {
+  const [xs, def] = flatten(tree);
+  const others = alignedLeaves('tree.mapWithPath', def, rest);
+  const paths = def.leafPaths();
+  return unflatten(def, xs.map((x, i) => f(paths[i]!, x, ...others.map((o) => o[i]))));
+}
+
+/**
+ * Fold the leaves of a tree in flatten order.
+ *
+ *   reduce((n, x) => n + x, { a: 1, b: [2, 3] }, 0);       // 6
+ *   reduce((n, t) => n + t.size, params, 0);                // parameter count
+ */
+export function reduce<A>(f: (accumulator: A, leaf: any) => A, tree: unknown, initial: A): A {
+  return flatten(tree)[0].reduce<A>((acc, x) => f(acc, x), initial);
+}
+
+/**
+ * A tree with the first tree's structure whose leaves are arrays `[leaf0, leaf1, ...]`, one
+ * entry per input tree. The tuples are ordinary arrays, so flattening the result again would
+ * descend into them; read them back with the first tree's structure as a prefix:
+ *
+ *   const zipped = zip({ a: 1 }, { a: 2 });                  // { a: [1, 2] }
+ *   flattenUpTo(structure({ a: 1 }), zipped);                // [[1, 2]]
+ */
+export function zip(tree: unknown, ...rest: unknown[]): any {
+  const [xs, def] = flatten(tree);
+  const others = alignedLeaves('tree.zip', def, rest);
+  return unflatten(def, xs.map((x, i) => [x, ...others.map((o) => o[i])]));
+}
+
+function alignedLeaves(operation: string, def: TreeDef, trees: readonly unknown[]): unknown[][] {
+  return trees.map((t, i) => matchStructure(def, t, { operation, exact: true, names: ['tree 1', `tree ${i + 2}`] }));
+}
