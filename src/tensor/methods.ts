@@ -66,6 +66,30 @@ declare module './core' {
     expandDims(axis: number | readonly number[]): Tensor;
     squeeze(axis?: number | readonly number[]): Tensor;
     ravel(): Tensor;
+    floor(): Tensor;
+    ceil(): Tensor;
+    atan2(other: TensorLike): Tensor;
+    stopGradient(): Tensor;
+    softplus(): Tensor;
+    logSigmoid(): Tensor;
+    silu(): Tensor;
+    gelu(options?: ops.GeluOptions): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor;
+    elu(alpha?: number): Tensor;
+    moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+    slice(spec: ops.SliceSpec): Tensor;
+    flip(axis?: number | readonly number[] | null): Tensor;
+    pad(padWidth: ops.PadWidth, options?: ops.PadOptions): Tensor;
+    split(indicesOrSections: number | readonly number[], axis?: number): Tensor[];
+    take(indices: ops.IndicesLike, options?: ops.TakeOptions): Tensor;
+    takeAlongAxis(indices: ops.IndicesLike, axis: number | null): Tensor;
+    oneHot(numClasses: number, options?: ops.OneHotOptions): Tensor;
+    matmul(other: TensorLike): Tensor;
+    dot(other: TensorLike): Tensor;
+    outer(other: TensorLike): Tensor;
+    conv2d(weights: TensorLike, options?: ops.Conv2dOptions): Tensor;
+    maxPool2d(options: ops.Pool2dOptions): Tensor;
+    avgPool2d(options: ops.AvgPool2dOptions): Tensor;
   }
 }
 
@@ -77,7 +101,10 @@ const forwarded = [
   'logicalAnd', 'logicalOr', 'logicalNot', 'astype', 'sum', 'mean', 'max', 'min', 'prod',
   'argmax', 'argmin', 'logsumexp', 'variance', 'std', 'all', 'any', 'softmax', 'logSoftmax',
   'cumsum', 'reshape', 'transpose', 'broadcastTo', 'expandDims', 'squeeze', 'ravel',
-] as const;
+  'floor', 'ceil', 'atan2', 'stopGradient', 'softplus', 'logSigmoid', 'silu', 'gelu', 'leakyRelu',
+  'elu', 'moveaxis', 'slice', 'flip', 'pad', 'split', 'take', 'takeAlongAxis', 'oneHot', 'matmul',
+  'dot', 'outer', 'conv2d', 'maxPool2d', 'avgPool2d',
+] as const satisfies readonly (keyof Tensor & keyof typeof ops)[];
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 for (const name of forwarded) {

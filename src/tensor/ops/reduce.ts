@@ -5,7 +5,7 @@ import type { ReducePrim } from '../primitives';
 import { normalizeAxes, normalizeAxis, opError, fmtShape } from '../shape';
 import { asTensor, type TensorLike } from './create';
 import { astype, reshapeExact } from './broadcast';
-import { add, div, equal, exp, log, sqrt, square, stopGradient, sub, where } from './elementwise';
+import { add, div, equal, exp, log, logicalNot, sqrt, square, stopGradient, sub, where } from './elementwise';
 
 export interface ReduceOptions {
   /** One axis, several, or all (default). Negative axes count from the end. */
@@ -78,9 +78,11 @@ export function std(x: TensorLike, options: VarianceOptions = {}): Tensor {
   return sqrt(variance(x, options));
 }
 
-/** True when every element is truthy. */
+/** True when every element is truthy; true over an empty axis (numpy). */
 export function all(x: TensorLike, options: ReduceOptions = {}): Tensor {
-  return astype(reduce('reduceMin', 'all', astype(asTensor('all', x), 'bool'), options), 'bool');
+  // not(any(not x)) rather than a min-reduction: the min's identity (+inf) cannot be stored in a
+  // bool, so an empty all() would come out false.
+  return logicalNot(any(logicalNot(astype(asTensor('all', x), 'bool')), options));
 }
 
 /** True when any element is truthy. */

@@ -1,0 +1,90 @@
+/** Integer-array indexing: take, takeAlongAxis and oneHot, all built on the gather primitive. */
+import { bind1, Tensor } from '../core';
+import { fmtAval } from '../aval';
+import type { DType } from '../dtype';
+import { broadcastShapes, normalizeAxis, opError } from '../shape';
+import { arange, asTensor, tensor, type NestedArray, type TensorLike } from './create';
+import { astype, broadcastTo, reshapeExact } from './broadcast';
+import { equal } from './elementwise';
+import { expandDims } from './shape';
+
+/** Indices: an int32 tensor, a JS integer, or nested JS arrays of integers. */
+export type IndicesLike = Tensor | number | NestedArray;
+
+function asIndices(op: string, indices: IndicesLike): Tensor {
+  if (indices instanceof Tensor) {
+    if (indices.dtype !== 'int32') opError(op, `indices must be int32, got ${fmtAval(indices)}`);
+    return indices;
+  }
+  const t = typeof indices === 'number' ? asTensor(op, indices, 'int32') : tensor(indices, { dtype: 'int32' });
+  const flat = typeof indices === 'number' ? [indices] : (indices as readonly NestedArray[]).flat(Infinity as 1);
+  if (!flat.every((v) => Number.isInteger(v))) opError(op, `indices must be integers, got ${JSON.stringify(indices)}`);
+  return t;
+}
+
+export interface TakeOptions {
+  /** The axis to index; without it `x` is flattened first (numpy.take). */
+  readonly axis?: number | null;
+}
+
+/**
+ * Pick elements along an axis by integer indices (numpy.take); the indices' shape replaces the
+ * axis. Negative indices count from the end; out-of-range ones are an error.
+ * @example take(tensor([10, 20, 30]), [2, 0])               // [30, 10]
+ * @example take(x, tensor([[0, 1]], { dtype: 'int32' }), { axis: 1 })
+ */
+export function take(x: TensorLike, indices: IndicesLike, options: TakeOptions = {}): Tensor {
+  let t = asTensor('take', x);
+  const idx = asIndices('take', indices);
+  let axis: number;
+  if (options.axis === undefined || options.axis === null) {
+    t = reshapeExact(t, [t.size]);
+    axis = 0;
+  } else axis = normalizeAxis('take', options.axis, t.ndim);
+  const before = t.shape.slice(0, axis);
+  const after = t.shape.slice(axis + 1);
+  // gather wants indices of x's rank: lay the flat indices along the axis and broadcast the rest.
+  const k = idx.size;
+  const laid = reshapeExact(idx, [...before.map(() => 1), k, ...after.map(() => 1)]);
+  const full = broadcastTo(laid, [...before, k, ...after]);
+  const y = bind1('gather', [t, full], { axis });
+  return reshapeExact(y, [...before, ...idx.shape, ...after]);
+}
+
+/**
+ * numpy.take_along_axis: out[..., j, ...] = x[..., indices[..., j, ...], ...] along `axis`.
+ * Off the axis, indices and x broadcast against each other; `axis: null` flattens x (then
+ * indices must be 1-D). Used for picking per-row labels: takeAlongAxis(logp, labels[:, None], 1).
+ * @example takeAlongAxis(tensor([[1, 2], [3, 4]]), [[1], [0]], 1)     // [[2], [3]]
+ */
+export function takeAlongAxis(x: TensorLike, indices: IndicesLike, axis: number | null): Tensor {
+  let t = asTensor('takeAlongAxis', x);
+  const idx = asIndices('takeAlongAxis', indices);
+  if (axis === null) {
+    t = reshapeExact(t, [t.size]);
+    axis = 0;
+  }
+  if (idx.ndim !== t.ndim) opError('takeAlongAxis', `indices must have the rank of x, got x ${fmtAval(t)} and indices ${fmtAval(idx)}`);
+  const ax = normalizeAxis('takeAlongAxis', axis, t.ndim);
+  const drop = (s: readonly number[]): number[] => s.map((d, i) => (i === ax ? 1 : d));
+  const off = broadcastShapes('takeAlongAxis', drop(t.shape), drop(idx.shape));
+  const xb = broadcastTo(t, off.map((d, i) => (i === ax ? t.shape[ax]! : d)));
+  const ib = broadcastTo(idx, off.map((d, i) => (i === ax ? idx.shape[ax]! : d)));
+  return bind1('gather', [xb, ib], { axis: ax });
+}
+
+export interface OneHotOptions {
+  /** Result dtype (default float32). */
+  readonly dtype?: DType;
+}
+
+/**
+ * One-hot encoding along a new last axis; indices outside [0, numClasses) give all zeros
+ * (like jax.nn.one_hot).
+ * @example oneHot([0, 2], 3)       // [[1, 0, 0], [0, 0, 1]]
+ */
+export function oneHot(indices: IndicesLike, numClasses: number, options: OneHotOptions = {}): Tensor {
+  const idx = asIndices('oneHot', indices);
+  if (!Number.isInteger(numClasses) || numClasses < 0) opError('oneHot', `numClasses must be a non-negative integer, got ${numClasses}`);
+  return astype(equal(expandDims(idx, -1), arange(numClasses)), options.dtype ?? 'float32');
+}
