@@ -56,7 +56,8 @@ function countOf(t: Tensor, options: ReduceOptions, op: string): number {
 export function mean(x: TensorLike, options: ReduceOptions = {}): Tensor {
   let t = asTensor('mean', x);
   if (!isFloat(t.dtype)) t = astype(t, 'float32');
-  return div(sum(t, options), countOf(t, options, 'mean'));
+  const n = countOf(t, options, 'mean');
+  return div(sum(t, options), n);
 }
 
 export interface VarianceOptions extends ReduceOptions {
