@@ -7,10 +7,11 @@ import type { TypedArray } from '../../dtype';
 import { sgemmAvailable, sgemmWasm } from './wasm/sgemm';
 
 /**
- * Below this many multiply-adds per matrix the Wasm copies (pack in, copy out) cost more than
- * they save; measured with bench/crossover.ts (the JS kernel wins below roughly 24^3).
+ * Below this many multiply-adds per matrix the JS kernel is used. bench/crossover.ts shows the
+ * Wasm path (packing and copies included) already ahead at 4x4x4 (1.5x) and 10x ahead from
+ * 32^3, so only trivially small products stay in JS.
  */
-export const WASM_MIN_FLOPS = 16 * 16 * 16;
+export const WASM_MIN_FLOPS = 4 * 4 * 4;
 
 /** Where to run: 'auto' (default), or force one path (tests and benchmarks). */
 export type MatmulPath = 'auto' | 'js' | 'wasm';

@@ -106,7 +106,7 @@ export interface FuncDef {
  * A module that imports its memory as env.memory (shared if asked, so workers can use the same
  * one) and defines `funcs`, each with its own type.
  */
-export function buildModule(funcs: readonly FuncDef[], memory: { min: number; max: number | undefined; shared: boolean }): Uint8Array {
+export function buildModule(funcs: readonly FuncDef[], memory: { min: number; max: number | undefined; shared: boolean }): Uint8Array<ArrayBuffer> {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
   const limits = memory.max === undefined
     ? [0x00, ...uleb(memory.min)]

@@ -15,14 +15,14 @@ import {
 /** Register tile: MR rows by NR columns of C held in MR * NR / 4 f32x4 accumulators. */
 export const MR = 4;
 export const NR = 8;
-const NV = NR / 4;
 
 /**
  * micro(a, b, c, kc, ldcBytes): C[MR x NR tile at c] += Apanel[kc x MR] * Bpanel[kc x NR].
  * 8 accumulators + 2 B vectors + 1 broadcast A value fit the 16 SIMD registers of x64, so the
  * inner loop runs without spills; there is no f32x4 FMA in baseline SIMD, hence mul + add.
  */
-function microKernel(): { params: number[]; locals: number[]; body: Code } {
+function microKernel(MR: number, NR: number, unroll: number): { params: number[]; locals: number[]; body: Code } {
+  const NV = NR / 4;
   const [a, b, c, kc, ldc] = [0, 1, 2, 3, 4];
   let next = 5;
   const acc = Array.from({ length: MR * NV }, () => next++);
@@ -31,20 +31,22 @@ function microKernel(): { params: number[]; locals: number[]; body: Code } {
   const crow = next++;
   const locals = [...acc.map(() => V128), ...bv.map(() => V128), V128, I32];
   const step: Code[] = [];
-  for (let v = 0; v < NV; v++) step.push([...get(b), ...v128load(16 * v), ...set(bv[v]!)]);
-  for (let r = 0; r < MR; r++) {
-    step.push([...get(a), ...v128load32splat(4 * r), ...set(av)]);
-    for (let v = 0; v < NV; v++) {
-      const x = acc[r * NV + v]!;
-      step.push([...get(x), ...get(av), ...get(bv[v]!), ...f32x4mul, ...f32x4add, ...set(x)]);
+  for (let t = 0; t < unroll; t++) {
+    for (let v = 0; v < NV; v++) step.push([...get(b), ...v128load(4 * (t * NR + 4 * v)), ...set(bv[v]!)]);
+    for (let r = 0; r < MR; r++) {
+      step.push([...get(a), ...v128load32splat(4 * (t * MR + r)), ...set(av)]);
+      for (let v = 0; v < NV; v++) {
+        const x = acc[r * NV + v]!;
+        step.push([...get(x), ...get(av), ...get(bv[v]!), ...f32x4mul, ...f32x4add, ...set(x)]);
+      }
     }
   }
   const body: Code = [
     ...loop(
       ...step,
-      get(a), i32c(MR * 4), i32add, set(a),
-      get(b), i32c(NR * 4), i32add, set(b),
-      get(kc), i32c(1), i32sub, set(kc),
+      get(a), i32c(MR * 4 * unroll), i32add, set(a),
+      get(b), i32c(NR * 4 * unroll), i32add, set(b),
+      get(kc), i32c(unroll), i32sub, set(kc),
       get(kc), i32c(0), i32ne, brIf(0),
     ),
   ];
@@ -62,7 +64,7 @@ function microKernel(): { params: number[]; locals: number[]; body: Code } {
  * packed operands. Blocking k by kcBlock keeps one B panel (kcBlock x NR) in L1 while the
  * mcPanels A panels it meets (mcPanels*MR x kcBlock) stay in L2.
  */
-function gemmDriver(): { params: number[]; locals: number[]; body: Code } {
+function gemmDriver(MR: number, NR: number): { params: number[]; locals: number[]; body: Code } {
   const [pa, pb, pc, mp, np, k, kcB, mcP] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [p0, kc, i0, iEnd, jp, ip, ldc] = [8, 9, 10, 11, 12, 13, 14];
   const locals = [I32, I32, I32, I32, I32, I32, I32];
@@ -90,9 +92,9 @@ function gemmDriver(): { params: number[]; locals: number[]; body: Code } {
 }
 
 /** The module bytes; memory is imported (env.memory) so JS owns growth. */
-export function sgemmModuleBytes(shared: boolean): Uint8Array {
-  const micro = microKernel();
-  const gemm = gemmDriver();
+export function sgemmModuleBytes(shared: boolean, mr = MR, nr = NR, unroll = 1): Uint8Array<ArrayBuffer> {
+  const micro = microKernel(mr, nr, unroll);
+  const gemm = gemmDriver(mr, nr);
   return buildModule(
     [
       { ...micro, results: [] },
