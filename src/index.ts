@@ -1,2 +1,3 @@
 /** tensorlaw: immutable tensors and composable transformations. */
 export * from './tensor';
+export * from './grad';

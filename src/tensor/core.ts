@@ -10,7 +10,7 @@ import { arrayFor, type DType, type TypedArray } from './dtype';
 import { fmtAval, type Aval } from './aval';
 import { abstractEval } from './shapeRules';
 import type { Prim, PrimParams } from './primitives';
-import { fmtShape, opError, sizeOf, stridesOf, type Shape } from './shape';
+import { fmtShape, OpError, opError, setErrorContext, sizeOf, stridesOf, type Shape } from './shape';
 
 export type Device = 'cpu' | 'webgpu';
 
@@ -156,8 +156,10 @@ export interface MainTrace {
   readonly level: number;
   readonly traceType: new (main: MainTrace) => Trace;
   readonly globalData: unknown;
-  /** The user-facing transformation, for error messages ("vmap(grad(loss))"). */
+  /** The user-facing transformation, for error messages ("vmap(grad(loss))"); '' hides it. */
   readonly name: string;
+  /** The name of the function being transformed, when known. */
+  readonly fnName?: string;
 }
 
 /** An interpreter: it gives meaning to primitives applied to its tracers. */
@@ -211,8 +213,8 @@ const traceStack: MainTrace[] = [{ level: 0, traceType: EvalTrace, globalData: n
 let dynamicTrace: MainTrace | null = null;
 
 /** Run `body` with a new interpreter on top of the stack. */
-export function withMainTrace<T>(traceType: new (main: MainTrace) => Trace, name: string, globalData: unknown, body: (main: MainTrace) => T): T {
-  const main: MainTrace = { level: traceStack.length, traceType, globalData, name };
+export function withMainTrace<T>(traceType: new (main: MainTrace) => Trace, name: string, globalData: unknown, body: (main: MainTrace) => T, fnName?: string): T {
+  const main: MainTrace = { level: traceStack.length, traceType, globalData, name, fnName };
   traceStack.push(main);
   try {
     return body(main);
@@ -222,7 +224,7 @@ export function withMainTrace<T>(traceType: new (main: MainTrace) => Trace, name
 }
 
 /** Like withMainTrace, and makes the new trace the dynamic (staging) trace while body runs. */
-export function withDynamicTrace<T>(traceType: new (main: MainTrace) => Trace, name: string, globalData: unknown, body: (main: MainTrace) => T): T {
+export function withDynamicTrace<T>(traceType: new (main: MainTrace) => Trace, name: string, globalData: unknown, body: (main: MainTrace) => T, fnName?: string): T {
   return withMainTrace(traceType, name, globalData, (main) => {
     const prev = dynamicTrace;
     dynamicTrace = main;
@@ -231,13 +233,15 @@ export function withDynamicTrace<T>(traceType: new (main: MainTrace) => Trace, n
     } finally {
       dynamicTrace = prev;
     }
-  });
+  }, fnName);
 }
 
 /** The names of the active transformations, outermost first: "vmap(grad(...))". */
 export function transformationStack(): string {
-  const names = traceStack.slice(1).map((m) => m.name);
-  return names.length === 0 ? '' : names.reduceRight((inner, n) => `${n}(${inner})`, '...');
+  const mains = traceStack.slice(1).filter((m) => m.name !== '');
+  if (mains.length === 0) return '';
+  const innermost = [...mains].reverse().find((m) => m.fnName)?.fnName || '...';
+  return mains.map((m) => m.name).reduceRight((inner, n) => `${n}(${inner})`, innermost);
 }
 
 function findTopTrace(args: readonly Tensor[]): Trace {
@@ -253,6 +257,14 @@ function findTopTrace(args: readonly Tensor[]): Trace {
 const higherOrderImpls = new Map<string, (args: readonly Tensor[], params: any) => Tensor[]>();
 export function registerImpl(prim: string, impl: (args: readonly Tensor[], params: any) => Tensor[]): void {
   higherOrderImpls.set(prim, impl);
+}
+
+/**
+ * The eager meaning of a higher-order primitive, written with ops so that it can also be run on
+ * tracers: interpreters without a dedicated rule for the primitive inline it this way.
+ */
+export function higherOrderImpl(prim: string): ((args: readonly Tensor[], params: any) => Tensor[]) | undefined {
+  return higherOrderImpls.get(prim);
 }
 
 /** Evaluate a primitive on concrete tensors. */
@@ -286,10 +298,12 @@ function fullLower(x: Tensor): Tensor {
   return x instanceof Tracer ? x.fullLower() : x;
 }
 
+setErrorContext(transformationStack);
+
 const annotated = new WeakSet<object>();
-/** Add the transformation stack to an error once, where it is first seen. */
+/** Add the transformation stack to an error once, where it is first seen (OpErrors have it). */
 function annotate(e: unknown): unknown {
-  if (e instanceof Error && !annotated.has(e)) {
+  if (e instanceof Error && !(e instanceof OpError) && !annotated.has(e)) {
     annotated.add(e);
     const where = transformationStack();
     if (where) e.message += ` (inside ${where})`;

@@ -2,7 +2,7 @@
 import './backend/cpu';
 import './methods';
 
-export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, registerImpl, withMainTrace, withDynamicTrace, transformationStack, fromStorage, registerBackend, getBackend } from './core';
+export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, registerImpl, higherOrderImpl, withMainTrace, withDynamicTrace, transformationStack, fromStorage, registerBackend, getBackend } from './core';
 export type { Backend, Device, MainTrace } from './core';
 export type { DType, TypedArray } from './dtype';
 export { isFloat, promoteTypes, resultType } from './dtype';

@@ -27,10 +27,20 @@ export function fmtShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** An error raised by an operation: names the operation and says what was expected. */
+let errorContext: () => string = () => '';
+/** The dispatch core installs a hook that names the active transformations for error messages. */
+export function setErrorContext(context: () => string): void {
+  errorContext = context;
+}
+
+/**
+ * An error raised by an operation: names the operation, says what was expected, and where
+ * tracing was when it happened ("inside vmap(grad(loss))").
+ */
 export class OpError extends Error {
   constructor(op: string, message: string) {
-    super(`${op}: ${message}`);
+    const where = errorContext();
+    super(`${op}: ${message}${where ? ` (inside ${where})` : ''}`);
     this.name = 'OpError';
   }
 }

@@ -1,0 +1,4 @@
+/** Transformations: forward and reverse differentiation, batching, staging. */
+export { jvp, linearize, vjp, grad, valueAndGrad, linearTranspose, vmap, jacfwd, jacrev, hessian, makeJaxpr, evalShape, ShapeDtype } from './api';
+export type { AuxOptions, GradOptions, VmapOptions, AxisSpec, JacobianOptions } from './api';
+export { Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';

@@ -1,0 +1,168 @@
+/**
+ * Forward-mode rules, one row per primitive. A rule maps primals and tangents (possibly symbolic
+ * zeros) to output primals and tangents. Rules are written with ordinary ops, so they apply to
+ * tracers of outer transformations too (which is what makes higher derivatives work).
+ */
+import * as T from '../../tensor';
+import type { Prim, PrimParams, Tensor } from '../../tensor';
+import { instantiate, isZero, Zero, type MaybeZero } from '../zero';
+
+export type JvpRule<P = any> = (primals: Tensor[], tangents: MaybeZero[], params: P) => [Tensor[], MaybeZero[]];
+
+const bind1 = T.bind1 as (prim: string, args: readonly Tensor[], params: any) => Tensor;
+const allZero = (ts: readonly MaybeZero[]): boolean => ts.every(isZero);
+
+/** A primitive linear in all its (float) inputs: the tangent is the primitive on the tangents. */
+const linear = (prim: string): JvpRule => (xs, ts, params) => {
+  const y = bind1(prim, xs, params);
+  return [[y], [allZero(ts) ? new Zero(y) : bind1(prim, ts.map(instantiate), params)]];
+};
+
+/** Piecewise-constant or integer-valued: the tangent is zero. */
+const zeroTangent = (prim: string): JvpRule => (xs, _ts, params) => {
+  const y = bind1(prim, xs, params);
+  return [[y], [new Zero(y)]];
+};
+
+/** Unary elementwise: tangent = t * f'(x), with f' given in terms of x and y = f(x). */
+const unary = (prim: string, deriv: (x: Tensor, y: Tensor) => Tensor): JvpRule => ([x], [t], params) => {
+  const y = bind1(prim, [x!], params);
+  return [[y], [isZero(t) ? new Zero(y) : T.mul(t!, deriv(x!, y))]];
+};
+
+/** Binary elementwise with partial derivatives; zero tangents skip their term. */
+const binary = (prim: string, da: (a: Tensor, b: Tensor, y: Tensor) => Tensor, db: (a: Tensor, b: Tensor, y: Tensor) => Tensor): JvpRule => ([a, b], [ta, tb], params) => {
+  const y = bind1(prim, [a!, b!], params);
+  let t: MaybeZero = new Zero(y);
+  if (!isZero(ta)) t = T.mul(ta!, da(a!, b!, y));
+  if (!isZero(tb)) {
+    const term = T.mul(tb!, db(a!, b!, y));
+    t = isZero(t) ? term : T.add(t, term);
+  }
+  return [[y], [t]];
+};
+
+/** Tangent of a max/min reduction: the mean of the tangents at the locations of the extremum. */
+const extremumReduce = (prim: 'reduceMax' | 'reduceMin'): JvpRule<PrimParams['reduceMax']> => ([x], [t], params) => {
+  const y = bind1(prim, [x!], params);
+  if (isZero(t)) return [[y], [new Zero(y)]];
+  const keptShape = x!.shape.map((d, i) => (params.axes.includes(i) ? 1 : d));
+  const mask = T.astype(T.equal(x!, T.reshape(y, keptShape)), x!.dtype);
+  const count = T.sum(mask, { axis: params.axes });
+  return [[y], [T.div(T.sum(T.mul(t!, mask), { axis: params.axes }), count)]];
+};
+
+/** Replace zeros by ones where a log would otherwise be taken of 0 (its term is multiplied by 0). */
+const replaceZero = (x: Tensor): Tensor => T.where(T.equal(x, 0), 1, x);
+
+const rows: { [P in Prim]: JvpRule<PrimParams[P]> } = {
+  neg: linear('neg'),
+  exp: unary('exp', (_x, y) => y),
+  log: unary('log', (x) => T.reciprocal(x)),
+  log1p: unary('log1p', (x) => T.reciprocal(T.add(x, 1))),
+  expm1: unary('expm1', (_x, y) => T.add(y, 1)),
+  sqrt: unary('sqrt', (_x, y) => T.div(0.5, y)),
+  rsqrt: unary('rsqrt', (x, y) => T.mul(-0.5, T.div(y, x))),
+  sin: unary('sin', (x) => T.cos(x)),
+  cos: unary('cos', (x) => T.neg(T.sin(x))),
+  tanh: unary('tanh', (_x, y) => T.sub(1, T.square(y))),
+  logistic: unary('logistic', (_x, y) => T.mul(y, T.sub(1, y))),
+  erf: unary('erf', (x) => T.mul(2 / Math.sqrt(Math.PI), T.exp(T.neg(T.square(x))))),
+  abs: unary('abs', (x) => T.sign(x)),
+  sign: zeroTangent('sign'),
+  floor: zeroTangent('floor'),
+  ceil: zeroTangent('ceil'),
+  logicalNot: zeroTangent('logicalNot'),
+  stopGradient: zeroTangent('stopGradient'),
+  add: ([a, b], [ta, tb]) => {
+    const y = T.bind1('add', [a!, b!], {});
+    return [[y], [isZero(ta) ? tb! : isZero(tb) ? ta! : T.bind1('add', [ta!, tb!], {})]];
+  },
+  sub: ([a, b], [ta, tb]) => {
+    const y = T.bind1('sub', [a!, b!], {});
+    return [[y], [isZero(tb) ? ta! : isZero(ta) ? T.neg(tb!) : T.bind1('sub', [ta!, tb!], {})]];
+  },
+  mul: binary('mul', (_a, b) => b, (a) => a),
+  div: binary('div', (_a, b) => T.reciprocal(b), (_a, b, y) => T.neg(T.div(y, b))),
+  pow: binary(
+    'pow',
+    // b * a^(b-1), defined as 0 where b == 0 (so 0^0 has derivative 0, not NaN).
+    (a, b) => T.where(T.equal(b, 0), 0, T.mul(b, T.pow(a, T.sub(b, 1)))),
+    (a, _b, y) => T.mul(y, T.log(replaceZero(a))),
+  ),
+  // Ties split the tangent evenly between the operands, like JAX.
+  max: binary('max', (a, b) => T.where(T.greater(a, b), 1, T.where(T.equal(a, b), 0.5, 0)), (a, b) => T.where(T.less(a, b), 1, T.where(T.equal(a, b), 0.5, 0))),
+  min: binary('min', (a, b) => T.where(T.less(a, b), 1, T.where(T.equal(a, b), 0.5, 0)), (a, b) => T.where(T.greater(a, b), 1, T.where(T.equal(a, b), 0.5, 0))),
+  atan2: binary('atan2', (a, b) => T.div(b, T.add(T.square(a), T.square(b))), (a, b) => T.neg(T.div(a, T.add(T.square(a), T.square(b))))),
+  where: ([c, x, y], [, tx, ty]) => {
+    const out = T.bind1('where', [c!, x!, y!], {});
+    if (isZero(tx) && isZero(ty)) return [[out], [new Zero(out)]];
+    return [[out], [T.bind1('where', [c!, instantiate(tx!), instantiate(ty!)], {})]];
+  },
+  cast: ([x], [t], params: PrimParams['cast']) => {
+    const y = T.bind1('cast', [x!], params);
+    const floatOut = T.isFloat(params.dtype) && T.isFloat(x!.dtype);
+    return [[y], [isZero(t) || !floatOut ? new Zero(y) : T.bind1('cast', [t!], params)]];
+  },
+  reduceSum: linear('reduceSum'),
+  reduceMax: extremumReduce('reduceMax'),
+  reduceMin: extremumReduce('reduceMin'),
+  // d prod(x) = sum(t * prod(x) / x): exact away from zeros (the law generators avoid 0).
+  reduceProd: ([x], [t], params: PrimParams['reduceProd']) => {
+    const y = T.bind1('reduceProd', [x!], params);
+    if (isZero(t)) return [[y], [new Zero(y)]];
+    const keptShape = x!.shape.map((d, i) => (params.axes.includes(i) ? 1 : d));
+    return [[y], [T.sum(T.mul(t!, T.div(T.reshape(y, keptShape), x!)), { axis: params.axes })]];
+  },
+  argmax: zeroTangent('argmax'),
+  argmin: zeroTangent('argmin'),
+  cumsum: linear('cumsum'),
+  reshape: linear('reshape'),
+  broadcast: linear('broadcast'),
+  transpose: linear('transpose'),
+  slice: linear('slice'),
+  flip: linear('flip'),
+  // The padding value is a constant: its tangent is 0.
+  pad: ([x], [t], params: PrimParams['pad']) => {
+    const y = T.bind1('pad', [x!], params);
+    return [[y], [isZero(t) ? new Zero(y) : T.bind1('pad', [t!], { ...params, value: 0 })]];
+  },
+  concatenate: linear('concatenate'),
+  dot: ([a, b], [ta, tb]) => {
+    const y = T.bind1('dot', [a!, b!], {});
+    let t: MaybeZero = new Zero(y);
+    if (!isZero(ta)) t = T.bind1('dot', [ta!, b!], {});
+    if (!isZero(tb)) {
+      const term = T.bind1('dot', [a!, tb!], {});
+      t = isZero(t) ? term : T.add(t, term);
+    }
+    return [[y], [t]];
+  },
+  gather: ([x, idx], [t], params: PrimParams['gather']) => {
+    const y = T.bind1('gather', [x!, idx!], params);
+    return [[y], [isZero(t) ? new Zero(y) : T.bind1('gather', [t!, idx!], params)]];
+  },
+  scatterAdd: ([base, idx, upd], [tb, , tu], params: PrimParams['scatterAdd']) => {
+    const y = T.bind1('scatterAdd', [base!, idx!, upd!], params);
+    if (isZero(tb) && isZero(tu)) return [[y], [new Zero(y)]];
+    return [[y], [T.bind1('scatterAdd', [instantiate(tb!), idx!, instantiate(tu!)], params)]];
+  },
+  // Padding windows hold a constant (0 or -inf): the tangent's padding is 0.
+  patches: ([x], [t], params: PrimParams['patches']) => {
+    const y = T.bind1('patches', [x!], params);
+    return [[y], [isZero(t) ? new Zero(y) : T.bind1('patches', [t!], { ...params, padValue: 0 })]];
+  },
+  patchesTranspose: linear('patchesTranspose'),
+  randomBits: zeroTangent('randomBits'),
+  eq: zeroTangent('eq'),
+  ne: zeroTangent('ne'),
+  lt: zeroTangent('lt'),
+  le: zeroTangent('le'),
+  gt: zeroTangent('gt'),
+  ge: zeroTangent('ge'),
+  logicalAnd: zeroTangent('logicalAnd'),
+  logicalOr: zeroTangent('logicalOr'),
+};
+
+/** The jvp table: total over the base primitives; higher-order primitives add their rows. */
+export const jvpRules: Record<string, JvpRule | undefined> = { ...rows };
