@@ -39,6 +39,6 @@ export function flatFn(f: (...args: any[]) => unknown, argDefs: readonly TreeDef
   return { fn, outDef };
 }
 
-export function fnName(f: { name?: string }): string | undefined {
+export function fnName(f: (...args: any[]) => unknown): string | undefined {
   return f.name && f.name !== 'anonymous' ? f.name : undefined;
 }

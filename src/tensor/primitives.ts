@@ -78,6 +78,8 @@ export interface PrimParams {
   patchesTranspose: PatchesParams & { readonly inputShape: readonly number[] };
   /** Counter-based random bits (threefry-2x32): key [...k, 2] int32 -> [...k, ...shape] int32. */
   randomBits: { readonly shape: readonly number[]; readonly offset: number };
+  /** Logical right shift of int32 bit patterns (zeros shifted in), for turning bits into floats. */
+  shiftRightLogical: { readonly shift: number };
 }
 
 export type Prim = keyof PrimParams;
@@ -85,7 +87,7 @@ export type Prim = keyof PrimParams;
 export const PRIMS: readonly Prim[] = [
   ...UNARY, ...BINARY, ...COMPARE, 'where', 'cast', ...REDUCE, 'argmax', 'argmin', 'cumsum',
   'reshape', 'broadcast', 'transpose', 'slice', 'flip', 'pad', 'concatenate', 'dot', 'gather',
-  'scatterAdd', 'patches', 'patchesTranspose', 'randomBits',
+  'scatterAdd', 'patches', 'patchesTranspose', 'randomBits', 'shiftRightLogical',
 ];
 
 /** Output size of one spatial axis of a sliding window. */

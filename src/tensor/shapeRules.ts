@@ -121,6 +121,11 @@ const rows: Partial<{ [P in Prim]: ShapeRule<P> }> = {
     if (!shapeEqual(expected, x.shape)) opError('patchesTranspose', `expects windows of shape ${fmtShape(expected)}, got ${fmtAval(x)}`);
     return aval(p.inputShape, x.dtype);
   },
+  shiftRightLogical: (args, { shift }) => {
+    const x = args[0]!;
+    if (x.dtype !== 'int32' || !Number.isInteger(shift) || shift < 0 || shift > 31) opError('shiftRightLogical', `expects int32 bits and a shift in 0..31, got ${fmtAval(x)} and shift ${shift}`);
+    return x;
+  },
   randomBits: (args, { shape }) => {
     const key = args[0]!;
     if (key.dtype !== 'int32' || key.shape[key.shape.length - 1] !== 2) opError('randomBits', `expects an int32 key of shape [..., 2], got ${fmtAval(key)}`);

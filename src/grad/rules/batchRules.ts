@@ -86,6 +86,7 @@ const rows: { [P in Prim]: BatchRule<PrimParams[P]> } = {
   patchesTranspose: foldIntoN('patchesTranspose'),
   // A batch of keys [B, ..., 2] gives a batch of samples [B, ..., ...shape]: the key is rank-polymorphic.
   randomBits: withFront('randomBits', (p) => p),
+  shiftRightLogical: elementwise('shiftRightLogical'),
 };
 
 /** The batching table: total over the base primitives; higher-order primitives add their rows. */

@@ -154,6 +154,7 @@ const rows: { [P in Prim]: JvpRule<PrimParams[P]> } = {
   },
   patchesTranspose: linear('patchesTranspose'),
   randomBits: zeroTangent('randomBits'),
+  shiftRightLogical: zeroTangent('shiftRightLogical'),
   eq: zeroTangent('eq'),
   ne: zeroTangent('ne'),
   lt: zeroTangent('lt'),

@@ -50,6 +50,10 @@ const kernels: Partial<{ [P in Prim]: Kernel<P> }> = {
   scatterAdd: ([base, idx, upd], { axis }, _, out) => scatterAddKernel(d(base!), base!.shape, d(idx!), idx!.shape, d(upd!), axis, out),
   patches: ([x], p, o, out) => patchesKernel(d(x!), x!.shape, p, o.shape, out),
   patchesTranspose: ([x], p, o, out) => patchesTransposeKernel(d(x!), x!.shape, p, o.shape, out),
+  shiftRightLogical: ([x], { shift }, _, out) => {
+    const xd = d(x!);
+    for (let i = 0; i < out.length; i++) out[i] = xd[i]! >>> shift;
+  },
   randomBits: ([key], p, _, out) => randomBitsKernel(d(key!) as Int32Array, sizeOf(p.shape), p.offset, out as Int32Array),
 };
 for (const p of UNARY) kernels[p] = ([x], _, __, out) => mapUnary(unaryFns[p], d(x!), out);
