@@ -2,3 +2,4 @@
 export { jvp, linearize, vjp, grad, valueAndGrad, linearTranspose, vmap, jacfwd, jacrev, hessian, makeJaxpr, evalShape, ShapeDtype } from './api';
 export type { AuxOptions, GradOptions, VmapOptions, AxisSpec, JacobianOptions } from './api';
 export { Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
+export { customJvp, customVjp } from './custom';

@@ -5,10 +5,18 @@
 import * as T from '../tensor';
 import type { Tensor } from '../tensor';
 import { Lit, type Atom, type Jaxpr, type Var } from './jaxpr';
-import { transposeRules, UndefPrimal, type TransposeArg } from './rules/transposeRules';
-import { addAny, isZero, Zero, type MaybeZero } from './zero';
+import { multiTransposeRules, transposeRules, UndefPrimal, type TransposeArg } from './rules/transposeRules';
+import { addAny, instantiate, isZero, Zero, type MaybeZero } from './zero';
 
 export { UndefPrimal };
+
+function transposeEqn(prim: string, cts: Tensor[], ins: TransposeArg[], params: any): (MaybeZero | null)[] {
+  const multi = multiTransposeRules[prim];
+  if (multi) return multi(cts, ins, params);
+  const rule = transposeRules[prim];
+  if (!rule) throw new Error(`${prim}: no transpose rule (it is not linear, or reverse mode does not support it)`);
+  return rule(cts[0]!, ins, params);
+}
 
 /**
  * `args` gives each jaxpr input (consts first): a known value or an UndefPrimal for the linear
@@ -35,9 +43,7 @@ export function backwardPass(jaxpr: Jaxpr, args: readonly TransposeArg[], cts: r
     eqn.outs.forEach((v) => ctEnv.delete(v));
     if (ctsOut.every(isZero)) continue;
     const ins = eqn.inputs.map(readPrimal);
-    const rule = transposeRules[eqn.prim];
-    if (!rule) throw new Error(`${eqn.prim}: no transpose rule (it is not linear, or reverse mode does not support it)`);
-    const ctsIn = ctsOut.length === 1 ? rule(T.astype(ctsOut[0] instanceof Zero ? T.zeros(ctsOut[0].aval.shape, ctsOut[0].aval.dtype) : ctsOut[0]!, eqn.outs[0]!.aval.dtype), ins, eqn.params) : rule(ctsOut as any, ins, eqn.params);
+    const ctsIn = transposeEqn(eqn.prim, ctsOut.map(instantiate), ins, eqn.params);
     eqn.inputs.forEach((a, i) => writeCt(a, ctsIn[i] ?? null));
   }
   const result: MaybeZero[] = [];

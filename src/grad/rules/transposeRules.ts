@@ -114,5 +114,9 @@ const rows: Partial<{ [P in Prim]: TransposeRule<PrimParams[P]> }> = {
   },
 };
 
+/** Transpose rules of multi-output linear primitives (they receive every output cotangent). */
+export type MultiTransposeRule<P = any> = (cts: Tensor[], args: TransposeArg[], params: P) => (MaybeZero | null)[];
+export const multiTransposeRules: Record<string, MultiTransposeRule | undefined> = {};
+
 /** The transpose table: the linear primitives; higher-order primitives add their rows. */
 export const transposeRules: Record<string, TransposeRule | undefined> = { ...rows };
