@@ -3,6 +3,7 @@
  * into zero-padded tiles, run the blocked loop nest, copy the valid part of C out.
  */
 import { MR, NR, sgemmModuleBytes } from './sgemmModule';
+import { createPool, poolSizeFor, type GemmPool } from './threads';
 
 type GemmFn = (pa: number, pb: number, pc: number, mPanels: number, nPanels: number, jpStart: number, jpEnd: number, k: number, kcBlock: number, mcPanels: number) => void;
 type PackBFn = (src: number, dst: number, k: number, nPanels: number, ldbBytes: number) => void;
@@ -15,11 +16,26 @@ export interface SgemmConfig {
   readonly kc: number;
   /** A block: mcPanels * mr rows x kc stays in L2 across the B panels. */
   readonly mcPanels: number;
+  /** Worker threads to add for large products (0: single-threaded). */
+  readonly workers: number;
 }
 
-export const DEFAULT_CONFIG: SgemmConfig = { mr: MR, nr: NR, kc: 256, mcPanels: 32 };
+/** Threads pay off only when each gets milliseconds of work (wake-up costs tens of µs). */
+export const THREAD_MIN_FLOPS = 256 * 256 * 256;
 
-export type SgemmFn = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array) => void;
+/**
+ * Single-threaded by default: on the 2-core machine this was tuned on, a worker gained nothing
+ * measurable under other load (bench/threads.ts); opt in with setSgemmThreads.
+ */
+export const DEFAULT_CONFIG: SgemmConfig = { mr: MR, nr: NR, kc: 256, mcPanels: 32, workers: 0 };
+
+export interface SgemmFn {
+  (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array): void;
+  /** Whether large products now run on the worker threads (they start in the background). */
+  threadsReady(): boolean;
+  /** Stop the worker threads, if any (the kernel keeps working single-threaded). */
+  close(): void;
+}
 
 /** Pack A[m, k] (at aOff) into mr-row panels [k][mr] at h[dst]; rows past m are zero. */
 function packA(a: Float32Array, aOff: number, m: number, k: number, mr: number, h: Float32Array, dst: number): void {
@@ -58,20 +74,29 @@ function copyB(b: Float32Array, bOff: number, k: number, n: number, ldb: number,
 
 /** Compile a kernel; null when this runtime has no WebAssembly or no SIMD (then callers use JS). */
 export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
-  let memory: WebAssembly.Memory, gemm: GemmFn, packB: PackBFn;
+  let memory: WebAssembly.Memory, module: WebAssembly.Module, gemm: GemmFn, packB: PackBFn;
+  // Workers need the memory shared; it then needs a maximum (4 GiB, the wasm32 limit).
+  const shared = cfg.workers > 0;
   try {
     if (typeof WebAssembly === 'undefined') return null;
-    const bytes = sgemmModuleBytes(false, cfg.mr, cfg.nr);
+    const bytes = sgemmModuleBytes(shared, cfg.mr, cfg.nr);
     if (!WebAssembly.validate(bytes)) return null;
-    memory = new WebAssembly.Memory({ initial: 1 });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
+    module = new WebAssembly.Module(bytes);
+    const inst = new WebAssembly.Instance(module, { env: { memory } });
     gemm = inst.exports.gemm as GemmFn;
     packB = inst.exports.packB as PackBFn;
   } catch {
     return null;
   }
   const { mr, nr } = cfg;
-  return (a, b, batch, m, k, n, out) => {
+  let pool: GemmPool | null | undefined;
+  /** The pool, once its workers are up (spawned on the first large product, used from then on). */
+  const readyPool = (): GemmPool | null => {
+    if (pool === undefined) pool = createPool(module, memory, cfg.workers);
+    return pool?.ready() ? pool : null;
+  };
+  const run = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array): void => {
     const mPanels = Math.ceil(m / mr), nPanels = Math.ceil(n / nr);
     const ldc = nPanels * nr;
     // Layout in floats: packed A | packed B | C | raw B (rows padded to ldc).
@@ -86,21 +111,54 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
       copyB(b, bi * k * n, k, n, ldc, h, rawAt);
       packB(rawAt * 4, bAt * 4, k, nPanels, ldc * 4);
       h.fill(0, cAt, cAt + cLen);
-      gemm(aAt * 4, bAt * 4, cAt * 4, mPanels, nPanels, 0, nPanels, k, cfg.kc, cfg.mcPanels);
+      const p = shared && m * n * k >= THREAD_MIN_FLOPS ? readyPool() : null;
+      if (p && nPanels >= 2 * (p.size + 1)) {
+        // Split the B panels into contiguous ranges; this thread takes the first one.
+        const chunk = Math.ceil(nPanels / (p.size + 1));
+        const range = (t: number): number[] => [
+          aAt * 4, bAt * 4, cAt * 4, mPanels, nPanels, Math.min(nPanels, t * chunk), Math.min(nPanels, (t + 1) * chunk), k, cfg.kc, cfg.mcPanels,
+        ];
+        p.start(Array.from({ length: p.size }, (_, w) => range(w + 1)));
+        gemm(...(range(0) as Parameters<GemmFn>));
+        // Generous: a worker that takes longer than 1 GFLOP/s plus 10 s has died or hung.
+        p.wait(10_000 + (2 * m * n * k) / 1e6);
+      } else {
+        gemm(aAt * 4, bAt * 4, cAt * 4, mPanels, nPanels, 0, nPanels, k, cfg.kc, cfg.mcPanels);
+      }
       const oOff = bi * m * n;
       if (ldc === n) out.set(h.subarray(cAt, cAt + m * n), oOff);
       else for (let i = 0; i < m; i++) out.set(h.subarray(cAt + i * ldc, cAt + i * ldc + n), oOff + i * n);
     }
   };
+  return Object.assign(run, {
+    threadsReady: () => shared && readyPool() !== null,
+    close: () => {
+      pool?.close();
+      pool = null;
+    },
+  });
 }
 
 let cached: SgemmFn | null | undefined;
+let workers = DEFAULT_CONFIG.workers;
 
 /** The default kernel, compiled on first use. */
 function instance(): SgemmFn | null {
-  if (cached === undefined) cached = createSgemm();
+  if (cached === undefined) cached = createSgemm({ ...DEFAULT_CONFIG, workers });
   return cached;
 }
+
+/**
+ * Use `n` worker threads (Node only) besides the caller for float32 products of at least
+ * THREAD_MIN_FLOPS; `suggestedThreads()` is one per further core. 0 restores single-threaded.
+ */
+export function setSgemmThreads(n: number): void {
+  workers = Math.max(0, Math.floor(n));
+  cached?.close();
+  cached = undefined;
+}
+
+export const suggestedThreads = poolSizeFor;
 
 export function sgemmAvailable(): boolean {
   return instance() !== null;

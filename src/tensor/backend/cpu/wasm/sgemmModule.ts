@@ -121,6 +121,6 @@ export function sgemmModuleBytes(shared: boolean, mr = MR, nr = NR): Uint8Array<
       { ...gemmDriver(mr, nr), results: [], name: 'gemm' },
       { ...packB(nr), results: [], name: 'packB' },
     ],
-    { min: 1, max: shared ? 16384 : undefined, shared },
+    { min: 1, max: shared ? 65536 : undefined, shared },
   );
 }
