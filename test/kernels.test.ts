@@ -9,6 +9,8 @@ import { matmulKernel, type MatmulPath } from '../src/tensor/backend/cpu/matmul'
 import { createSgemm, DEFAULT_CONFIG, sgemmAvailable } from '../src/tensor/backend/cpu/wasm/sgemm';
 import { patchesKernel, patchesTransposeKernel } from '../src/tensor/backend/cpu/patches';
 import { threefry2x32 } from '../src/tensor/backend/cpu/threefry';
+import { sleb, uleb } from '../src/tensor/backend/cpu/wasm/emit';
+import { sgemmModuleBytes } from '../src/tensor/backend/cpu/wasm/sgemmModule';
 import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype';
 import { windowOutSize, type PatchesParams } from '../src/tensor/primitives';
 
@@ -75,6 +77,23 @@ const SHAPES: [number, number, number, number][] = [
   [1, 17, 33, 1], [1, 13, 300, 11], [3, 6, 10, 7], [2, 33, 65, 40], [1, 64, 64, 64], [1, 70, 513, 37],
   [2, 3, 0, 4], [1, 0, 3, 4], [1, 3, 3, 0],
 ];
+
+describe('wasm emitter', () => {
+  it('encodes LEB128 like the spec examples', () => {
+    expect(uleb(0)).toEqual([0]);
+    expect(uleb(127)).toEqual([0x7f]);
+    expect(uleb(128)).toEqual([0x80, 0x01]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(63)).toEqual([0x3f]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+  });
+  it('emits modules the engine validates (plain and shared memory)', () => {
+    expect(WebAssembly.validate(sgemmModuleBytes(false))).toBe(true);
+    expect(WebAssembly.validate(sgemmModuleBytes(true))).toBe(true);
+  });
+});
 
 describe('matmul kernel vs naive triple loop', () => {
   it('has the Wasm SIMD path in this runtime', () => {

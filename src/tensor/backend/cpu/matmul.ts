@@ -4,7 +4,7 @@
  * in float64 (exact reference for float64) or with int32 wraparound (int32).
  */
 import type { TypedArray } from '../../dtype';
-import { sgemmAvailable, sgemmWasm } from './wasm/sgemm';
+import { sgemmAvailable, sgemmFits, sgemmWasm } from './wasm/sgemm';
 
 /**
  * Below this many multiply-adds per matrix the JS kernel is used. bench/crossover.ts shows the
@@ -21,7 +21,8 @@ export function matmulKernel(a: TypedArray, b: TypedArray, batch: number, m: num
     out.fill(0);
     return;
   }
-  if (out instanceof Float32Array && path !== 'js' && sgemmAvailable() && (path === 'wasm' || m * n * k >= WASM_MIN_FLOPS)) {
+  const wasm = path === 'wasm' || (path === 'auto' && m * n * k >= WASM_MIN_FLOPS && sgemmFits(m, k, n));
+  if (out instanceof Float32Array && wasm && sgemmAvailable()) {
     sgemmWasm(a as Float32Array, b as Float32Array, batch, m, k, n, out);
   } else if (out instanceof Int32Array) {
     matmulInt32(a as Int32Array, b as Int32Array, batch, m, k, n, out);

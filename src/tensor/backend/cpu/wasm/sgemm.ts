@@ -72,6 +72,22 @@ function copyB(b: Float32Array, bOff: number, k: number, n: number, ldb: number,
   }
 }
 
+/** Sizes in floats of the Wasm heap regions: packed A | packed B | C | raw B (rows padded to ldc). */
+function layout(m: number, k: number, n: number, mr: number, nr: number) {
+  const mPanels = Math.ceil(m / mr), nPanels = Math.ceil(n / nr);
+  const ldc = nPanels * nr;
+  return { mPanels, nPanels, ldc, aLen: mPanels * mr * k, bLen: ldc * k, cLen: mPanels * mr * ldc };
+}
+
+/**
+ * Whether one [m,k] x [k,n] product fits the Wasm heap. Addresses are i32 arguments, so stay
+ * under 2 GiB; bigger products (16k x 16k and up) take the JS path.
+ */
+export function sgemmFits(m: number, k: number, n: number): boolean {
+  const { aLen, bLen, cLen } = layout(m, k, n, MR, NR);
+  return (aLen + 2 * bLen + cLen) * 4 < 2 ** 31;
+}
+
 /** Compile a kernel; null when this runtime has no WebAssembly or no SIMD (then callers use JS). */
 export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
   let memory: WebAssembly.Memory, module: WebAssembly.Module, gemm: GemmFn, packB: PackBFn;
@@ -97,10 +113,7 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
     return pool?.ready() ? pool : null;
   };
   const run = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array): void => {
-    const mPanels = Math.ceil(m / mr), nPanels = Math.ceil(n / nr);
-    const ldc = nPanels * nr;
-    // Layout in floats: packed A | packed B | C | raw B (rows padded to ldc).
-    const aLen = mPanels * mr * k, bLen = ldc * k, cLen = mPanels * mr * ldc;
+    const { mPanels, nPanels, ldc, aLen, bLen, cLen } = layout(m, k, n, mr, nr);
     const aAt = 0, bAt = aLen, cAt = bAt + bLen, rawAt = cAt + cLen;
     // Growing detaches earlier views, so take a fresh one per call.
     const need = (rawAt + bLen) * 4 - memory.buffer.byteLength;
