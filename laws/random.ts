@@ -1,0 +1,137 @@
+/**
+ * Laws of the random module as pure predicates (the runner is test/random.laws.test.ts). Users
+ * can check their own samplers with the structural laws: any `(key) => Tensor` built from these
+ * primitives should be deterministic and batch over keys like a loop.
+ */
+import fc from 'fast-check';
+import * as T from '../src/tensor';
+import { Tensor } from '../src/tensor';
+import { vmap } from '../src/grad';
+import { bernoulli, categorical, foldIn, key, normal, permutation, randint, splitList, truncatedNormal, uniform } from '../src/random';
+
+/** A sampler from a key, with a name for counterexample reports. */
+export type Sampler = ((key: Tensor) => Tensor) & { readonly label?: string };
+
+/** Keys from any safe-integer seed (both words exercised). */
+export const arbKey: fc.Arbitrary<Tensor> = fc.maxSafeInteger().map((seed) => key(seed));
+
+/** Bitwise equality of tensors: shape, dtype and every element (NaN equals NaN). */
+export function sameTensor(a: Tensor, b: Tensor): boolean {
+  if (a.dtype !== b.dtype || !T.shapeEqual(a.shape, b.shape)) return false;
+  const x = a.dataSync();
+  const y = b.dataSync();
+  return x.every((v, i) => Object.is(v, y[i]));
+}
+
+function keyWords(k: Tensor): string {
+  return Array.from(k.dataSync()).join(',');
+}
+
+/** Same key, same numbers: sampling twice gives bitwise equal tensors. */
+export function sameKeySameNumbers(sample: Sampler, k: Tensor): boolean {
+  return sameTensor(sample(k), sample(k));
+}
+
+/** split(k, n) gives n keys that differ pairwise and from their parent. */
+export function splitKeysDistinct(k: Tensor, n: number): boolean {
+  const words = splitList(k, n).map(keyWords);
+  return new Set([keyWords(k), ...words]).size === n + 1;
+}
+
+/**
+ * foldIn of distinct data gives distinct keys, and none of them equals the parent or one of
+ * its split children (the counters are disjoint).
+ */
+export function foldInDistinct(k: Tensor, a: number, b: number, nSplit = 4): boolean {
+  const fa = keyWords(foldIn(k, a));
+  const fb = keyWords(foldIn(k, b));
+  const others = new Set([keyWords(k), ...splitList(k, nSplit).map(keyWords)]);
+  return (a === b) === (fa === fb) && !others.has(fa) && !others.has(fb);
+}
+
+/** vmap over a batch of keys equals sampling each key and stacking the results. */
+export function vmapMatchesLoop(sample: Sampler, keys: Tensor): boolean {
+  const batched = vmap(sample)(keys) as Tensor;
+  const looped = T.stack(splitRows(keys).map((ki) => sample(ki)));
+  return sameTensor(batched, looped);
+}
+
+/** A batched key [n, 2] given directly to a sampler equals the loop too (rank-polymorphic keys). */
+export function batchedKeyMatchesLoop(sample: Sampler, keys: Tensor): boolean {
+  return sameTensor(sample(keys), T.stack(splitRows(keys).map((ki) => sample(ki))));
+}
+
+function splitRows(keys: Tensor): Tensor[] {
+  return T.split(keys, keys.shape[0]!, 0).map((k) => T.squeeze(k, 0));
+}
+
+function moments(x: Tensor): { mean: number; variance: number } {
+  const d = Array.from(x.dataSync(), Number);
+  const mean = d.reduce((s, v) => s + v, 0) / d.length;
+  const variance = d.reduce((s, v) => s + (v - mean) ** 2, 0) / d.length;
+  return { mean, variance };
+}
+
+/** Uniform samples lie in [0, 1) with mean ~1/2 and variance ~1/12 (tolerances ~7 sigma at n = 10k). */
+export function uniformMoments(k: Tensor, n = 10_000, dtype: 'float32' | 'float64' = 'float32'): boolean {
+  const x = uniform(k, [n], { dtype });
+  const { mean, variance } = moments(x);
+  const inRange = x.dataSync().every((v) => v >= 0 && v < 1);
+  return inRange && Math.abs(mean - 0.5) < 0.02 && Math.abs(variance - 1 / 12) < 0.006;
+}
+
+/** Normal samples have mean ~0 and standard deviation ~1. */
+export function normalMoments(k: Tensor, n = 10_000, dtype: 'float32' | 'float64' = 'float32'): boolean {
+  const { mean, variance } = moments(normal(k, [n], { dtype }));
+  return Math.abs(mean) < 0.05 && Math.abs(Math.sqrt(variance) - 1) < 0.05;
+}
+
+/** The frequency of true in bernoulli(p) is ~p. */
+export function bernoulliFrequency(k: Tensor, p: number, n = 10_000): boolean {
+  const x = Array.from(bernoulli(k, p, [n]).dataSync());
+  const freq = x.reduce((s, v) => s + v, 0) / n;
+  return Math.abs(freq - p) < 0.03;
+}
+
+/** Category frequencies of categorical(logits) are ~softmax(logits). */
+export function categoricalFrequencies(k: Tensor, logits: readonly number[], n = 10_000): boolean {
+  const c = categorical(k, T.tensor(logits), { shape: [n] }).dataSync();
+  const counts = new Array<number>(logits.length).fill(0);
+  for (const v of c) counts[v]!++;
+  const m = Math.max(...logits);
+  const e = logits.map((l) => Math.exp(l - m));
+  const z = e.reduce((s, v) => s + v, 0);
+  return counts.every((cnt, i) => Math.abs(cnt / n - e[i]! / z) < 0.03);
+}
+
+/** randint(lo, hi) stays in [lo, hi) and, for a small range, takes every value. */
+export function randintCoversRange(k: Tensor, lo: number, hi: number, n = 2_000): boolean {
+  const x = randint(k, [n], lo, hi).dataSync();
+  const seen = new Set<number>();
+  for (const v of x) {
+    if (v < lo || v >= hi) return false;
+    seen.add(v);
+  }
+  return seen.size === hi - lo;
+}
+
+/** truncatedNormal(lower, upper) never leaves [lower, upper] and is finite. */
+export function truncatedNormalWithinBounds(k: Tensor, lower: number, upper: number, n = 1_000, dtype: 'float32' | 'float64' = 'float32'): boolean {
+  const lo = dtype === 'float32' ? Math.fround(lower) : lower;
+  const hi = dtype === 'float32' ? Math.fround(upper) : upper;
+  return truncatedNormal(k, lower, upper, [n], { dtype }).dataSync().every((v) => Number.isFinite(v) && v >= lo && v <= hi);
+}
+
+/** permutation(k, n) holds each of 0..n-1 exactly once. */
+export function isPermutation(k: Tensor, n: number): boolean {
+  const p = permutation(k, n);
+  const sorted = Array.from(p.dataSync()).sort((a, b) => a - b);
+  return p.dtype === 'int32' && sorted.length === n && sorted.every((v, i) => v === i);
+}
+
+/** split keys sample differently: the first words of two children's streams differ. */
+export function splitChildrenIndependent(k: Tensor): boolean {
+  const [a, b] = splitList(k, 2);
+  return !sameTensor(uniform(a!, [8]), uniform(b!, [8]));
+}
+
