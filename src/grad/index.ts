@@ -3,3 +3,5 @@ export { jvp, linearize, vjp, grad, valueAndGrad, linearTranspose, vmap, jacfwd,
 export type { AuxOptions, GradOptions, VmapOptions, AxisSpec, JacobianOptions } from './api';
 export { Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
 export { customJvp, customVjp } from './custom';
+export { jit, registerLowering } from './jit/jit';
+export type { JitOptions, JitStats, Jitted, Executable, Lowering } from './jit/jit';

@@ -15,9 +15,10 @@ import { gatherKernel, scatterAddKernel } from './indexing';
 import { patchesKernel, patchesTransposeKernel } from './patches';
 import { randomBitsKernel } from './threefry';
 
-type Kernel<P extends Prim> = (xs: readonly Tensor[], params: PrimParams[P], out: Aval, y: TypedArray) => void;
+/** A kernel reads its inputs' `shape` and `_storage` and writes the preallocated result `y`. */
+export type Kernel<P extends Prim> = (xs: readonly Pick<Tensor, 'shape' | 'dtype' | '_storage'>[], params: PrimParams[P], out: Aval, y: TypedArray) => void;
 
-const d = (t: Tensor): TypedArray => t._storage as TypedArray;
+const d = (t: Pick<Tensor, '_storage'>): TypedArray => t._storage as TypedArray;
 
 const kernels: Partial<{ [P in Prim]: Kernel<P> }> = {
   where: ([c, x, y], _, __, out) => {
@@ -61,7 +62,9 @@ for (const p of BINARY) kernels[p] = ([a, b], _, __, out) => mapBinary(binaryFns
 for (const p of COMPARE) kernels[p] = ([a, b], _, __, out) => mapBinary(compareFns[p], d(a!), d(b!), out);
 for (const p of REDUCE) kernels[p] = ([x], { axes }, _, out) => reduceKernel(p, d(x!), x!.shape, axes, out);
 
-const table = kernels as { [P in Prim]: Kernel<P> };
+/** The kernel table, also used by jit's CPU lowering to run unfused primitives into planned buffers. */
+export const cpuKernels = kernels as { [P in Prim]: Kernel<P> };
+const table = cpuKernels;
 
 export const cpuBackend: Backend = {
   name: 'cpu',

@@ -1,0 +1,146 @@
+/**
+ * The CPU lowering of a jaxpr: fused clusters become generated JS loops, other primitives call
+ * the CPU kernels directly (no dispatch, no shape checks: both were done at trace time), and a
+ * static buffer plan gives every intermediate a slot that is reused within and across calls.
+ * Only the outputs are fresh arrays, because they escape as new tensors.
+ */
+import { arrayFor, cpuKernels, fromStorage, sizeOf, type DType, type Prim, type Tensor, type TypedArray } from '../../tensor';
+import { Lit, Var, type Atom, type Jaxpr } from '../jaxpr';
+import { compileCluster } from './cpuCodegen';
+import { fuse, type Step } from './fusion';
+
+export interface Executable {
+  run(args: readonly Tensor[]): Tensor[];
+  /** What the lowering produced, for tests and debugging. */
+  readonly stats: { readonly steps: number; readonly fused: number; readonly kernels: number; readonly buffers: number };
+}
+
+/** Where a value lives at run time. */
+type Slot = { kind: 'arg'; index: number } | { kind: 'const'; index: number } | { kind: 'buffer'; index: number } | { kind: 'fresh'; index: number } | { kind: 'lit'; value: Tensor };
+
+type Runner = (read: (a: Atom) => TypedArray, write: (v: Var) => TypedArray) => void;
+
+export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[]): Executable {
+  const steps = fuse(jaxpr);
+  const plan = planBuffers(jaxpr, steps);
+  const runners = steps.map((s) => makeRunner(s));
+  const buffers: (TypedArray | undefined)[] = new Array(plan.buffers.length);
+  let fused = 0;
+  let kernels = 0;
+  for (const s of steps) s.kind === 'fused' ? fused++ : s.kind === 'eqn' ? kernels++ : 0;
+
+  const run = (args: readonly Tensor[]): Tensor[] => {
+    const fresh: TypedArray[] = plan.fresh.map((a) => arrayFor(a.dtype, sizeOf(a.shape)));
+    const storageOf = (slot: Slot): TypedArray => {
+      switch (slot.kind) {
+        case 'arg': return args[slot.index]!._cpu;
+        case 'const': return consts[slot.index]!._cpu;
+        case 'fresh': return fresh[slot.index]!;
+        case 'lit': return slot.value._cpu;
+        case 'buffer': {
+          const b = buffers[slot.index];
+          if (b) return b;
+          const a = plan.buffers[slot.index]!;
+          return (buffers[slot.index] = arrayFor(a.dtype, a.size));
+        }
+      }
+    };
+    const read = (a: Atom): TypedArray => (a instanceof Lit ? a.value._cpu : storageOf(plan.slotOf.get(a)!));
+    const write = (v: Var): TypedArray => storageOf(plan.slotOf.get(v)!);
+    for (const r of runners) r(read, write);
+    return jaxpr.outs.map((o) => {
+      if (o instanceof Lit) return o.value;
+      const slot = plan.slotOf.get(o)!;
+      if (slot.kind === 'arg' && args[slot.index]!.shape.length === o.aval.shape.length && args[slot.index]!.shape.every((d, i) => d === o.aval.shape[i])) return args[slot.index]!;
+      return fromStorage(o.aval.shape, o.aval.dtype, storageOf(slot));
+    });
+  };
+  return { run, stats: { steps: steps.length, fused, kernels, buffers: plan.buffers.length } };
+}
+
+function makeRunner(step: Step): Runner {
+  if (step.kind === 'alias') return () => {};
+  if (step.kind === 'fused') {
+    const c = step.cluster;
+    const kernel = compileCluster(c);
+    const outVars = [...c.outputs, ...(c.reduce ? [c.reduce.out] : [])];
+    return (read, write) => kernel(c.inputs.map((i) => (i.atom instanceof Lit ? undefined : read(i.atom))), outVars.map(write));
+  }
+  const e = step.eqn;
+  const kernel = cpuKernels[e.prim as Prim] as (xs: any[], params: any, out: any, y: TypedArray) => void;
+  if (!kernel) throw new Error(`jit: the CPU backend has no kernel for '${e.prim}'`);
+  const out = e.outs[0]!.aval;
+  const views = e.inputs.map((a) => ({ shape: a.aval.shape, dtype: a.aval.dtype, _storage: undefined as unknown }));
+  return (read, write) => {
+    e.inputs.forEach((a, i) => (views[i]!._storage = read(a)));
+    kernel(views, e.params, out, write(e.outs[0]!));
+  };
+}
+
+interface BufferPlan {
+  readonly slotOf: Map<Var, Slot>;
+  readonly buffers: { dtype: DType; size: number }[];
+  readonly fresh: { dtype: DType; shape: readonly number[] }[];
+}
+
+/**
+ * Give every variable a slot. Reshapes alias their input. Values the program returns get fresh
+ * arrays per call; every other intermediate gets a persistent buffer, returned to a pool (keyed
+ * by dtype and size) after its last use so later steps reuse it.
+ */
+function planBuffers(jaxpr: Jaxpr, steps: readonly Step[]): BufferPlan {
+  const slotOf = new Map<Var, Slot>();
+  jaxpr.invars.forEach((v, i) => slotOf.set(v, { kind: 'arg', index: i }));
+  jaxpr.constvars.forEach((v, i) => slotOf.set(v, { kind: 'const', index: i }));
+
+  // Alias groups: a reshape's output shares its input's storage.
+  const root = new Map<Var, Var>();
+  const rootOf = (v: Var): Var => root.get(v) ?? v;
+  for (const s of steps) if (s.kind === 'alias' && s.eqn.inputs[0] instanceof Var) root.set(s.eqn.outs[0]!, rootOf(s.eqn.inputs[0]));
+  const escaping = new Set<Var>(jaxpr.outs.filter((o): o is Var => o instanceof Var).map(rootOf));
+
+  // Last step reading each root (outputs live to the end).
+  const lastUse = new Map<Var, number>();
+  const reads = (s: Step): readonly Atom[] => (s.kind === 'fused' ? s.cluster.inputs.map((i) => i.atom) : s.eqn.inputs);
+  steps.forEach((s, k) => {
+    for (const a of reads(s)) if (a instanceof Var) lastUse.set(rootOf(a), k);
+  });
+
+  const buffers: { dtype: DType; size: number }[] = [];
+  const fresh: { dtype: DType; shape: readonly number[] }[] = [];
+  const pool = new Map<string, number[]>();
+  const keyOf = (v: Var) => `${v.aval.dtype}:${sizeOf(v.aval.shape)}`;
+  const allocate = (v: Var) => {
+    const r = rootOf(v);
+    if (r !== v) return;
+    if (escaping.has(v)) {
+      slotOf.set(v, { kind: 'fresh', index: fresh.length });
+      fresh.push({ dtype: v.aval.dtype, shape: v.aval.shape });
+      return;
+    }
+    const free = pool.get(keyOf(v));
+    const index = free && free.length ? free.pop()! : buffers.push({ dtype: v.aval.dtype, size: sizeOf(v.aval.shape) }) - 1;
+    slotOf.set(v, { kind: 'buffer', index });
+  };
+  steps.forEach((s, k) => {
+    const outs = s.kind === 'fused' ? [...s.cluster.outputs, ...(s.cluster.reduce ? [s.cluster.reduce.out] : [])] : s.eqn.outs;
+    outs.forEach(allocate);
+    // Release buffers whose last reader was this step (after the outputs were allocated, so an
+    // output never shares storage with an input of the same step).
+    for (const a of reads(s)) {
+      if (!(a instanceof Var)) continue;
+      const r = rootOf(a);
+      const slot = slotOf.get(r);
+      if (slot?.kind === 'buffer' && lastUse.get(r) === k) {
+        const key = keyOf(r);
+        const list = pool.get(key) ?? [];
+        if (!list.includes(slot.index)) list.push(slot.index);
+        pool.set(key, list);
+        lastUse.delete(r);
+      }
+    }
+  });
+  // Aliases read their root's slot.
+  for (const [v, r] of root) slotOf.set(v, slotOf.get(rootOf(r))!);
+  return { slotOf, buffers, fresh };
+}

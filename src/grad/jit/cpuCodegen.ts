@@ -1,0 +1,175 @@
+/**
+ * JS code generation for fused clusters: one function with nested loops over the iteration
+ * shape, every intermediate in a local variable, each input read through its own strides.
+ * Float32 values are rounded with Math.fround after every operation, so a jitted program gives
+ * bit-for-bit the results of eager execution.
+ */
+import type { DType } from '../../tensor';
+import { Lit, Var, type Atom } from '../jaxpr';
+import type { Cluster } from './fusion';
+import { erfScalar as erfHelper } from '../../tensor';
+
+export type FusedKernel = (ins: readonly (ArrayLike<number> | undefined)[], outs: readonly { [i: number]: number }[]) => void;
+
+function literal(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  if (Object.is(x, -0)) return '-0';
+  return String(x);
+}
+
+/** The JS expression of one elementwise primitive applied to operand expressions. */
+function expression(prim: string, a: string[], dtype: DType, inDtype: DType, params: any): string {
+  const [x, y, z] = a as [string, string, string];
+  const isInt = dtype === 'int32';
+  switch (prim) {
+    case 'neg': return isInt ? `((-${x})|0)` : `(-${x})`;
+    case 'exp': return `Math.exp(${x})`;
+    case 'log': return `Math.log(${x})`;
+    case 'log1p': return `Math.log1p(${x})`;
+    case 'expm1': return `Math.expm1(${x})`;
+    case 'sqrt': return `Math.sqrt(${x})`;
+    case 'rsqrt': return `(1/Math.sqrt(${x}))`;
+    case 'sin': return `Math.sin(${x})`;
+    case 'cos': return `Math.cos(${x})`;
+    case 'tanh': return `Math.tanh(${x})`;
+    case 'logistic': return `H.logistic(${x})`;
+    case 'erf': return `H.erf(${x})`;
+    case 'abs': return `Math.abs(${x})`;
+    case 'sign': return `H.sign(${x})`;
+    case 'floor': return `Math.floor(${x})`;
+    case 'ceil': return `Math.ceil(${x})`;
+    case 'logicalNot': return `(${x}?0:1)`;
+    case 'stopGradient': return x;
+    case 'add': return isInt ? `((${x}+${y})|0)` : `(${x}+${y})`;
+    case 'sub': return isInt ? `((${x}-${y})|0)` : `(${x}-${y})`;
+    case 'mul': return isInt ? `((${x}*${y})|0)` : `(${x}*${y})`;
+    case 'div': return isInt ? `((${x}/${y})|0)` : `(${x}/${y})`;
+    case 'pow': return isInt ? `(Math.pow(${x},${y})|0)` : `Math.pow(${x},${y})`;
+    case 'max': return `H.max(${x},${y})`;
+    case 'min': return `H.min(${x},${y})`;
+    case 'atan2': return `Math.atan2(${x},${y})`;
+    case 'eq': return `(${x}===${y}?1:0)`;
+    case 'ne': return `(${x}!==${y}?1:0)`;
+    case 'lt': return `(${x}<${y}?1:0)`;
+    case 'le': return `(${x}<=${y}?1:0)`;
+    case 'gt': return `(${x}>${y}?1:0)`;
+    case 'ge': return `(${x}>=${y}?1:0)`;
+    case 'logicalAnd': return `(${x}&&${y}?1:0)`;
+    case 'logicalOr': return `(${x}||${y}?1:0)`;
+    case 'where': return `(${x}?${y}:${z})`;
+    case 'shiftRightLogical': return `((${x}>>>${params.shift})|0)`;
+    case 'cast':
+      if (dtype === 'bool') return `(${x}?1:0)`;
+      if (dtype === 'int32') return inDtype === 'int32' || inDtype === 'bool' ? x : `(Math.trunc(${x})|0)`;
+      return x;
+    default: throw new Error(`jit: no fused code for '${prim}'`);
+  }
+}
+
+/** Round to the storage precision so fused results equal eager ones exactly. */
+const rounded = (expr: string, dtype: DType): string => (dtype === 'float32' ? `Math.fround(${expr})` : expr);
+
+const REDUCE_INIT: Record<string, string> = { reduceSum: '0', reduceProd: '1', reduceMax: '-Infinity', reduceMin: 'Infinity' };
+const REDUCE_STEP: Record<string, (v: string) => string> = {
+  reduceSum: (v) => `acc+=${v};`,
+  reduceProd: (v) => `acc*=${v};`,
+  // NaN sticks, like the eager kernel.
+  reduceMax: (v) => `if(${v}>acc||${v}!==${v})acc=${v};`,
+  reduceMin: (v) => `if(${v}<acc||${v}!==${v})acc=${v};`,
+};
+
+function contiguous(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+/**
+ * Compile a cluster to a function (ins, outs) => void. `ins` follow cluster.inputs (literals are
+ * embedded; their slots are ignored); `outs` are cluster.outputs, then the reduction's output.
+ */
+export function compileCluster(c: Cluster): FusedKernel {
+  const rank = c.shape.length;
+  const red = c.reduce;
+  const reduceAxes = red?.axes ?? [];
+  const kept = Array.from({ length: rank }, (_, i) => i).filter((i) => !reduceAxes.includes(i));
+  const order = [...kept, ...reduceAxes];
+  const depth = order.length;
+
+  const arrays: { name: string; strides: readonly number[] }[] = [];
+  c.inputs.forEach((inp, j) => {
+    if (!(inp.atom instanceof Lit)) arrays.push({ name: `I${j}`, strides: inp.strides });
+  });
+  const outStrides = contiguous(c.shape);
+  c.outputs.forEach((_, k) => arrays.push({ name: `O${k}`, strides: outStrides }));
+  const at = (name: string) => `${name}[o_${name}_${depth}]`;
+
+  const names = new Map<Var, string>();
+  const read = (a: Atom): string => {
+    if (a instanceof Var && names.has(a)) return names.get(a)!;
+    const j = c.reads.get(a);
+    if (j === undefined) throw new Error('jit: internal: a fused operand has no source');
+    const inp = c.inputs[j]!;
+    return inp.atom instanceof Lit ? literal(inp.atom.value.dataSync()[0]!) : `v_in${j}`;
+  };
+  const inner: string[] = [];
+  c.inputs.forEach((inp, j) => {
+    if (!(inp.atom instanceof Lit)) inner.push(`const v_in${j}=${at(`I${j}`)};`);
+  });
+  for (const e of c.eqns) {
+    const out = e.outs[0]!;
+    const args = e.inputs.map(read);
+    names.set(out, `v${out.id}`);
+    inner.push(`const v${out.id}=${rounded(expression(e.prim, args, out.aval.dtype, e.inputs[0]!.aval.dtype, e.params), out.aval.dtype)};`);
+  }
+  c.outputs.forEach((v, k) => inner.push(`${at(`O${k}`)}=${names.get(v)};`));
+  if (red) inner.push(REDUCE_STEP[red.prim]!(read(red.input)));
+
+  const body: string[] = [];
+  const loops = (level: number): void => {
+    if (red && level === kept.length) {
+      body.push(`let acc=${REDUCE_INIT[red.prim]};`);
+      nest(level);
+      body.push('R[r++]=acc;');
+    } else nest(level);
+  };
+  const nest = (level: number): void => {
+    if (level === depth) {
+      body.push(...inner);
+      return;
+    }
+    const axis = order[level]!;
+    const init = arrays.map((a) => `,o_${a.name}_${level + 1}=o_${a.name}_${level}`).join('');
+    const step = arrays.map((a) => `,o_${a.name}_${level + 1}+=${a.strides[axis]!}`).join('');
+    body.push(`for(let i${level}=0${init};i${level}<${c.shape[axis]!};i${level}++${step}){`);
+    loops(level + 1);
+    body.push('}');
+  };
+  loops(0);
+  const header = [
+    ...c.inputs.map((inp, j) => (inp.atom instanceof Lit ? '' : `const I${j}=ins[${j}];`)),
+    ...c.outputs.map((_, k) => `const O${k}=outs[${k}];`),
+    red ? `const R=outs[${c.outputs.length}];let r=0;` : '',
+    ...arrays.map((a) => `const o_${a.name}_0=0;`),
+  ].filter(Boolean);
+  const src = `${header.join('\n')}\n${body.join('\n')}`;
+  return new Function('H', `return function fused(ins,outs){\n${src}\n}`)(HELPERS) as FusedKernel;
+}
+
+const HELPERS = {
+  logistic: (x: number) => {
+    if (x >= 0) return 1 / (1 + Math.exp(-x));
+    const e = Math.exp(x);
+    return e / (1 + e);
+  },
+  erf: erfHelper,
+  sign: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  max: (a: number, b: number) => (a !== a || b !== b ? NaN : a > b ? a : b),
+  min: (a: number, b: number) => (a !== a || b !== b ? NaN : a < b ? a : b),
+};

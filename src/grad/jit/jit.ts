@@ -1,0 +1,181 @@
+/**
+ * jit: trace a function once per signature into a jaxpr, optimize it, lower it for the device
+ * of its arguments, and run the compiled program on later calls with no tracing and no per-op
+ * dispatch. jit is a higher-order primitive ('jitCall'): applied to tracers (inside grad, vmap,
+ * another jit...) it inlines its jaxpr into the enclosing transformation, so every
+ * transformation composes with it.
+ */
+import * as T from '../../tensor';
+import { registerImpl, Tensor, Tracer, type Device } from '../../tensor';
+import { flatten, unflatten, type TreeDef } from '../../tree';
+import { evalJaxpr, type Jaxpr } from '../jaxpr';
+import { traceToJaxpr } from '../staging';
+import { lowerCpu, type Executable } from './cpu';
+import { optimize } from './passes';
+
+export type { Executable };
+
+/** Compiles an optimized jaxpr for one device. Backends register theirs (WebGPU does). */
+export type Lowering = (jaxpr: Jaxpr, consts: readonly Tensor[], options: { donate: readonly boolean[] }) => Executable;
+const lowerings: Partial<Record<Device, Lowering>> = { cpu: (j, c) => lowerCpu(j, c) };
+export function registerLowering(device: Device, lowering: Lowering): void {
+  lowerings[device] = lowering;
+}
+
+export interface JitOptions {
+  /** Positional arguments that are compile-time constants (configs, flags, sizes): part of the cache key. */
+  readonly staticArgnums?: number | readonly number[];
+  /** Arguments whose buffers the compiled program may reuse for its outputs; they become invalid. */
+  readonly donateArgnums?: number | readonly number[];
+}
+
+export interface JitStats {
+  /** How many times the function was traced (one per new signature). */
+  readonly traces: number;
+  /** Calls answered from the cache. */
+  readonly cacheHits: number;
+  readonly cacheSize: number;
+}
+
+interface Compiled {
+  readonly jaxpr: Jaxpr;
+  readonly consts: readonly Tensor[];
+  readonly outDef: TreeDef;
+  readonly executables: Map<Device, Executable>;
+}
+
+interface JitCallParams {
+  readonly compiled: Compiled;
+  readonly donate: readonly boolean[];
+  readonly name: string;
+}
+
+const asList = (x: number | readonly number[] | undefined): number[] => (x === undefined ? [] : typeof x === 'number' ? [x] : [...x]);
+
+/** A stable cache key for a static argument (by value for plain data, by identity otherwise). */
+const identities = new WeakMap<object, number>();
+function staticKey(x: unknown): string {
+  return JSON.stringify(x, (_k, v) => {
+    if (typeof v === 'function' || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype)) {
+      if (v instanceof Tensor) throw new Error('jit: a Tensor cannot be a static argument (static arguments are part of the cache key); pass it as a regular argument');
+      let id = identities.get(v);
+      if (id === undefined) identities.set(v, (id = identities.size + 1));
+      return `#obj${id}`;
+    }
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    if (v === undefined) return '#undefined';
+    return v;
+  });
+}
+
+export type Jitted<F> = F & {
+  /** Trace and cache statistics. */
+  readonly stats: JitStats;
+  /** The optimized jaxpr for these arguments (traces if needed). */
+  lower(...args: unknown[]): Jaxpr;
+};
+
+/**
+ * Compile f. Arguments are pytrees of tensors (numbers become traced float32 scalars); mark
+ * configuration arguments with staticArgnums.
+ * @example const step = jit((params, batch) => update(params, batch));
+ */
+export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> {
+  const statics = asList(options.staticArgnums);
+  const donated = asList(options.donateArgnums);
+  const cache = new Map<string, Compiled>();
+  const stats = { traces: 0, cacheHits: 0, cacheSize: 0 };
+  const name = f.name || 'f';
+
+  const prepare = (args: unknown[]) => {
+    for (const i of [...statics, ...donated]) if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new Error(`jit(${name}): argnum ${i} is out of range for ${args.length} arguments`);
+    const leaves: Tensor[] = [];
+    const defs: (TreeDef | null)[] = [];
+    const donate: boolean[] = [];
+    const keyParts: string[] = [];
+    args.forEach((a, i) => {
+      if (statics.includes(i)) {
+        defs.push(null);
+        keyParts.push(`s${i}=${staticKey(a)}`);
+        return;
+      }
+      const [ls, def] = flatten(a);
+      defs.push(def);
+      ls.forEach((l, k) => {
+        const t = toLeaf(name, l, i, k);
+        leaves.push(t);
+        donate.push(donated.includes(i));
+        keyParts.push(`${t.dtype}[${t.shape.join(',')}]`);
+      });
+      keyParts.push(`d${i}=${def.toString()}`);
+    });
+    return { leaves, defs, donate, key: keyParts.join(';') };
+  };
+
+  const compile = (args: unknown[], leaves: Tensor[], defs: (TreeDef | null)[]): Compiled => {
+    stats.traces++;
+    let outDef: TreeDef | undefined;
+    const flat = (...xs: Tensor[]): Tensor[] => {
+      let k = 0;
+      const full = args.map((a, i) => {
+        const d = defs[i];
+        if (!d) return a;
+        const part = xs.slice(k, (k += d.numLeaves));
+        return unflatten(d, part);
+      });
+      const [outs, def] = flatten(f(...full));
+      outDef = def;
+      return outs.map((o, i) => toLeaf(name, o, -1, i));
+    };
+    const traced = traceToJaxpr(flat, leaves.map((l) => ({ shape: l.shape, dtype: l.dtype })), `jit`);
+    const { jaxpr, consts } = optimize(traced);
+    return { jaxpr, consts, outDef: outDef!, executables: new Map() };
+  };
+
+  const jitted = ((...args: unknown[]) => {
+    const { leaves, defs, donate, key } = prepare(args);
+    let compiled = cache.get(key);
+    if (compiled) stats.cacheHits++;
+    else {
+      compiled = compile(args, leaves, defs);
+      cache.set(key, compiled);
+      stats.cacheSize = cache.size;
+    }
+    const outs = T.bind('jitCall', leaves, { compiled, donate, name } satisfies JitCallParams);
+    return unflatten(compiled.outDef, outs);
+  }) as Jitted<F>;
+  Object.defineProperty(jitted, 'stats', { get: () => ({ ...stats }) });
+  Object.defineProperty(jitted, 'name', { value: `jit(${name})` });
+  (jitted as { lower: unknown }).lower = (...args: unknown[]) => {
+    const { leaves, defs, key } = prepare(args);
+    const c = cache.get(key) ?? compile(args, leaves, defs);
+    cache.set(key, c);
+    stats.cacheSize = cache.size;
+    return c.jaxpr;
+  };
+  return jitted;
+}
+
+function toLeaf(name: string, x: unknown, arg: number, k: number): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number') return T.scalar(x, 'float32');
+  if (typeof x === 'boolean') return T.scalar(x, 'bool');
+  const where = arg < 0 ? `output leaf ${k}` : `argument ${arg} leaf ${k}`;
+  throw new Error(`jit(${name}): ${where} is ${x === null ? 'null' : typeof x}, not a tensor; mark non-tensor arguments with staticArgnums`);
+}
+
+// Eager meaning: run the compiled program when every argument is concrete; otherwise (inside
+// another transformation, or staged into an outer jit) inline the jaxpr.
+registerImpl('jitCall', (args, p: JitCallParams) => {
+  if (args.some((a) => a instanceof Tracer)) return evalJaxpr(p.compiled.jaxpr, [...p.compiled.consts, ...args]);
+  const device: Device = args.length > 0 ? args[0]!.device : 'cpu';
+  for (const a of args) if (a.device !== device) throw new Error(`jit(${p.name}): arguments live on different devices (${device} and ${a.device}); move them with toDevice first`);
+  let exe = p.compiled.executables.get(device);
+  if (!exe) {
+    const lower = lowerings[device];
+    if (!lower) throw new Error(`jit(${p.name}): no compiler for device '${device}'`);
+    exe = lower(p.compiled.jaxpr, p.compiled.consts, { donate: p.donate });
+    p.compiled.executables.set(device, exe);
+  }
+  return exe.run(args);
+});
