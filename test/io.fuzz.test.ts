@@ -1,0 +1,200 @@
+import fc from 'fast-check';
+import { either as E } from 'fp-ts';
+import { describe, expect, it } from 'vitest';
+import { arbCheckpointTree, readerNeverThrows, restoreNeverThrows } from '../laws/io';
+import { deserialize, serialize } from '../src/io';
+
+const seed = 99;
+const params = { seed, numRuns: 300 };
+
+function fileOf(header: unknown, data: Uint8Array): Uint8Array {
+  const text = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + text.length + data.length);
+  new DataView(out.buffer).setUint32(0, text.length, true);
+  out.set(text, 8);
+  out.set(data, 8 + text.length);
+  return out;
+}
+
+const headerLength = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+
+/** Valid files: a tree with at least one tensor byte, serialized. */
+const arbFile = arbCheckpointTree.map((tree) => ({ tree, bytes: serialize(tree) }));
+
+type Mutation =
+  | { op: 'set'; at: number; value: number }
+  | { op: 'truncate'; at: number }
+  | { op: 'insert'; at: number; values: number[] }
+  | { op: 'delete'; at: number; count: number }
+  | { op: 'length'; value: number };
+
+const arbMutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.nat(255) }),
+  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), values: fc.array(fc.nat(255), { minLength: 1, maxLength: 8 }) }),
+  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ op: fc.constant('length' as const), value: fc.oneof(fc.nat(), fc.constant(0xffffffff)) }),
+);
+
+function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
+  const at = bytes.length === 0 ? 0 : 'at' in m ? m.at % bytes.length : 0;
+  switch (m.op) {
+    case 'set': {
+      const out = bytes.slice();
+      out[at] = m.value;
+      return out;
+    }
+    case 'truncate': return bytes.slice(0, at);
+    case 'insert': return Uint8Array.from([...bytes.subarray(0, at), ...m.values, ...bytes.subarray(at)]);
+    case 'delete': return Uint8Array.from([...bytes.subarray(0, at), ...bytes.subarray(at + m.count)]);
+    case 'length': {
+      const out = bytes.slice();
+      new DataView(out.buffer).setUint32(0, m.value, true);
+      return out;
+    }
+  }
+}
+
+// Hostile values for each header field; every one of them makes a file invalid.
+const hostileDims = fc.constantFrom<unknown>([1e15, 1e15], [-1], [1.5], ['2'], [2 ** 53], [2 ** 53 + 2], [1e308], [null], 7, null, {}, [[2]], Array(64).fill(2 ** 30));
+const hostileOffsets = fc.constantFrom<unknown>([0, 2 ** 60], [-1, 4], [8, 4], [0.5, 4], [0], [0, 4, 8], '0,4', null, [null, 4], [0, 1e300], [2 ** 53, 2 ** 53 + 8]);
+const hostileDType = fc.constantFrom<unknown>('F16', 'BF16', 'I64', 'U8', 'f32', '', 5, null, ['F32']);
+const sane = { dtype: 'F32', shape: [1], data_offsets: [0, 4] };
+
+const arbHostileEntry = fc.oneof(
+  hostileDims.map((shape) => ({ ...sane, shape })),
+  hostileOffsets.map((data_offsets) => ({ ...sane, data_offsets })),
+  hostileDType.map((dtype) => ({ ...sane, dtype })),
+  fc.constantFrom<unknown>(null, 'F32', 42, [], { dtype: 'F32' }),
+);
+
+type Entry = { dtype: 'F32' | 'F64' | 'I32' | 'BOOL'; shape: number[]; data_offsets: [number, number] };
+const width = { F32: 4, F64: 8, I32: 4, BOOL: 1 };
+
+/**
+ * Well-typed headers near the valid ones: tensors laid out contiguously in a random order, then
+ * (often) one nudge: an offset, a dim or the data length off by a little.
+ */
+const arbNearValid = fc
+  .record({
+    tensors: fc.array(fc.record({ dtype: fc.constantFrom<Entry['dtype']>('F32', 'F64', 'I32', 'BOOL'), shape: fc.array(fc.nat(3), { maxLength: 3 }) }), { maxLength: 4 }),
+    order: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+    nudge: fc.option(fc.record({ which: fc.nat(), field: fc.constantFrom('begin', 'end', 'dim', 'length'), by: fc.integer({ min: -3, max: 3 }).filter((k) => k !== 0) }), { freq: 2 }),
+  })
+  .map(({ tensors, order, nudge }) => {
+    const ranked = tensors.map((t, i) => ({ t, key: order[i]! })).sort((a, b) => a.key - b.key);
+    let at = 0;
+    const entries: Entry[] = ranked.map(({ t }) => {
+      const size = t.shape.reduce((n, d) => n * d, width[t.dtype]);
+      const e: Entry = { ...t, shape: [...t.shape], data_offsets: [at, at + size] };
+      at += size;
+      return e;
+    });
+    let length = at;
+    if (nudge && nudge.field === 'length') length = Math.max(0, length + nudge.by);
+    else if (nudge && entries.length > 0) {
+      const e = entries[nudge.which % entries.length]!;
+      if (nudge.field === 'begin') e.data_offsets[0] = Math.max(0, e.data_offsets[0] + nudge.by);
+      if (nudge.field === 'end') e.data_offsets[1] = Math.max(0, e.data_offsets[1] + nudge.by);
+      if (nudge.field === 'dim' && e.shape.length > 0) e.shape[0] = Math.max(0, e.shape[0]! + nudge.by);
+    }
+    const header = Object.fromEntries(entries.map((e, i) => [`t${i}`, e]));
+    return { header, entries, length };
+  });
+
+
+/** An independent statement of validity: sizes fit and the ranges tile [0, length) exactly. */
+function tiles(entries: Entry[], length: number): boolean {
+  for (const { dtype, shape, data_offsets: [b, e] } of entries) {
+    if (b > e || e > length || e - b !== shape.reduce((n, d) => n * d, width[dtype])) return false;
+  }
+  const sorted = entries.map((x) => x.data_offsets).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let at = 0;
+  for (const [b, e] of sorted) {
+    if (b !== at) return false;
+    at = e;
+  }
+  return at === length;
+}
+
+describe(`checkpoint reader fuzz (seed ${seed})`, () => {
+  it('random bytes never throw', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), readerNeverThrows), params);
+  });
+
+  it('random bytes after a plausible header length never throw', () => {
+    const arb = fc.tuple(fc.nat(80), fc.uint8Array({ maxLength: 96 })).map(([n, rest]) => {
+      const out = new Uint8Array(8 + rest.length);
+      new DataView(out.buffer).setUint32(0, n, true);
+      out.set(rest, 8);
+      return out;
+    });
+    fc.assert(fc.property(arb, readerNeverThrows), params);
+  });
+
+  it('mutated valid files give Left or a consistent Right, never a throw', () => {
+    fc.assert(
+      fc.property(arbFile, fc.array(arbMutation, { minLength: 1, maxLength: 3 }), ({ tree, bytes }, ms) => {
+        const mutated = ms.reduce(mutate, bytes);
+        return readerNeverThrows(mutated) && restoreNeverThrows(mutated, tree);
+      }),
+      params,
+    );
+  });
+
+  it('every strict truncation of a valid file is a Left', () => {
+    fc.assert(
+      fc.property(arbFile, fc.nat(), ({ bytes }, cut) => {
+        const r = deserialize(bytes.slice(0, cut % bytes.length));
+        return E.isLeft(r) && r.left.message.length > 0;
+      }),
+      params,
+    );
+  });
+
+  it('changing data bytes (not the header) keeps a file valid', () => {
+    fc.assert(
+      fc.property(arbFile, fc.nat(), fc.nat(255), ({ bytes }, at, value) => {
+        const start = 8 + headerLength(bytes);
+        fc.pre(bytes.length > start);
+        const out = bytes.slice();
+        out[start + (at % (bytes.length - start))] = value;
+        return E.isRight(deserialize(out));
+      }),
+      params,
+    );
+  });
+
+  it('hostile headers (huge, negative, fractional, wrongly typed fields) are a Left', () => {
+    const arb = fc.tuple(
+      fc.dictionary(fc.constantFrom('a', 'b', 'c'), arbHostileEntry, { minKeys: 1, maxKeys: 3 }),
+      fc.nat(64),
+    );
+    fc.assert(
+      fc.property(arb, ([header, n]) => {
+        const bytes = fileOf(header, new Uint8Array(n));
+        const r = deserialize(bytes);
+        return readerNeverThrows(bytes) && E.isLeft(r) && /header|tensor|data section/.test(r.left.message);
+      }),
+      params,
+    );
+  });
+
+  it('well-typed headers are accepted exactly when their ranges tile the data', () => {
+    fc.assert(
+      fc.property(arbNearValid, ({ header, entries, length }) => {
+        const bytes = fileOf(header, new Uint8Array(length).fill(1));
+        return readerNeverThrows(bytes) && E.isRight(deserialize(bytes)) === tiles(entries, length);
+      }),
+      { ...params, numRuns: 1000 },
+    );
+  });
+
+  it('files that declare enormous tensors are refused fast, without allocating', () => {
+    const header = { w: { dtype: 'F64', shape: [1e15, 1e15, 1e15], data_offsets: [0, 2 ** 53 - 1] } };
+    const started = performance.now();
+    const r = deserialize(fileOf(header, new Uint8Array(16)));
+    expect(E.isLeft(r)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+});
