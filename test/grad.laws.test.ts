@@ -1,0 +1,207 @@
+/**
+ * The transformation laws over every primitive of the primitive set (laws/gradPrims.ts gives
+ * each one a generator of valid operands). Smooth primitives get every derivative law; those
+ * with zero derivatives (piecewise constant, integer or bool outputs, integer inputs) are
+ * checked for zero derivatives; all are checked under vmap.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as T from '../src/tensor';
+import { PRIMS, type Prim, type Tensor } from '../src/tensor';
+import * as L from '../laws/grad';
+import { allPrimCases, applyPrim, diffInstance, primCases, type PrimCase, type PrimKind } from '../laws/gradPrims';
+import { Rng } from '../laws/gradUtil';
+
+const SEED = 1234;
+const RUNS = 5;
+const opts = (numRuns = RUNS) => ({ seed: SEED, numRuns });
+
+/** The kinds each primitive's generator produces (cast produces several). */
+const kindsOf = new Map<Prim, Set<PrimKind>>(allPrimCases.map(([p, arb]) => [p, new Set(fc.sample(arb, { seed: SEED, numRuns: 30 }).map((c) => c.kind))]));
+const primsOfKind = (...kinds: PrimKind[]): Prim[] => PRIMS.filter((p) => kinds.some((k) => kindsOf.get(p)!.has(k)));
+
+const SMOOTH = primsOfKind('smooth');
+
+/** A property over cases of `prim` of the given kinds, with a seed for values and directions. */
+function forCases(prim: Prim, kinds: readonly PrimKind[], body: (c: PrimCase, seed: number) => boolean, numRuns = RUNS): void {
+  const arb = primCases[prim].filter((c) => kinds.includes(c.kind));
+  fc.assert(fc.property(arb, fc.nat(1 << 20), (c, seed) => body(c, seed)), opts(numRuns));
+}
+
+/** One example of a case: the function of its differentiated operands and their values. */
+function instance(c: PrimCase, seed: number) {
+  return diffInstance(c, c.sample(new Rng(seed)));
+}
+
+/** `n` examples of a case (same shapes, fresh values). */
+const examples = (c: PrimCase, seed: number, n: number): Tensor[][] => Array.from({ length: n }, (_, b) => c.sample(new Rng(seed + 7919 * (b + 1))));
+const diffExamples = (c: PrimCase, seed: number, n: number) => examples(c, seed, n).map((ops) => diffInstance(c, ops).args);
+
+/** A smooth outer function for the chain rule, taking float32 outputs to float64. */
+const outer = (y: Tensor) => {
+  const z = T.astype(y, 'float64');
+  return T.sum(T.mul(T.sin(z), z));
+};
+
+describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and law)`, () => {
+  it('every primitive has a case generator and at least one law applies', () => {
+    expect(PRIMS.every((p) => kindsOf.get(p)!.size > 0)).toBe(true);
+    expect(SMOOTH.length).toBeGreaterThanOrEqual(40);
+  });
+
+  describe('jvpMatchesFiniteDifferences', () => {
+    it.each(primsOfKind('smooth', 'piecewiseConstant'))('%s', (prim) => forCases(prim, ['smooth', 'piecewiseConstant'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.jvpMatchesFiniteDifferences(f, args, s, c.tol);
+    }));
+  });
+
+  describe('pushforwardPullbackDuality', () => {
+    it.each(primsOfKind('smooth', 'piecewiseConstant'))('%s', (prim) => forCases(prim, ['smooth', 'piecewiseConstant'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.pushforwardPullbackDuality(f, args, s, c.tol);
+    }));
+  });
+
+  describe('jvpIsLinearInTangent', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.jvpIsLinearInTangent(f, args, s, c.tol);
+    }));
+  });
+
+  describe('pullbackIsLinearInCotangent', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.pullbackIsLinearInCotangent(f, args, s, c.tol);
+    }));
+  });
+
+  describe('linearizeTransposeMatchesVjp (linearTranspose of the linearization)', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.linearizeTransposeMatchesVjp(f, args, s, c.tol);
+    }));
+  });
+
+  describe('linearTransposeIsTranspose (linear primitives transposed directly)', () => {
+    const linear = SMOOTH.filter((p) => fc.sample(primCases[p], { seed: SEED, numRuns: 30 }).some((c) => c.linear));
+    it.each(linear)('%s', (prim) => {
+      const arb = primCases[prim].filter((c) => c.linear);
+      fc.assert(fc.property(arb, fc.nat(1 << 20), (c, s) => {
+        const { f, args } = instance(c, s);
+        return L.linearTransposeIsTranspose(f, args, s, c.tol);
+      }), opts());
+    });
+  });
+
+  describe('entryPointsAgree (grad, valueAndGrad, vjp, jvp, linearize; argnums; hasAux)', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.entryPointsAgree(L.scalarize(f, args, s), args, s, c.tol);
+    }));
+  });
+
+  describe('chainRule and gradKeepsStructure', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.chainRule(outer, f, args, c.tol) && L.gradKeepsStructure(L.scalarize(f, args, s), args);
+    }));
+  });
+
+  describe('jacfwdMatchesJacrev', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.jacfwdMatchesJacrev(f, args, c.tol);
+    }));
+  });
+
+  describe('hessianIsSymmetric and forwardOverReverseMatchesReverseOverReverse', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      const g = L.scalarize(f, args, s);
+      return L.hessianIsSymmetric(g, args, c.tol) && L.forwardOverReverseMatchesReverseOverReverse(g, args, s, c.tol);
+    }, 2));
+  });
+
+  describe('derivativeIsZero (piecewise constant, integer/bool outputs, stopGradient)', () => {
+    it.each(primsOfKind('piecewiseConstant', 'integerOutput', 'stopGradient'))('%s', (prim) => forCases(prim, ['piecewiseConstant', 'integerOutput', 'stopGradient'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.derivativeIsZero(f, args, s);
+    }));
+    it.each(primsOfKind('noFloatInput'))('%s (integer/bool operands only)', (prim) => forCases(prim, ['noFloatInput'], (c, s) => {
+      return L.derivativeIsZero(applyPrim(c), c.sample(new Rng(s)), s);
+    }));
+  });
+
+  describe('stopGradientBlocksDerivatives', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.stopGradientBlocksDerivatives(f, args, s);
+    }, 2));
+  });
+
+  /** Random in-axes per operand (positive, negative or null), out-axis and batch size (1 to 3). */
+  const vmapSpec = (c: PrimCase) => {
+    const ranks = c.avals.map((a) => a.split('[')[1]!.replace(']', '').split(',').filter((d) => d !== '').length);
+    const outRank = applyPrim(c)(...c.sample(new Rng(0))).ndim;
+    return fc.record({
+      inAxes: fc.tuple(...ranks.map((r) => fc.constantFrom<number | null>(0, -1, null, ...(r >= 1 ? [r] : []), ...(r >= 2 ? [1] : [])))),
+      outAxes: fc.constantFrom(0, -1, ...(outRank >= 1 ? [1] : [])),
+      size: fc.integer({ min: 1, max: 3 }),
+    });
+  };
+
+  describe('vmapMatchesLoop (in/out axes positive and negative, null axes, batch size 1..3)', () => {
+    it.each([...PRIMS])('%s', (prim) => {
+      const arb = primCases[prim].chain((c) => fc.tuple(fc.constant(c), vmapSpec(c), fc.nat(1 << 20)));
+      fc.assert(fc.property(arb, ([c, spec, s]) => L.vmapMatchesLoop(applyPrim(c), examples(c, s, spec.size), { inAxes: spec.inAxes, outAxes: spec.outAxes })), opts());
+    });
+  });
+
+  describe('nestedVmapMatchesLoop (vmap of vmap)', () => {
+    it.each([...PRIMS])('%s', (prim) => {
+      const arb = primCases[prim].chain((c) => fc.tuple(fc.constant(c), vmapSpec(c), vmapSpec(c), fc.nat(1 << 20), fc.integer({ min: 1, max: 2 })));
+      fc.assert(fc.property(arb, ([c, inner, outerSpec, s, rows]) => {
+        const grid = Array.from({ length: rows }, (_, r) => examples(c, s + r, inner.size));
+        // The outer axes index the once-stacked operands, one rank higher.
+        const outerAxes = outerSpec.inAxes.map((d) => (d === null ? null : d >= 0 ? Math.min(d, 1) : d));
+        return L.nestedVmapMatchesLoop(applyPrim(c), grid, { inAxes: inner.inAxes, outAxes: inner.outAxes }, { inAxes: outerAxes, outAxes: outerSpec.outAxes });
+      }), opts(2));
+    });
+  });
+
+  describe('vmap commutes with differentiation', () => {
+    it.each(SMOOTH)('%s: perExampleGradientsMatchLoop, gradOfSummedVmapMatchesLoop, vmapOfJvpMatchesLoop', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      const g = L.scalarize(f, args, s);
+      const ex = diffExamples(c, s, 1 + (s % 3));
+      const inAxes = args.map((_, i) => (i === 1 ? null : i % 2 === 0 ? 0 : -1));
+      return L.perExampleGradientsMatchLoop(g, ex, inAxes, c.tol) && L.gradOfSummedVmapMatchesLoop(g, ex, inAxes, c.tol) && L.vmapOfJvpMatchesLoop(f, ex, s, c.tol);
+    }, 2));
+  });
+
+  describe('customJvpRuleIsUsed (jvp, vjp, grad, and under vmap)', () => {
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => L.customJvpRuleIsUsed(instance(c, s).f, diffExamples(c, s, 2), s, c.tol), 2));
+  });
+
+  describe('customVjpRuleIsUsed (vjp, grad, and under vmap)', () => {
+    // BUG (src/grad/custom.ts, jvpRules.customVjpCall): residuals that are the primal inputs are
+    // stored as partial-eval tracers in the params of customVjpLinear and read after their trace
+    // has ended. Here bwd runs f's own vjp on them, which happens to re-enter a trace for most
+    // primitives; mul and dot read the other operand's stale tracer directly and crash
+    // ("Cannot read properties of undefined"). Minimal repro in test/grad.test.ts.
+    const leaky: Prim[] = ['mul', 'dot'];
+    it.each(SMOOTH.filter((p) => !leaky.includes(p)))('%s', (prim) => forCases(prim, ['smooth'], (c, s) => L.customVjpRuleIsUsed(instance(c, s).f, diffExamples(c, s, 2), s, c.tol), 2));
+    it.fails.each(leaky)('%s (fails: customVjp residual tracers leak, see bug note)', (prim) => forCases(prim, ['smooth'], (c, s) => L.customVjpRuleIsUsed(instance(c, s).f, diffExamples(c, s, 2), s, c.tol), 2));
+  });
+
+  describe('auxIsConcrete', () => {
+    // BUG (src/grad/api.ts, lowerAux): with hasAux the aux value comes back as a tracer of the
+    // finished transformation (fullLower keeps a JVPTracer), so using it afterwards crashes.
+    it.fails.each(SMOOTH.slice(0, 3))('%s (fails: hasAux leaks tracers, see bug note)', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.auxIsConcrete(f, args, s);
+    }, 1));
+  });
+});
