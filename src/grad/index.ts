@@ -5,3 +5,5 @@ export { Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
 export { customJvp, customVjp } from './custom';
 export { jit, registerLowering } from './jit/jit';
 export type { JitOptions, JitStats, Jitted, Executable, Lowering } from './jit/jit';
+export { cond, scan, fori } from './control';
+export type { ScanOptions } from './control';
