@@ -19,6 +19,13 @@ export interface Backend {
   readonly name: Device;
   /** Run one primitive on concrete inputs; `out` is the result's shape and dtype. */
   run(prim: Prim, inputs: readonly Tensor[], params: any, out: Aval): Tensor;
+  /** Read a tensor's data (devices whose reads are asynchronous, e.g. webgpu). */
+  read?(t: Tensor): Promise<TypedArray>;
+  /**
+   * Copy a CPU operand onto this device when it meets this device's tensors in one primitive
+   * (JS numbers become CPU scalars, so `x.add(1)` works on any device, as in JAX).
+   */
+  adopt?(t: Tensor): Tensor;
 }
 
 const backends: Partial<Record<Device, Backend>> = {};
@@ -80,9 +87,9 @@ export class Tensor implements Aval {
   async data(): Promise<TypedArray> {
     const t = concrete(this, 'data');
     if (t.device === 'cpu') return (t._storage as TypedArray).slice();
-    const reader = (getBackend(t.device) as Backend & { read?(t: Tensor): Promise<TypedArray> }).read;
-    if (!reader) opError('data', `backend ${t.device} cannot read data`);
-    return reader(t);
+    const backend = getBackend(t.device);
+    if (!backend.read) opError('data', `backend ${t.device} cannot read data`);
+    return backend.read(t);
   }
 
   /** Nested JS arrays (booleans for bool tensors); a 0-d tensor gives a number. */
@@ -272,9 +279,13 @@ export function evalPrimitive(prim: string, args: readonly Tensor[], params: any
   const hi = higherOrderImpls.get(prim);
   if (hi) return hi(args, params);
   const out = abstractEval(prim as Prim, args, params);
-  const device = args.length > 0 ? args[0]!.device : 'cpu';
-  for (const a of args) if (a.device !== device) opError(prim, `operands live on different devices (${device} and ${a.device}); move them with toDevice first`);
-  return [getBackend(device).run(prim as Prim, args, params, out)];
+  const device = args.find((a) => a.device !== 'cpu')?.device ?? 'cpu';
+  const backend = getBackend(device);
+  for (const a of args) {
+    if (a.device !== device && !(a.device === 'cpu' && backend.adopt)) opError(prim, `operands live on different devices (${device} and ${a.device}); move them with toDevice first`);
+  }
+  const operands = device === 'cpu' ? args : args.map((a) => (a.device === 'cpu' ? backend.adopt!(a) : a));
+  return [backend.run(prim as Prim, operands, params, out)];
 }
 
 /** Apply a primitive, letting the innermost interpreter that owns an argument handle it. */

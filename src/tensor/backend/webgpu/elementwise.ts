@@ -1,0 +1,121 @@
+/**
+ * WGSL expressions for the elementwise primitives, with the CPU backend's semantics. Operands
+ * and results are values (bool as WGSL bool); eager kernels and jit's fused kernels both build
+ * their bodies from these.
+ */
+import type { DType } from '../../dtype';
+import { BINARY, COMPARE, UNARY, type BinaryPrim, type ComparePrim, type UnaryPrim } from '../../primitives';
+import { opError } from '../../shape';
+
+const floatUnary: Record<UnaryPrim, (x: string) => string> = {
+  neg: (x) => `(-${x})`,
+  exp: (x) => `exp(${x})`,
+  log: (x) => `wl_log(${x})`,
+  log1p: (x) => `wl_log1p(${x})`,
+  expm1: (x) => `wl_expm1(${x})`,
+  sqrt: (x) => `sqrt(${x})`,
+  rsqrt: (x) => `(1.0 / sqrt(${x}))`,
+  sin: (x) => `wl_sin(${x})`,
+  cos: (x) => `wl_cos(${x})`,
+  tanh: (x) => `wl_tanh(${x})`,
+  logistic: (x) => `wl_logistic(${x})`,
+  erf: (x) => `wl_erf(${x})`,
+  abs: (x) => `abs(${x})`,
+  sign: (x) => `wl_sign(${x})`,
+  floor: (x) => `floor(${x})`,
+  ceil: (x) => `ceil(${x})`,
+  logicalNot: (x) => `(!wl_truthy(${x}))`,
+  stopGradient: (x) => x,
+};
+
+const intUnary: Partial<Record<UnaryPrim, (x: string) => string>> = {
+  neg: (x) => `(-${x})`,
+  abs: (x) => `abs(${x})`,
+  sign: (x) => `select(select(0i, -1i, ${x} < 0i), 1i, ${x} > 0i)`,
+  floor: (x) => x,
+  ceil: (x) => x,
+  logicalNot: (x) => `(${x} == 0i)`,
+  stopGradient: (x) => x,
+};
+
+const floatBinary: Record<BinaryPrim, (a: string, b: string) => string> = {
+  add: (a, b) => `(${a} + ${b})`,
+  sub: (a, b) => `(${a} - ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`,
+  pow: (a, b) => `wl_pow(${a}, ${b})`,
+  max: (a, b) => `wl_max(${a}, ${b})`,
+  min: (a, b) => `wl_min(${a}, ${b})`,
+  atan2: (a, b) => `wl_atan2(${a}, ${b})`,
+};
+
+const intBinary: Record<BinaryPrim, (a: string, b: string) => string> = {
+  add: (a, b) => `(${a} + ${b})`,
+  sub: (a, b) => `(${a} - ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `wl_idiv(${a}, ${b})`,
+  pow: (a, b) => `wl_ipow(${a}, ${b})`,
+  max: (a, b) => `max(${a}, ${b})`,
+  min: (a, b) => `min(${a}, ${b})`,
+  atan2: (a, b) => `wl_f2i(wl_atan2(f32(${a}), f32(${b})))`,
+};
+
+const compareOps: Record<Exclude<ComparePrim, 'logicalAnd' | 'logicalOr'>, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+
+/** A value as a WGSL bool by JS truthiness (NaN is falsy). */
+export function truthy(dtype: DType, x: string): string {
+  if (dtype === 'bool') return x;
+  return dtype === 'int32' ? `(${x} != 0i)` : `wl_truthy(${x})`;
+}
+
+const asInt = (x: string): string => `select(0i, 1i, ${x})`;
+
+export function unaryExpr(prim: UnaryPrim, dtype: DType, x: string): string {
+  if (dtype === 'float32') return floatUnary[prim](x);
+  if (dtype === 'bool') return prim === 'logicalNot' ? `(!${x})` : x; // -1, |x|, sign... keep truthiness
+  const f = intUnary[prim];
+  if (!f) opError(prim, `expects a float tensor, got int32`);
+  return f(x);
+}
+
+export function binaryExpr(prim: BinaryPrim, dtype: DType, a: string, b: string): string {
+  if (dtype === 'float32') return floatBinary[prim](a, b);
+  if (dtype === 'int32') return intBinary[prim](a, b);
+  // bool arithmetic runs on 0/1 integers; the result is stored by truthiness.
+  return `(${intBinary[prim](asInt(a), asInt(b))} != 0i)`;
+}
+
+export function compareExpr(prim: ComparePrim, dtype: DType, a: string, b: string): string {
+  if (prim === 'logicalAnd') return `(${truthy(dtype, a)} && ${truthy(dtype, b)})`;
+  if (prim === 'logicalOr') return `(${truthy(dtype, a)} || ${truthy(dtype, b)})`;
+  if (dtype === 'bool') return `(${asInt(a)} ${compareOps[prim]} ${asInt(b)})`;
+  return `(${a} ${compareOps[prim]} ${b})`;
+}
+
+export function castExpr(from: DType, to: DType, x: string): string {
+  if (to === 'float64' || from === 'float64') opError('cast', 'float64 is not supported on the webgpu backend');
+  if (from === to) return x;
+  if (to === 'bool') return truthy(from, x);
+  if (to === 'int32') return from === 'bool' ? asInt(x) : `wl_f2i(${x})`;
+  return from === 'bool' ? `select(0.0, 1.0, ${x})` : `f32(${x})`;
+}
+
+const unarySet = new Set<string>(UNARY);
+const binarySet = new Set<string>(BINARY);
+const compareSet = new Set<string>(COMPARE);
+
+/** Primitives computed per element from operands of the output's shape. */
+export function isElementwise(prim: string): boolean {
+  return unarySet.has(prim) || binarySet.has(prim) || compareSet.has(prim) || prim === 'where' || prim === 'cast' || prim === 'shiftRightLogical';
+}
+
+/** The value of an elementwise primitive given its operand values and dtypes. */
+export function elementExpr(prim: string, params: any, dtypes: readonly DType[], xs: readonly string[]): string {
+  if (unarySet.has(prim)) return unaryExpr(prim as UnaryPrim, dtypes[0]!, xs[0]!);
+  if (binarySet.has(prim)) return binaryExpr(prim as BinaryPrim, dtypes[0]!, xs[0]!, xs[1]!);
+  if (compareSet.has(prim)) return compareExpr(prim as ComparePrim, dtypes[0]!, xs[0]!, xs[1]!);
+  if (prim === 'where') return `select(${xs[2]}, ${xs[1]}, ${xs[0]})`;
+  if (prim === 'cast') return castExpr(dtypes[0]!, params.dtype, xs[0]!);
+  if (prim === 'shiftRightLogical') return `bitcast<i32>(bitcast<u32>(${xs[0]}) >> ${params.shift >>> 0}u)`;
+  throw new Error(`webgpu: ${prim} is not elementwise`);
+}

@@ -1,0 +1,245 @@
+/**
+ * One plan builder per primitive: a total table over the primitive set, so a missing kernel is
+ * a compile error. Shapes and params are baked into the generated WGSL as constants; plans are
+ * cached by (primitive, operand avals, params) and pipelines by shader text.
+ */
+import type { Aval } from '../../aval';
+import { BINARY, COMPARE, REDUCE, UNARY, type Prim, type PrimParams } from '../../primitives';
+import { sizeOf, stridesOf } from '../../shape';
+import { elementExpr } from './elementwise';
+import { dispatch, input, output, perElement, sourceIndex, unravel, dotIndex, type Plan } from './plan';
+import { argPlan, cumsumPlan, reducePlan } from './reduce';
+import { Emit, f32Lit, load, storageLiteral, storageType, store } from './wgsl';
+
+type Builder<P extends Prim> = (ins: readonly Aval[], params: PrimParams[P], out: Aval) => Plan;
+
+const single = (step: Plan['steps'][number] | null): Plan => ({ steps: step ? [step] : [], temps: [] });
+
+/** out[i] = f(inputs[i]...): every elementwise primitive. */
+function elementwisePlan(prim: Prim, ins: readonly Aval[], params: any, out: Aval): Plan {
+  const n = sizeOf(out.shape);
+  const bindings = [...ins.map((a, k) => input(k, storageType(a.dtype))), output(ins.length, storageType(out.dtype))];
+  return single(perElement(n, bindings, (e, i) => {
+    const xs = ins.map((a, k) => e.let(load(`x${k}`, a.dtype, i)));
+    e.line(`y[${i}] = ${store(out.dtype, elementExpr(prim, params, ins.map((a) => a.dtype), xs))};`);
+  }));
+}
+
+/** out[i] = x[source(i)]: movement primitives that only map indices. */
+function indexMapPlan(prim: Prim, ins: readonly Aval[], params: any, out: Aval): Plan {
+  const x = ins[0]!;
+  const type = storageType(x.dtype);
+  return single(perElement(sizeOf(out.shape), [input(0, type), output(1, type)], (e, i) => {
+    const s = sourceIndex(e, prim, params, x.shape, out.shape, i);
+    e.line(`y[${i}] = x0[${s}];`);
+  }));
+}
+
+const padPlan: Builder<'pad'> = ([x], p, out) => {
+  const type = storageType(x!.dtype);
+  const xs = stridesOf(x!.shape);
+  return single(perElement(sizeOf(out.shape), [input(0, type), output(1, type)], (e, i) => {
+    const c = unravel(e, i, out.shape);
+    const inside = c.map((ck, k) => `${ck} >= ${p.lo[k]}u && ${ck} < ${p.lo[k]! + x!.shape[k]!}u`);
+    e.line(`var v = ${storageLiteral(x!.dtype, p.value)};`);
+    const src = dotIndex(c.map((ck, k) => (p.lo[k] ? `(${ck} - ${p.lo[k]}u)` : ck)), xs);
+    e.line(`if (${inside.length ? inside.join(' && ') : 'true'}) { v = x0[${src}]; }`);
+    e.line(`y[${i}] = v;`);
+  }));
+};
+
+/** One step per operand, each copying it into its band of the output. */
+const concatenatePlan: Builder<'concatenate'> = (ins, { axis }, out) => {
+  const type = storageType(out.dtype);
+  const outStrides = stridesOf(out.shape);
+  let at = 0;
+  const steps = ins.flatMap((x, k) => {
+    const start = at;
+    at += x.shape[axis]!;
+    if (sizeOf(x.shape) === 0) return [];
+    return [perElement(sizeOf(x.shape), [input(k, type, 'x'), output(ins.length, type)], (e, i) => {
+      const c = unravel(e, i, x.shape);
+      e.line(`y[${dotIndex(c, outStrides, start * outStrides[axis]!)}] = x[${i}];`);
+    })];
+  });
+  return { steps, temps: [] };
+};
+
+/** Tiled batched matmul: 16x16 output tiles, A and B tiles staged in workgroup memory. */
+const dotPlan: Builder<'dot'> = ([a, b], _, out) => {
+  const r = out.shape.length;
+  const m = out.shape[r - 2]!, n = out.shape[r - 1]!, k = a!.shape[r - 1]!;
+  const batch = sizeOf(out.shape.slice(0, -2));
+  if (batch * m * n === 0) return single(null);
+  const T = 16;
+  const type = storageType(out.dtype);
+  const acc = type === 'u32' ? 'u32' : type; // bool: count matches, store truthiness
+  const zero = type === 'f32' ? '0.0' : type === 'i32' ? '0i' : '0u';
+  const tilesN = Math.ceil(n / T), tilesM = Math.ceil(m / T);
+  const body = `  let tx = wid % ${tilesN}u;
+  let ty = (wid / ${tilesN}u) % ${tilesM}u;
+  let bt = wid / ${tilesN * tilesM}u;
+  let lx = lid % ${T}u;
+  let ly = lid / ${T}u;
+  let row = ty * ${T}u + ly;
+  let col = tx * ${T}u + lx;
+  let aOff = bt * ${m * k}u;
+  let bOff = bt * ${k * n}u;
+  var acc: ${acc} = ${zero};
+  for (var t = 0u; t < ${k}u; t += ${T}u) {
+    var av: ${acc} = ${zero};
+    if (row < ${m}u && t + lx < ${k}u) { av = xa[aOff + row * ${k}u + t + lx]; }
+    ta[ly][lx] = av;
+    var bv: ${acc} = ${zero};
+    if (col < ${n}u && t + ly < ${k}u) { bv = xb[bOff + (t + ly) * ${n}u + col]; }
+    tb[ly][lx] = bv;
+    workgroupBarrier();
+    for (var q = 0u; q < ${T}u; q++) { acc = acc + ta[ly][q] * tb[q][lx]; }
+    workgroupBarrier();
+  }
+  if (row < ${m}u && col < ${n}u) { y[bt * ${m * n}u + row * ${n}u + col] = ${out.dtype === 'bool' ? 'select(0u, 1u, acc != 0u)' : 'acc'}; }`;
+  const decls = `var<workgroup> ta: array<array<${acc}, ${T}>, ${T}>;\nvar<workgroup> tb: array<array<${acc}, ${T}>, ${T}>;`;
+  return single(dispatch([input(0, type, 'xa'), input(1, type, 'xb'), output(2, type)], batch * tilesM * tilesN, T * T, body, decls));
+};
+
+/** Split a shape around `axis` into (outer, axis size, inner). */
+function around(shape: readonly number[], axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis]!, stridesOf(shape)[axis]!];
+}
+
+/** Normalize a (possibly negative) index into [0, n), or n when out of range. */
+const normIndex = (e: Emit, raw: string, n: number): string => e.let(`select(${n}u, u32(select(${raw}, ${raw} + ${n}i, ${raw} < 0i)), ${raw} >= -${n}i && ${raw} < ${n}i)`, 'k');
+
+/** Out-of-range indices read 0 (the CPU backend throws; a kernel cannot). */
+const gatherPlan: Builder<'gather'> = ([x, idx], { axis }, out) => {
+  const type = storageType(x!.dtype);
+  const [, nx, inner] = around(x!.shape, axis);
+  const ni = idx!.shape[axis]!;
+  return single(perElement(sizeOf(out.shape), [input(0, type, 'x'), input(1, 'i32', 'ix'), output(2, type)], (e, i) => {
+    const o = e.let(`${i} / ${ni * inner}u`, 'o');
+    const r = e.let(`${i} % ${inner}u`, 'r');
+    const k = normIndex(e, `ix[${i}]`, nx);
+    e.line(`var v = ${storageLiteral(x!.dtype, 0)};`);
+    e.line(`if (${k} < ${nx}u) { v = x[(${o} * ${nx}u + ${k}) * ${inner}u + ${r}]; }`);
+    e.line(`y[${i}] = v;`);
+  }));
+};
+
+/** No float atomics: each output element loops over the indices that could land on it, in order. */
+const scatterAddPlan: Builder<'scatterAdd'> = ([base, idx], { axis }, out) => {
+  const type = storageType(base!.dtype);
+  const [, nb, inner] = around(base!.shape, axis);
+  const ni = idx!.shape[axis]!;
+  return single(perElement(sizeOf(out.shape), [input(0, type, 'x'), input(1, 'i32', 'ix'), input(2, type, 'u'), output(3, type)], (e, i) => {
+    const o = e.let(`${i} / ${nb * inner}u`, 'o');
+    const b = e.let(`(${i} / ${inner}u) % ${nb}u`, 'b');
+    const r = e.let(`${i} % ${inner}u`, 'r');
+    e.line(`var acc = x[${i}];`);
+    e.line(`for (var j = 0u; j < ${ni}u; j++) {`);
+    e.line(`  let at = (${o} * ${ni}u + j) * ${inner}u + ${r};`);
+    const inner2 = new Emit('w');
+    const k = normIndex(inner2, 'ix[at]', nb);
+    e.lines.push(...inner2.lines.map((l) => '  ' + l));
+    e.line(`  if (${k} == ${b}) { acc = acc + u[at]; }`);
+    e.line('}');
+    e.line(`y[${i}] = ${base!.dtype === 'bool' ? 'min(acc, 1u)' : 'acc'};`);
+  }));
+};
+
+const patchesPlan: Builder<'patches'> = ([x], p, out) => {
+  const type = storageType(x!.dtype);
+  const [, , h, w] = x!.shape as [number, number, number, number];
+  const padValue = type === 'f32' ? f32Lit(p.padValue) : storageLiteral(x!.dtype, p.padValue);
+  return single(perElement(sizeOf(out.shape), [input(0, type, 'x'), output(1, type)], (e, i) => {
+    const [plane0, plane1, ky, kx, oy, ox] = unravel(e, i, out.shape);
+    const plane = e.let(`${plane0} * ${out.shape[1]}u + ${plane1}`, 'p');
+    const iy = e.let(`i32(${oy} * ${p.stride[0]}u + ${ky} * ${p.dilation[0]}u) - ${p.padding[0][0]}i`, 'iy');
+    const ix = e.let(`i32(${ox} * ${p.stride[1]}u + ${kx} * ${p.dilation[1]}u) - ${p.padding[1][0]}i`, 'ix');
+    e.line(`var v = ${padValue};`);
+    e.line(`if (${iy} >= 0i && ${iy} < ${h}i && ${ix} >= 0i && ${ix} < ${w}i) { v = x[(${plane} * ${h}u + u32(${iy})) * ${w}u + u32(${ix})]; }`);
+    e.line(`y[${i}] = v;`);
+  }));
+};
+
+/** Each image pixel gathers the window elements read from it (in the CPU's summation order). */
+const patchesTransposePlan: Builder<'patchesTranspose'> = ([win], p, out) => {
+  const type = storageType(win!.dtype);
+  const [, , kh, kw, oh, ow] = win!.shape as [number, number, number, number, number, number];
+  const [, , h, w] = out.shape as [number, number, number, number];
+  const [sy, sx] = p.stride, [dy, dx] = p.dilation;
+  return single(perElement(sizeOf(out.shape), [input(0, type, 'x'), output(1, type)], (e, i) => {
+    const plane = e.let(`${i} / ${h * w}u`, 'p');
+    const iy = e.let(`i32((${i} / ${w}u) % ${h}u) + ${p.padding[0][0]}i`, 'iy');
+    const ix = e.let(`i32(${i} % ${w}u) + ${p.padding[1][0]}i`, 'ix');
+    e.line(`var acc = ${type === 'f32' ? '0.0' : type === 'i32' ? '0i' : '0u'};`);
+    e.line(`for (var ky = 0i; ky < ${kh}i; ky++) {`);
+    e.line(`  let ty = ${iy} - ky * ${dy}i;`);
+    e.line(`  if (ty < 0i || ty % ${sy}i != 0i || ty / ${sy}i >= ${oh}i) { continue; }`);
+    e.line(`  for (var kx = 0i; kx < ${kw}i; kx++) {`);
+    e.line(`    let tx = ${ix} - kx * ${dx}i;`);
+    e.line(`    if (tx < 0i || tx % ${sx}i != 0i || tx / ${sx}i >= ${ow}i) { continue; }`);
+    e.line(`    acc = acc + x[(((${plane} * ${kh}u + u32(ky)) * ${kw}u + u32(kx)) * ${oh}u + u32(ty / ${sy}i)) * ${ow}u + u32(tx / ${sx}i)];`);
+    e.line('  }');
+    e.line('}');
+    e.line(`y[${i}] = ${type === 'u32' ? 'min(acc, 1u)' : 'acc'};`);
+  }));
+};
+
+/** Threefry-2x32 in u32 arithmetic: bit-exact with the CPU kernel. One invocation per block. */
+const randomBitsPlan: Builder<'randomBits'> = ([key], p, out) => {
+  const count = sizeOf(p.shape);
+  const keys = sizeOf(key!.shape.slice(0, -1));
+  const blocks = Math.ceil(count / 2);
+  return single(perElement(keys * blocks, [input(0, 'i32', 'key'), output(1, 'i32')], (e, i) => {
+    const k = e.let(`${i} / ${blocks}u`, 'k');
+    const b = e.let(`${i} % ${blocks}u`, 'b');
+    const r = e.let(`wl_threefry(bitcast<u32>(key[2u * ${k}]), bitcast<u32>(key[2u * ${k} + 1u]), ${p.offset >>> 0}u, ${b})`, 'r');
+    const at = e.let(`${k} * ${count}u + 2u * ${b}`, 'at');
+    e.line(`y[${at}] = bitcast<i32>(${r}.x);`);
+    e.line(`if (2u * ${b} + 1u < ${count}u) { y[${at} + 1u] = bitcast<i32>(${r}.y); }`);
+  }));
+};
+
+const builders: Partial<{ [P in Prim]: Builder<P> }> = {
+  where: (ins, p, out) => elementwisePlan('where', ins, p, out),
+  cast: (ins, p, out) => elementwisePlan('cast', ins, p, out),
+  shiftRightLogical: (ins, p, out) => elementwisePlan('shiftRightLogical', ins, p, out),
+  argmax: ([x], { axis }, out) => argPlan(true, x!, axis, out),
+  argmin: ([x], { axis }, out) => argPlan(false, x!, axis, out),
+  cumsum: ([x], { axis, reverse }) => cumsumPlan(x!, axis, reverse),
+  reshape: (_, __, out) => single({ kind: 'copy', src: 0, dst: 1, bytes: sizeOf(out.shape) * 4 }),
+  broadcast: (ins, p, out) => indexMapPlan('broadcast', ins, p, out),
+  transpose: (ins, p, out) => indexMapPlan('transpose', ins, p, out),
+  slice: (ins, p, out) => indexMapPlan('slice', ins, p, out),
+  flip: (ins, p, out) => indexMapPlan('flip', ins, p, out),
+  pad: padPlan,
+  concatenate: concatenatePlan,
+  dot: dotPlan,
+  gather: gatherPlan,
+  scatterAdd: scatterAddPlan,
+  patches: patchesPlan,
+  patchesTranspose: patchesTransposePlan,
+  randomBits: randomBitsPlan,
+};
+for (const p of [...UNARY, ...BINARY, ...COMPARE]) builders[p] = (ins, params, out) => elementwisePlan(p, ins, params, out);
+for (const p of REDUCE) builders[p] = ([x], { axes }, out) => reducePlan(p, x!, axes, out);
+
+const table = builders as { [P in Prim]: Builder<P> };
+
+const cache = new Map<string, Plan>();
+
+/** JSON with non-finite numbers spelled out (JSON would write null for all of them). */
+export function paramsKey(params: unknown): string {
+  return JSON.stringify(params, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
+/** The plan of one primitive application (cached). Refs: inputs, then output, then temps. */
+export function planFor(prim: Prim, ins: readonly Aval[], params: any, out: Aval): Plan {
+  const key = `${prim}|${ins.map((a) => `${a.dtype}[${a.shape}]`).join(',')}|${paramsKey(params)}`;
+  let plan = cache.get(key);
+  if (!plan) {
+    plan = sizeOf(out.shape) === 0 ? single(null) : (table[prim] as Builder<Prim>)(ins, params, out);
+    cache.set(key, plan);
+  }
+  return plan;
+}

@@ -1,0 +1,339 @@
+/**
+ * WGSL building blocks: storage types per dtype, literals, a library of helper functions with
+ * the CPU backend's semantics (NaN-propagating max/min, the stable logistic, erf, integer
+ * division and pow, float-to-int conversion like JS ToInt32), and the shader template every
+ * kernel is generated from. Helpers are included in a shader only when its body calls them.
+ */
+import type { DType } from '../../dtype';
+
+/** The element type a dtype is stored as: bool is u32 0/1. */
+export type StorageType = 'f32' | 'i32' | 'u32';
+
+export function storageType(dtype: DType): StorageType {
+  return dtype === 'int32' ? 'i32' : dtype === 'bool' ? 'u32' : 'f32';
+}
+
+/** The WGSL type of a value in expressions: bool values are WGSL bools. */
+export function valueType(dtype: DType): string {
+  return dtype === 'int32' ? 'i32' : dtype === 'bool' ? 'bool' : 'f32';
+}
+
+/** Read element `idx` of buffer `buf` as a value of `dtype`. */
+export function load(buf: string, dtype: DType, idx: string): string {
+  return dtype === 'bool' ? `(${buf}[${idx}] != 0u)` : `${buf}[${idx}]`;
+}
+
+/** Convert a value of `dtype` to its storage representation. */
+export function store(dtype: DType, v: string): string {
+  return dtype === 'bool' ? `select(0u, 1u, ${v})` : v;
+}
+
+/** An exact f32 literal (finite values as bit patterns; inf and NaN through a runtime helper). */
+export function f32Lit(v: number): string {
+  if (Number.isNaN(v)) return 'wl_nan()';
+  if (v === Infinity) return 'wl_inf()';
+  if (v === -Infinity) return '(-wl_inf())';
+  const f = Math.fround(v);
+  if (Number.isInteger(f) && Math.abs(f) < 2 ** 24 && !Object.is(f, -0)) return `${f}.0`;
+  const bits = new Uint32Array(new Float32Array([f]).buffer)[0]!;
+  return `bitcast<f32>(0x${bits.toString(16)}u)`;
+}
+
+export function i32Lit(v: number): string {
+  const i = v | 0;
+  return i >= 0 ? `${i}i` : `bitcast<i32>(${i >>> 0}u)`;
+}
+
+export function u32Lit(v: number): string {
+  return `${v >>> 0}u`;
+}
+
+/** A literal value of `dtype` (in value representation). */
+export function literal(dtype: DType, v: number): string {
+  if (dtype === 'bool') return v ? 'true' : 'false';
+  return dtype === 'int32' ? i32Lit(v) : f32Lit(v);
+}
+
+/** A literal in storage representation. */
+export function storageLiteral(dtype: DType, v: number): string {
+  return dtype === 'bool' ? (v ? '1u' : '0u') : literal(dtype, v);
+}
+
+/** Cody-Waite split of pi/2 into three f32 parts, the first two with short mantissas. */
+function splitPiOver2(): [string, string, string] {
+  const p = Math.PI / 2;
+  const hi = 1.5703125; // 201/128: q * hi is exact for |q| < 2^16
+  const midExact = p - hi;
+  const scale = 2 ** (11 - Math.floor(Math.log2(midExact)));
+  const mid = Math.round(midExact * scale) / scale; // 12 significant bits
+  const lo = Math.fround(p - hi - mid);
+  return [f32Lit(hi), f32Lit(mid), f32Lit(lo)];
+}
+const [PIO2_HI, PIO2_MID, PIO2_LO] = splitPiOver2();
+
+/** Polynomial coefficients fitted (least squares on Chebyshev nodes) against the CPU erf. */
+const ERF_SMALL = [1.128379225730896, -0.37612637877464294, 0.11283785104751587, -0.02686556614935398, 0.005221400875598192, -0.0008489294559694827, 0.00011302773054922, -0.00000976972296484746];
+const ERF_LARGE = [-1.556815266609192, -0.5290210247039795, 0.12623931467533112, -0.0366474911570549, 0.010961131192743778, -0.0031904771458357573, 0.0008815577602945268, -0.00022740094573237002, 0.000041373539716005325];
+
+function horner(coeffs: readonly number[], u: string): string {
+  let r = f32Lit(coeffs[coeffs.length - 1]!);
+  for (let i = coeffs.length - 2; i >= 0; i--) r = `fma(${r}, ${u}, ${f32Lit(coeffs[i]!)})`;
+  return r;
+}
+
+interface Helper {
+  readonly deps: readonly string[];
+  readonly code: string;
+}
+
+const helpers: Record<string, Helper> = {
+  wl_inf: { deps: [], code: `var<private> wl_inf_bits: u32 = 0x7f800000u;\nfn wl_inf() -> f32 { return bitcast<f32>(wl_inf_bits); }` },
+  wl_nan: { deps: [], code: `var<private> wl_nan_bits: u32 = 0x7fc00000u;\nfn wl_nan() -> f32 { return bitcast<f32>(wl_nan_bits); }` },
+  // Bit tests: a compiler may not fold them away the way it may fold x != x.
+  wl_isnan: { deps: [], code: `fn wl_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }` },
+  wl_finite: { deps: [], code: `fn wl_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }` },
+  wl_truthy: { deps: ['wl_isnan'], code: `fn wl_truthy(x: f32) -> bool { return x != 0.0 && !wl_isnan(x); }` },
+  wl_max: { deps: ['wl_isnan', 'wl_nan'], code: `fn wl_max(a: f32, b: f32) -> f32 { if (wl_isnan(a) || wl_isnan(b)) { return wl_nan(); } return select(b, a, a > b); }` },
+  wl_min: { deps: ['wl_isnan', 'wl_nan'], code: `fn wl_min(a: f32, b: f32) -> f32 { if (wl_isnan(a) || wl_isnan(b)) { return wl_nan(); } return select(b, a, a < b); }` },
+  wl_log: { deps: ['wl_nan', 'wl_inf'], code: `fn wl_log(x: f32) -> f32 { if (x < 0.0) { return wl_nan(); } if (x == 0.0) { return -wl_inf(); } return log(x); }` },
+  // log1p = 2 atanh(x / (2 + x)) near zero, where log(1 + x) would lose the low bits of x.
+  wl_log1p: {
+    deps: ['wl_log'],
+    code: `fn wl_log1p(x: f32) -> f32 {
+  if (abs(x) < 0.25) {
+    let s = x / (2.0 + x);
+    let z = s * s;
+    return 2.0 * s * (1.0 + z * (${f32Lit(1 / 3)} + z * (0.2 + z * (${f32Lit(1 / 7)} + z * (${f32Lit(1 / 9)} + z * ${f32Lit(1 / 11)})))));
+  }
+  return wl_log(1.0 + x);
+}`,
+  },
+  wl_expm1: {
+    deps: [],
+    code: `fn wl_expm1(x: f32) -> f32 {
+  if (abs(x) < 0.25) {
+    return x * (1.0 + x * (0.5 + x * (${f32Lit(1 / 6)} + x * (${f32Lit(1 / 24)} + x * (${f32Lit(1 / 120)} + x * (${f32Lit(1 / 720)} + x * (${f32Lit(1 / 5040)} + x * (${f32Lit(1 / 40320)} + x * ${f32Lit(1 / 362880)}))))))));
+  }
+  return exp(x) - 1.0;
+}`,
+  },
+  // sin/cos: Cody-Waite reduction to [-pi/4, pi/4] and Cephes' minimax polynomials.
+  wl_trig: {
+    deps: ['wl_finite', 'wl_nan'],
+    code: `fn wl_trig(x: f32, shift: u32) -> f32 {
+  if (!wl_finite(x)) { return wl_nan(); }
+  let q = round(x * ${f32Lit(2 / Math.PI)});
+  let r = ((x - q * ${PIO2_HI}) - q * ${PIO2_MID}) - q * ${PIO2_LO};
+  let z = r * r;
+  let s = ((${f32Lit(-1.9515295891e-4)} * z + ${f32Lit(8.3321608736e-3)}) * z - ${f32Lit(1.6666654611e-1)}) * z * r + r;
+  let c = ((${f32Lit(2.443315711809948e-5)} * z - ${f32Lit(1.388731625493765e-3)}) * z + ${f32Lit(4.166664568298827e-2)}) * z * z - 0.5 * z + 1.0;
+  let k = (bitcast<u32>(i32(q)) + shift) & 3u;
+  if (k == 0u) { return s; }
+  if (k == 1u) { return c; }
+  if (k == 2u) { return -s; }
+  return -c;
+}`,
+  },
+  wl_sin: { deps: ['wl_trig'], code: `fn wl_sin(x: f32) -> f32 { return wl_trig(x, 0u); }` },
+  wl_cos: { deps: ['wl_trig'], code: `fn wl_cos(x: f32) -> f32 { return wl_trig(x, 1u); }` },
+  wl_tanh: {
+    deps: [],
+    code: `fn wl_tanh(x: f32) -> f32 {
+  let z = abs(x);
+  if (z > 10.0) { return sign(x); }
+  if (z >= 0.625) {
+    let r = 1.0 - 2.0 / (exp(2.0 * z) + 1.0);
+    return select(r, -r, x < 0.0);
+  }
+  let w = x * x;
+  return ((((${f32Lit(-5.70498872745e-3)} * w + ${f32Lit(2.06390887954e-2)}) * w - ${f32Lit(5.37397155531e-2)}) * w + ${f32Lit(1.33314422036e-1)}) * w - ${f32Lit(3.33332819422e-1)}) * w * x + x;
+}`,
+  },
+  // The stable logistic: never exponentiates a large positive number.
+  wl_logistic: { deps: [], code: `fn wl_logistic(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }` },
+  wl_erf: {
+    deps: [],
+    code: `fn wl_erf(x: f32) -> f32 {
+  let a = abs(x);
+  if (a < 1.0) { return x * ${horner(ERF_SMALL, 'x * x')}; }
+  if (a >= 4.0) { return sign(x); }
+  let r = 1.0 - exp(${horner(ERF_LARGE, '(a - 2.5) / 1.5')} - a * a);
+  return select(r, -r, x < 0.0);
+}`,
+  },
+  wl_sign: { deps: [], code: `fn wl_sign(x: f32) -> f32 { if (x > 0.0) { return 1.0; } if (x < 0.0) { return -1.0; } return x; }` },
+  wl_atan: {
+    deps: [],
+    code: `fn wl_atan(v: f32) -> f32 {
+  var x = abs(v);
+  var y = 0.0;
+  if (x > ${f32Lit(2.414213562373095)}) { y = ${f32Lit(Math.PI / 2)}; x = -1.0 / x; }
+  else if (x > ${f32Lit(0.4142135623730950)}) { y = ${f32Lit(Math.PI / 4)}; x = (x - 1.0) / (x + 1.0); }
+  let z = x * x;
+  y = y + (((${f32Lit(8.05374449538e-2)} * z - ${f32Lit(1.38776856032e-1)}) * z + ${f32Lit(1.99777106478e-1)}) * z - ${f32Lit(3.33329491539e-1)}) * z * x + x;
+  return select(y, -y, v < 0.0);
+}`,
+  },
+  wl_atan2: {
+    deps: ['wl_atan', 'wl_isnan', 'wl_nan'],
+    code: `fn wl_atan2(y: f32, x: f32) -> f32 {
+  if (wl_isnan(x) || wl_isnan(y)) { return wl_nan(); }
+  let yneg = (bitcast<u32>(y) & 0x80000000u) != 0u;
+  if (x == 0.0) {
+    if (y == 0.0) {
+      let xneg = (bitcast<u32>(x) & 0x80000000u) != 0u;
+      let r = select(0.0, ${f32Lit(Math.PI)}, xneg);
+      return select(r, -r, yneg);
+    }
+    return select(${f32Lit(Math.PI / 2)}, ${f32Lit(-Math.PI / 2)}, y < 0.0);
+  }
+  let a = wl_atan(y / x);
+  if (x < 0.0) { return a + select(${f32Lit(Math.PI)}, ${f32Lit(-Math.PI)}, yneg); }
+  return a;
+}`,
+  },
+  // Math.pow semantics, including negative bases with integral exponents.
+  wl_pow: {
+    deps: ['wl_isnan', 'wl_nan', 'wl_inf'],
+    code: `fn wl_pow(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (wl_isnan(a) || wl_isnan(b)) { return wl_nan(); }
+  if (a == 1.0) { return 1.0; }
+  if (a == 0.0) { return select(wl_inf(), 0.0, b > 0.0); }
+  let r = exp2(b * log2(abs(a)));
+  if (a < 0.0) {
+    if (b != floor(b)) { return wl_nan(); }
+    if (abs(b) < 16777216.0 && 0.5 * b != floor(0.5 * b)) { return -r; }
+  }
+  return r;
+}`,
+  },
+  // Integer division truncates toward zero and x / 0 = 0 (JS: ToInt32(a / b)).
+  wl_idiv: { deps: [], code: `fn wl_idiv(a: i32, b: i32) -> i32 { if (b == 0i) { return 0i; } return a / b; }` },
+  wl_ipow: {
+    deps: [],
+    code: `fn wl_ipow(a: i32, b: i32) -> i32 {
+  if (b < 0i) {
+    if (a == 1i) { return 1i; }
+    if (a == -1i) { return select(1i, -1i, (b & 1i) != 0i); }
+    return 0i;
+  }
+  var r = 1i;
+  var base = a;
+  var e = u32(b);
+  while (e > 0u) {
+    if ((e & 1u) != 0u) { r = r * base; }
+    base = base * base;
+    e = e >> 1u;
+  }
+  return r;
+}`,
+  },
+  // float -> int32 like JS (Math.trunc, then ToInt32: NaN and infinities give 0, others wrap).
+  wl_f2i: {
+    deps: ['wl_finite'],
+    code: `fn wl_f2i(x: f32) -> i32 {
+  if (!wl_finite(x)) { return 0i; }
+  let t = trunc(x);
+  if (abs(t) < 2147483648.0) { return i32(t); }
+  let m = t - floor(t / 4294967296.0) * 4294967296.0;
+  return bitcast<i32>(u32(m));
+}`,
+  },
+  wl_threefry: {
+    deps: [],
+    code: `fn wl_rotl(x: u32, r: u32) -> u32 { return (x << r) | (x >> (32u - r)); }
+fn wl_threefry(k0: u32, k1: u32, c0: u32, c1: u32) -> vec2u {
+  let ks = array<u32, 3>(k0, k1, k0 ^ k1 ^ 0x1bd11bdau);
+  let rot = array<u32, 8>(13u, 15u, 26u, 6u, 17u, 29u, 16u, 24u);
+  var x0 = c0 + k0;
+  var x1 = c1 + k1;
+  for (var g = 0u; g < 5u; g++) {
+    let base = (g % 2u) * 4u;
+    for (var r = 0u; r < 4u; r++) {
+      x0 = x0 + x1;
+      x1 = wl_rotl(x1, rot[base + r]);
+      x1 = x1 ^ x0;
+    }
+    x0 = x0 + ks[(g + 1u) % 3u];
+    x1 = x1 + ks[(g + 2u) % 3u] + g + 1u;
+  }
+  return vec2u(x0, x1);
+}`,
+  },
+};
+
+/** The helper definitions `code` calls, dependencies first. */
+function helpersFor(code: string): string {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const h = helpers[name];
+    if (!h) return;
+    h.deps.forEach(visit);
+    out.push(h.code);
+  };
+  for (const m of code.matchAll(/\b(wl_[a-z0-9]+)\(/g)) visit(m[1]!);
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shader template
+
+export interface BindingDecl {
+  readonly name: string;
+  readonly type: StorageType;
+  readonly write: boolean;
+}
+
+export const MAX_GRID_DIM = 65535;
+
+/** Split a linear workgroup count into an (x, y) grid within the per-dimension limit. */
+export function gridFor(workgroups: number): [number, number] {
+  if (workgroups <= MAX_GRID_DIM) return [workgroups, 1];
+  return [MAX_GRID_DIM, Math.ceil(workgroups / MAX_GRID_DIM)];
+}
+
+/**
+ * A compute shader over `workgroups` linear workgroups of `wgSize` invocations. The body sees
+ * `wid` (linear workgroup id, < workgroups) and `lid` (local index). Bindings the body does not
+ * mention are dropped (an 'auto' layout would drop them too); the kept ones are returned.
+ */
+export function shader(opts: { bindings: readonly BindingDecl[]; workgroups: number; wgSize: number; body: string; decls?: string }): { code: string; used: number[] } {
+  const used: number[] = [];
+  opts.bindings.forEach((b, i) => {
+    if (new RegExp(`\\b${b.name}\\[`).test(opts.body)) used.push(i);
+  });
+  const decls = used.map((i, slot) => {
+    const b = opts.bindings[i]!;
+    return `@group(0) @binding(${slot}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${b.type}>;`;
+  });
+  const main = `@compute @workgroup_size(${opts.wgSize})
+fn main(@builtin(workgroup_id) wg3: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let wid = wg3.x + wg3.y * nwg.x;
+  if (wid >= ${opts.workgroups}u) { return; }
+${opts.body}
+}`;
+  const code = [helpersFor(opts.body + (opts.decls ?? '')), ...decls, opts.decls ?? '', main].filter((s) => s).join('\n');
+  return { code, used };
+}
+
+/** Local names for generated code: `e.let(expr)` binds a fresh name and returns it. */
+export class Emit {
+  readonly lines: string[] = [];
+  private n = 0;
+  constructor(private readonly prefix = 'v') {}
+  let(expr: string, hint = this.prefix): string {
+    const name = `${hint}${this.n++}`;
+    this.lines.push(`let ${name} = ${expr};`);
+    return name;
+  }
+  line(s: string): void {
+    this.lines.push(s);
+  }
+  code(indent = '  '): string {
+    return this.lines.map((l) => indent + l).join('\n');
+  }
+}
