@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import * as T from '../src';
+
+const f64 = (v: number[] | number[][]) => T.tensor(v, { dtype: 'float64' });
+const sameBits = (a: T.Tensor, b: T.Tensor) => {
+  expect(a.shape).toEqual(b.shape);
+  expect(a.dtype).toBe(b.dtype);
+  expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+};
+
+describe('jit: caching and retracing', () => {
+  it('traces once per signature and answers repeats from the cache', () => {
+    const jf = T.jit((x: T.Tensor) => T.exp(T.sin(x)));
+    jf(T.ones([3]));
+    jf(T.zeros([3]));
+    jf(T.ones([3]));
+    expect(jf.stats).toEqual({ traces: 1, cacheHits: 2, cacheSize: 1 });
+    jf(T.ones([4]));
+    jf(T.ones([3], 'float64'));
+    expect(jf.stats.traces).toBe(3);
+  });
+
+  it('retraces when a static argument changes, and not when it repeats', () => {
+    const jf = T.jit((x: T.Tensor, cfg: { scale: number }) => T.mul(x, cfg.scale), { staticArgnums: 1 });
+    expect(jf(T.ones([2]), { scale: 2 }).toArray()).toEqual([2, 2]);
+    expect(jf(T.ones([2]), { scale: 2 }).toArray()).toEqual([2, 2]);
+    expect(jf.stats.traces).toBe(1);
+    expect(jf(T.ones([2]), { scale: 3 }).toArray()).toEqual([3, 3]);
+    expect(jf.stats.traces).toBe(2);
+  });
+
+  it('treats JS numbers as traced scalars (no retrace when the value changes)', () => {
+    const jf = T.jit((x: T.Tensor, lr: T.Tensor) => T.mul(x, lr));
+    expect(jf(T.ones([2]), 0.5).toArray()).toEqual([0.5, 0.5]);
+    expect(jf(T.ones([2]), 0.25).toArray()).toEqual([0.25, 0.25]);
+    expect(jf.stats.traces).toBe(1);
+  });
+
+  it('retraces for a different tree structure', () => {
+    const jf = T.jit((p: Record<string, T.Tensor>) => T.sum(T.add(p.a!, 1)));
+    jf({ a: T.ones([2]) });
+    jf({ a: T.ones([2]), b: T.ones([1]) });
+    expect(jf.stats.traces).toBe(2);
+  });
+
+  it('rejects non-tensor arguments that are not static, with a hint', () => {
+    const jf = T.jit(function step(x: T.Tensor, name: string) {
+      return T.add(x, name.length);
+    });
+    expect(() => jf(T.ones([1]), 'abc')).toThrow(/jit\(step\): argument 1 leaf 0 is string.*staticArgnums/);
+  });
+});
+
+describe('jit agrees with eager execution', () => {
+  it('fuses an elementwise chain into one kernel and matches eager bit for bit', () => {
+    const f = (x: T.Tensor, y: T.Tensor) => T.tanh(T.add(T.mul(T.exp(x), y), T.sigmoid(y)));
+    const jf = T.jit(f);
+    const x = T.tensor([[0.1, -0.2, 0.3], [1.5, -2, 0]]);
+    const y = T.tensor([0.5, -1, 2]);
+    sameBits(jf(x, y), f(x, y));
+    const steps = (jf as unknown as { lower: (...a: unknown[]) => T.Jaxpr }).lower(x, y);
+    expect(steps.eqns.map((e) => e.prim)).toContain('tanh');
+  });
+
+  it('matches eager for reductions with prologues over any axes', () => {
+    const f = (x: T.Tensor) => [T.sum(T.square(x), { axis: 0 }), T.max(T.exp(x), { axis: [0, 2] }), T.logsumexp(x, { axis: -1 }), T.mean(x)];
+    const x = T.reshape(T.linspace(-3, 3, 24), [2, 3, 4]);
+    const want = f(x);
+    const got = T.jit(f)(x);
+    want.forEach((w, i) => sameBits(got[i], w));
+  });
+
+  it('runs a training step (forward, backward, update) with the same numbers as eager', () => {
+    const loss = (p: { w: T.Tensor; b: T.Tensor }, x: T.Tensor, y: T.Tensor) => T.mean(T.square(T.sub(T.relu(T.add(T.matmul(x, p.w), p.b)), y)));
+    const step = (p: { w: T.Tensor; b: T.Tensor }, x: T.Tensor, y: T.Tensor) => {
+      const [l, g] = T.valueAndGrad(loss)(p, x, y);
+      return [{ w: T.sub(p.w, T.mul(0.1, g.w)), b: T.sub(p.b, T.mul(0.1, g.b)) }, l] as const;
+    };
+    const jstep = T.jit(step);
+    const x = T.tensor([[1, -2, 3], [0.5, 0.1, -1], [2, 2, 2], [-1, 0, 1]]);
+    const y = T.tensor([[1, 0], [0, 1], [1, 1], [0, 0]]);
+    let p = { w: T.tensor([[0.1, -0.2], [0.3, 0.1], [-0.1, 0.2]]), b: T.zeros([2]) };
+    let q = p;
+    for (let i = 0; i < 10; i++) {
+      const [p2, l1] = jstep(p, x, y);
+      const [q2, l2] = step(q, x, y);
+      sameBits(l1, l2);
+      p = p2;
+      q = q2;
+    }
+    sameBits(p.w, q.w);
+    sameBits(p.b, q.b);
+    expect(jstep.stats.traces).toBe(1);
+  });
+
+  it('handles outputs that are inputs, reshapes of inputs and constants', () => {
+    const jf = T.jit((x: T.Tensor) => [x, T.reshape(x, [3, 2]), T.ones([2]), T.add(T.reshape(x, [6]), 1)]);
+    const x = T.reshape(T.arange(6), [2, 3]);
+    const [a, b, c, d] = jf(x);
+    expect(a.toArray()).toEqual(x.toArray());
+    expect(b.shape).toEqual([3, 2]);
+    expect(c.toArray()).toEqual([1, 1]);
+    expect(d.toArray()).toEqual([1, 2, 3, 4, 5, 6]);
+    // Outputs are fresh each call: a second call does not change the first call's results.
+    const again = jf(T.reshape(T.arange(6, 12), [2, 3]))[3];
+    expect(d.toArray()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(again.toArray()).toEqual([7, 8, 9, 10, 11, 12]);
+  });
+
+  it('supports scan, fori and cond inside jit', () => {
+    const f = (xs: T.Tensor) => T.scan((c: T.Tensor, x: T.Tensor) => [T.add(c, x), T.mul(c, x)], T.scalar(0), xs);
+    const xs = T.tensor([1, 2, 3, 4]);
+    const [c, ys] = T.jit(f)(xs);
+    expect(c.item()).toBe(10);
+    expect(ys.toArray()).toEqual([0, 2, 9, 24]);
+    expect(T.jit((x: T.Tensor) => T.fori(0, 3, (_i: T.Tensor, v: T.Tensor) => T.mul(v, 2), x))(T.ones([2])).toArray()).toEqual([8, 8]);
+    const g = T.jit((x: T.Tensor) => T.cond(T.greater(T.sum(x), 0), (v: T.Tensor) => T.mul(v, 2), (v: T.Tensor) => T.neg(v), x));
+    expect(g(xs).toArray()).toEqual([2, 4, 6, 8]);
+    expect(g(T.neg(xs)).toArray()).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('jit composes with the other transformations', () => {
+  const f = (x: T.Tensor) => T.sum(T.mul(T.sin(x), T.exp(T.mul(x, 0.5))));
+  const x = f64([0.3, -1.2, 2]);
+  const close = (a: T.Tensor, b: T.Tensor) => {
+    const av = Array.from(a.dataSync());
+    const bv = Array.from(b.dataSync());
+    av.forEach((v, i) => expect(v).toBeCloseTo(bv[i]!, 12));
+  };
+
+  it('grad(jit(f)) == jit(grad(f)) == grad(f)', () => {
+    const g = T.grad(f)(x);
+    close(T.grad(T.jit(f))(x), g);
+    close(T.jit(T.grad(f))(x), g);
+  });
+
+  it('vmap(jit(f)) == jit(vmap(f)) == vmap(f), and jit(vmap(grad(f))) gives per-example gradients', () => {
+    const xs = f64([[0.1, 0.2, 0.3], [1, -1, 0.5]]);
+    const v = T.vmap(f)(xs);
+    close(T.vmap(T.jit(f))(xs), v);
+    close(T.jit(T.vmap(f))(xs), v);
+    const pe = T.jit(T.vmap(T.grad(f)))(xs);
+    close(T.reshape(T.slice(pe, [{ start: 1, stop: 2 }]), [3]), T.grad(f)(f64([1, -1, 0.5])));
+  });
+
+  // Autodidax's stress test: first and second derivatives through every mix of jit, grad and jvp.
+  it('first and second derivatives agree through every mix of jit, grad and jvp', () => {
+    const h = (v: T.Tensor) => T.add(T.neg(T.mul(T.sin(v), 2)), v);
+    const d1 = (v: number) => -2 * Math.cos(v) + 1;
+    const d2 = (v: number) => 2 * Math.sin(v);
+    const viaGrad = (fn: (t: T.Tensor) => T.Tensor) => T.grad(fn);
+    const viaJvp = (fn: (t: T.Tensor) => T.Tensor) => (t: T.Tensor) => T.jvp(fn, [t], [T.onesLike(t)])[1] as T.Tensor;
+    const wraps = [(fn: (t: T.Tensor) => T.Tensor) => fn, (fn: (t: T.Tensor) => T.Tensor) => T.jit(fn)];
+    const ds = [viaGrad, viaJvp];
+    const x0 = T.scalar(0.7, 'float64');
+    let checked = 0;
+    for (const w0 of wraps) for (const da of ds) for (const w1 of wraps) {
+      const first = w1(da(w0(h)));
+      expect(first(x0).item() as number).toBeCloseTo(d1(0.7), 12);
+      for (const db of ds) for (const w2 of wraps) {
+        const second = w2(db(first));
+        expect(second(x0).item() as number).toBeCloseTo(d2(0.7), 12);
+        checked++;
+      }
+    }
+    expect(checked).toBe(32);
+  });
+});
