@@ -78,11 +78,11 @@ const axisOf = (shape: Shape, p: number) => p % shape.length;
 const dropAxis = (shape: Shape, axis: number) => shape.filter((_, i) => i !== axis);
 
 /** A reduction over one axis (param = axis) of a tensor of rank >= 1. */
-const reduction = (name: string, apply: (x: Tensor, axis: number) => Tensor, keep = false): OpDef => ({
+const reduction = (name: string | ((x: string) => string), apply: (x: Tensor, axis: number) => Tensor, keep = false): OpDef => ({
   arity: 1,
   plan: ([s], p) => (s!.length === 0 ? undefined : { param: axisOf(s!, p), shape: keep ? s! : dropAxis(s!, axisOf(s!, p)) }),
   apply: ([x], axis) => apply(x!, axis),
-  render: ([x], axis) => `${name}(${x}, axis=${axis})`,
+  render: ([x], axis) => `${typeof name === 'string' ? name : 'prod'}(${typeof name === 'string' ? x : name(x!)}, axis=${axis})`,
 });
 
 const OPS: Readonly<Record<string, OpDef>> = {
@@ -117,7 +117,7 @@ const OPS: Readonly<Record<string, OpDef>> = {
   mean: reduction('mean', (x, axis) => T.mean(x, { axis })),
   max: reduction('max', (x, axis) => T.max(x, { axis })),
   min: reduction('min', (x, axis) => T.min(x, { axis })),
-  prod: reduction('prod(1 + x^2)', (x, axis) => T.prod(onePlusSq(x), { axis })),
+  prod: reduction((x) => `1 + ${x}^2`, (x, axis) => T.prod(onePlusSq(x), { axis })),
   logsumexp: reduction('logsumexp', (x, axis) => T.logsumexp(x, { axis })),
   softmax: reduction('softmax', (x, axis) => T.softmax(x, { axis }), true),
   cumsum: reduction('cumsum', (x, axis) => T.cumsum(x, { axis, reverse: axis % 2 === 1 }), true),
@@ -214,6 +214,9 @@ const names = (n: number): string => {
   return s;
 };
 
+/** Choose a value index: two times in three one of the three most recent values, so steps chain. */
+const pick = (n: number, choice: number): number => (choice % 3 === 0 ? Math.floor(choice / 3) % n : n - 1 - (Math.floor(choice / 3) % Math.min(3, n)));
+
 /** Build a program from raw choices, skipping steps whose op does not apply to the chosen values. */
 export function buildProgram(inputs: readonly Shape[], raw: readonly (readonly [number, number, number, number])[], output: 'sum' | 'last'): Program {
   const shapes: Shape[] = inputs.slice();
@@ -221,7 +224,7 @@ export function buildProgram(inputs: readonly Shape[], raw: readonly (readonly [
   for (const [o, a, b, p] of raw) {
     const op = programOps[o % programOps.length]!;
     const def = OPS[op]!;
-    const args = def.arity === 1 ? [a % shapes.length] : [a % shapes.length, b % shapes.length];
+    const args = def.arity === 1 ? [pick(shapes.length, a)] : [pick(shapes.length, a), pick(shapes.length, b)];
     const planned = def.plan(args.map((i) => shapes[i]!), p);
     if (!planned) continue;
     steps.push({ op, args, param: planned.param, shape: planned.shape });
@@ -271,7 +274,7 @@ export function programArb(options: ProgramOptions = {}): fc.Arbitrary<Program> 
   const choice = fc.tuple(fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.nat(1000));
   return fc.tuple(
     fc.array(fc.constantFrom(...inputShapes), { minLength: 1, maxLength: options.maxInputs ?? 3 }),
-    fc.array(choice, { minLength: 1, maxLength: options.maxSteps ?? 6 }),
+    fc.array(choice, { minLength: 1, maxLength: options.maxSteps ?? 8 }),
     options.output ? fc.constant(options.output) : fc.constantFrom<'sum' | 'last'>('sum', 'last'),
   ).map(([ins, raw, out]) => buildProgram(ins, raw, out));
 }
