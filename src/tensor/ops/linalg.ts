@@ -8,8 +8,10 @@ import { greater, mul } from './elementwise';
 import { moveaxis } from './shape';
 
 /**
- * The dot primitive on operands of one dtype. Bool products are counted in int32 and compared
- * with 0 afterwards, which gives numpy's logical (or-of-ands) matrix product.
+ * The dot primitive on operands of one dtype and equal batch axes, [...b, m, k] x [...b, k, n]
+ * (no broadcasting or 1-D promotion; matmul adds those). Bool products are counted in int32 and
+ * compared with 0 afterwards, which gives numpy's logical (or-of-ands) matrix product.
+ * @example batchedDot(zeros([8, 2, 3]), zeros([8, 3, 4]))   // [8, 2, 4]
  */
 export function batchedDot(a: Tensor, b: Tensor): Tensor {
   if (a.dtype === 'bool') return greater(bind1('dot', [astype(a, 'int32'), astype(b, 'int32')], {}), 0);
