@@ -111,6 +111,7 @@ describe('argmax and argmin', () => {
     expect(argmax(x, { axis: 1 }).toArray()).toEqual([1, 0]);
     expect(argmin(x, { axis: -2 }).toArray()).toEqual([0, 1, 1]);
     expect(argmax(x, { axis: 1, keepdims: true }).toArray()).toEqual([[1], [0]]);
+    expect(argmax(x, { keepdims: true }).toArray()).toEqual([[1]]);
   });
 
   it('errors over an empty axis', () => {

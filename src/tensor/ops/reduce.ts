@@ -97,14 +97,14 @@ export interface ArgOptions {
 }
 
 function argReduce(prim: 'argmax' | 'argmin', x: TensorLike, options: ArgOptions): Tensor {
-  let t = asTensor(prim, x);
-  let axis: number;
-  if (options.axis === undefined) {
-    t = reshapeExact(t, [t.size]);
-    axis = 0;
-  } else axis = normalizeAxis(prim, options.axis, t.ndim);
-  const y = bind1(prim, [t], { axis });
-  return options.keepdims && options.axis !== undefined ? keep(y, t.shape, [axis], true) : y;
+  const x0 = asTensor(prim, x);
+  if (options.axis === undefined || options.axis === null) {
+    const y = bind1(prim, [reshapeExact(x0, [x0.size])], { axis: 0 });
+    // numpy: keepdims without an axis keeps every axis with size 1.
+    return options.keepdims ? reshapeExact(y, x0.shape.map(() => 1)) : y;
+  }
+  const axis = normalizeAxis(prim, options.axis, x0.ndim);
+  return keep(bind1(prim, [x0], { axis }), x0.shape, [axis], options.keepdims);
 }
 
 /** Index of the maximum (first on ties), over the flattened tensor unless an axis is given. */
