@@ -9,6 +9,7 @@ export default defineConfig({
     optim: 'src/optim/index.ts',
     data: 'src/data/index.ts',
     io: 'src/io/index.ts',
+    train: 'src/train/index.ts',
     laws: 'laws/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -1,0 +1,180 @@
+/**
+ * A small functional training loop over a user-supplied pure `step` (usually jitted): epochs,
+ * shuffled batches, metric averaging, validation, callbacks, early stopping, periodic
+ * checkpoints and exact resumption. The loop owns no model logic: state in, state out.
+ */
+import { either as E } from 'fp-ts';
+import { Tensor } from '../tensor';
+import { foldIn } from '../random';
+import { formatError, load, save } from '../io';
+import { progressBar, formatMetrics, type ProgressStream } from './progress';
+
+/** What the loop needs from a dataset (src/data's Dataset has this shape). */
+export interface BatchSource<B> {
+  readonly size: number;
+  shuffle(key: Tensor): BatchSource<B>;
+  batch(size: number, options?: { readonly dropRemainder?: boolean }): Iterable<B>;
+}
+
+export type Metrics = Readonly<Record<string, Tensor | number>>;
+export type History = Record<string, number[]>;
+
+export interface StepInfo {
+  readonly epoch: number;
+  /** Index of the batch within the epoch. */
+  readonly batch: number;
+  /** A key for this step (dropout and other randomness), derived from the run's key. */
+  readonly key: Tensor;
+}
+
+export interface Callbacks<S> {
+  /** Called after each epoch with its averaged metrics; return 'stop' to end training. */
+  onEpochEnd?(epoch: number, logs: Readonly<Record<string, number>>, state: S): void | 'stop' | Promise<void | 'stop'>;
+  onBatchEnd?(batch: number, logs: Readonly<Record<string, number>>): void;
+}
+
+export interface FitOptions<S, B> {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Randomness of the run: epoch e shuffles with foldIn(foldIn(key, e), 0). */
+  readonly key: Tensor;
+  /** One optimization step: (state, batch, info) => [newState, metrics]. */
+  readonly step: (state: S, batch: B, info: StepInfo) => readonly [S, Metrics];
+  /** Metrics of one validation batch (averaged over the validation set, weighted by batch size). */
+  readonly evalStep?: (state: S, batch: B) => Metrics;
+  readonly validation?: BatchSource<B>;
+  readonly shuffle?: boolean;
+  readonly dropRemainder?: boolean;
+  readonly callbacks?: Callbacks<S>;
+  /** Stop when `monitor` has not improved by minDelta for `patience` epochs. */
+  readonly earlyStopping?: { readonly monitor: string; readonly patience: number; readonly mode?: 'min' | 'max'; readonly minDelta?: number };
+  /** Save { state, epoch, history } to `path` every `every` epochs (atomically). */
+  readonly checkpoint?: { readonly path: string; readonly every?: number };
+  /** Continue a run from a checkpoint written by this loop (identical results to an uninterrupted run). */
+  readonly resumeFrom?: string;
+  /** Where to draw progress (default process.stdout); false for silence. */
+  readonly progress?: ProgressStream | false;
+}
+
+export interface FitResult<S> {
+  readonly state: S;
+  readonly history: History;
+  readonly epochsRun: number;
+  readonly stoppedEarly: boolean;
+}
+
+const toNumber = (x: Tensor | number): number => (x instanceof Tensor ? Number(x.item()) : x);
+
+function batchSize(b: unknown): number {
+  const first = (function find(x: unknown): Tensor | undefined {
+    if (x instanceof Tensor) return x;
+    if (Array.isArray(x)) for (const v of x) { const t = find(v); if (t) return t; }
+    else if (x && typeof x === 'object') for (const v of Object.values(x)) { const t = find(v); if (t) return t; }
+    return undefined;
+  })(b);
+  return first && first.ndim > 0 ? first.shape[0]! : 1;
+}
+
+/** Running weighted means of metrics. */
+class Averager {
+  private sums: Record<string, number> = {};
+  private count = 0;
+  add(metrics: Metrics, weight: number): Record<string, number> {
+    this.count += weight;
+    for (const [k, v] of Object.entries(metrics)) this.sums[k] = (this.sums[k] ?? 0) + toNumber(v) * weight;
+    return this.means();
+  }
+  means(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.sums).map(([k, s]) => [k, s / Math.max(this.count, 1)]));
+  }
+}
+
+/**
+ * Train for `epochs` epochs. Returns the final state and the per-epoch history of every metric
+ * (validation metrics prefixed with `val`, e.g. valLoss, valAccuracy).
+ * @example const { state, history } = await fit(init, train, { epochs: 10, batchSize: 32, key: key(0), step });
+ */
+export async function fit<S, B>(initial: S, train: BatchSource<B>, options: FitOptions<S, B>): Promise<FitResult<S>> {
+  let state = initial;
+  let history: History = {};
+  let startEpoch = 0;
+  if (options.resumeFrom) {
+    const loaded = await load(options.resumeFrom, { state: initial, epoch: 0 });
+    if (E.isLeft(loaded)) throw new Error(`fit: cannot resume from ${options.resumeFrom}: ${formatLoadError(loaded.left)}`);
+    const ck = loaded.right as { state: S; epoch: number };
+    state = ck.state;
+    startEpoch = ck.epoch;
+    history = await loadHistory(options.resumeFrom);
+  }
+  const stream = options.progress === false ? undefined : options.progress ?? (typeof process !== 'undefined' ? process.stdout : undefined);
+  const es = options.earlyStopping;
+  let best = Infinity;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  let epoch = startEpoch;
+  for (; epoch < options.epochs; epoch++) {
+    const epochKey = foldIn(options.key, epoch);
+    const data = options.shuffle === false ? train : train.shuffle(foldIn(epochKey, 0));
+    const total = options.dropRemainder ? Math.floor(train.size / options.batchSize) * options.batchSize : train.size;
+    const bar = stream ? progressBar(stream, { epoch: epoch + 1, epochs: options.epochs, total }) : undefined;
+    const avg = new Averager();
+    let b = 0;
+    for (const batch of data.batch(options.batchSize, { dropRemainder: options.dropRemainder })) {
+      const [next, metrics] = options.step(state, batch, { epoch, batch: b, key: foldIn(epochKey, b + 1) });
+      state = next;
+      const n = batchSize(batch);
+      const running = avg.add(metrics, n);
+      bar?.update(n, running);
+      options.callbacks?.onBatchEnd?.(b, running);
+      b++;
+    }
+    const logs: Record<string, number> = { ...avg.means() };
+    if (options.validation && options.evalStep) {
+      const vavg = new Averager();
+      for (const batch of options.validation.batch(options.batchSize)) vavg.add(options.evalStep(state, batch), batchSize(batch));
+      for (const [k, v] of Object.entries(vavg.means())) logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
+    }
+    bar?.end(logs);
+    for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
+    const every = options.checkpoint?.every ?? 1;
+    if (options.checkpoint && ((epoch + 1) % every === 0 || epoch + 1 === options.epochs)) {
+      await save(options.checkpoint.path, { state, epoch: epoch + 1 }, { metadata: { 'tensorlaw.history': JSON.stringify(history) } });
+    }
+    const verdict = await options.callbacks?.onEpochEnd?.(epoch, logs, state);
+    if (verdict === 'stop') {
+      epoch++;
+      stoppedEarly = true;
+      break;
+    }
+    if (es) {
+      const v = logs[es.monitor];
+      if (v === undefined) throw new Error(`fit: earlyStopping monitors '${es.monitor}', but the epoch logs have only ${Object.keys(logs).join(', ')}`);
+      const score = es.mode === 'max' ? -v : v;
+      if (score < best - (es.minDelta ?? 0)) {
+        best = score;
+        sinceBest = 0;
+      } else if (++sinceBest >= es.patience) {
+        if (stream) stream.write(`early stopping: ${es.monitor} did not improve for ${es.patience} epochs (best ${formatMetrics({ [es.monitor]: es.mode === 'max' ? -best : best })})\n`);
+        epoch++;
+        stoppedEarly = true;
+        break;
+      }
+    }
+  }
+  return { state, history, epochsRun: epoch - startEpoch, stoppedEarly };
+}
+
+function formatLoadError(e: unknown): string {
+  const err = e as { _tag?: string; message?: string };
+  if (err._tag === 'ReadError') return err.message ?? 'read error';
+  return formatError(e as never);
+}
+
+async function loadHistory(path: string): Promise<History> {
+  const { deserialize } = await import('../io');
+  const fs = await import('node:fs');
+  const decoded = deserialize(fs.readFileSync(path));
+  if (E.isLeft(decoded)) return {};
+  const raw = decoded.right.metadata['tensorlaw.history'];
+  return raw ? (JSON.parse(raw) as History) : {};
+}
