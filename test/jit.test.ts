@@ -30,7 +30,7 @@ describe('jit: caching and retracing', () => {
   });
 
   it('treats JS numbers as traced scalars (no retrace when the value changes)', () => {
-    const jf = T.jit((x: T.Tensor, lr: T.Tensor) => T.mul(x, lr));
+    const jf = T.jit((x: T.Tensor, lr: T.Tensor | number) => T.mul(x, lr));
     expect(jf(T.ones([2]), 0.5).toArray()).toEqual([0.5, 0.5]);
     expect(jf(T.ones([2]), 0.25).toArray()).toEqual([0.25, 0.25]);
     expect(jf.stats.traces).toBe(1);

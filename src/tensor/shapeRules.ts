@@ -30,13 +30,19 @@ const compare = (prim: string): ShapeRule<any> => (args) => {
   sameShapeAndDtype(prim, args);
   return aval(args[0]!.shape, 'bool');
 };
-const reduce: ShapeRule<any> = (args, { axes }) => {
+function checkAxes(prim: string, x: Aval, axes: readonly number[]): void {
+  const ok = axes.every((a, i) => Number.isInteger(a) && a >= 0 && a < x.shape.length && (i === 0 || a > axes[i - 1]!));
+  if (!ok) opError(prim, `axes ${JSON.stringify(axes)} must be sorted, unique and in range for ${fmtAval(x)}`);
+}
+const reduce = (prim: string): ShapeRule<any> => (args, { axes }) => {
   const x = args[0]!;
+  checkAxes(prim, x, axes);
   return aval(x.shape.filter((_, i) => !axes.includes(i)), x.dtype);
 };
-const arg: ShapeRule<any> = (args, { axis }) => {
+const arg = (prim: string): ShapeRule<any> => (args, { axis }) => {
   const x = args[0]!;
-  if (x.shape[axis] === 0) opError('argmax', `cannot take argmax/argmin over an empty axis of ${fmtAval(x)}`);
+  checkAxes(prim, x, [axis]);
+  if (x.shape[axis] === 0) opError(prim, `cannot take ${prim} over an empty axis of ${fmtAval(x)}`);
   return aval(x.shape.filter((_, i) => i !== axis), 'int32');
 };
 
@@ -57,9 +63,12 @@ const rows: Partial<{ [P in Prim]: ShapeRule<P> }> = {
     return x;
   },
   cast: (args, { dtype }) => aval(args[0]!.shape, dtype),
-  argmax: arg,
-  argmin: arg,
-  cumsum: unary,
+  argmax: arg('argmax'),
+  argmin: arg('argmin'),
+  cumsum: (args, { axis }) => {
+    checkAxes('cumsum', args[0]!, [axis]);
+    return args[0]!;
+  },
   reshape: (args, { shape }) => {
     const x = args[0]!;
     if (sizeOf(shape) !== sizeOf(x.shape)) opError('reshape', `cannot reshape ${fmtAval(x)} (size ${sizeOf(x.shape)}) to ${fmtShape(shape)} (size ${sizeOf(shape)})`);
@@ -78,15 +87,25 @@ const rows: Partial<{ [P in Prim]: ShapeRule<P> }> = {
   },
   slice: (args, { starts, limits, strides }) => {
     const x = args[0]!;
+    const ok = [starts, limits, strides].every((a) => a.length === x.shape.length) &&
+      x.shape.every((d, i) => Number.isInteger(starts[i]) && Number.isInteger(limits[i]) && starts[i]! >= 0 && starts[i]! <= limits[i]! && limits[i]! <= d && Number.isInteger(strides[i]) && strides[i]! >= 1);
+    if (!ok) opError('slice', `starts ${fmtShape(starts)}, limits ${fmtShape(limits)} and strides ${fmtShape(strides)} must satisfy 0 <= start <= limit <= size and stride >= 1 for ${fmtAval(x)}`);
     return aval(x.shape.map((_, i) => Math.max(0, Math.ceil((limits[i]! - starts[i]!) / strides[i]!))), x.dtype);
   },
-  flip: unary,
+  flip: (args, { axes }) => {
+    checkAxes('flip', args[0]!, axes);
+    return args[0]!;
+  },
   pad: (args, { lo, hi }) => {
     const x = args[0]!;
+    const ok = lo.length === x.shape.length && hi.length === x.shape.length && [...lo, ...hi].every((p) => Number.isInteger(p) && p >= 0);
+    if (!ok) opError('pad', `padding lo ${fmtShape(lo)} and hi ${fmtShape(hi)} must be non-negative integers, one per axis of ${fmtAval(x)}`);
     return aval(x.shape.map((d, i) => d + lo[i]! + hi[i]!), x.dtype);
   },
   concatenate: (args, { axis }) => {
+    if (args.length === 0) opError('concatenate', 'needs at least one operand');
     const first = args[0]!;
+    checkAxes('concatenate', first, [axis]);
     let total = 0;
     for (const a of args) {
       const ok = a.dtype === first.dtype && a.shape.length === first.shape.length && a.shape.every((d, i) => i === axis || d === first.shape[i]);
@@ -140,7 +159,7 @@ rows.logicalNot = (args) => {
 };
 for (const p of BINARY) rows[p] = binary(p);
 for (const p of COMPARE) rows[p] = compare(p);
-for (const p of REDUCE) rows[p] = reduce;
+for (const p of REDUCE) rows[p] = reduce(p);
 
 export const shapeRules = rows as { [P in Prim]: ShapeRule<P> };
 

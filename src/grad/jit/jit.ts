@@ -54,12 +54,13 @@ const asList = (x: number | readonly number[] | undefined): number[] => (x === u
 
 /** A stable cache key for a static argument (by value for plain data, by identity otherwise). */
 const identities = new WeakMap<object, number>();
+let nextIdentity = 1;
 function staticKey(x: unknown): string {
   return JSON.stringify(x, (_k, v) => {
     if (typeof v === 'function' || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype)) {
       if (v instanceof Tensor) throw new Error('jit: a Tensor cannot be a static argument (static arguments are part of the cache key); pass it as a regular argument');
       let id = identities.get(v);
-      if (id === undefined) identities.set(v, (id = identities.size + 1));
+      if (id === undefined) identities.set(v, (id = nextIdentity++));
       return `#obj${id}`;
     }
     if (typeof v === 'number' && !Number.isFinite(v)) return String(v);

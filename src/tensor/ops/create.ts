@@ -85,7 +85,8 @@ export function full(shape: Shape, value: number | boolean, dtype?: DType): Tens
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const data = arrayFor(dt, sizeOf(shape));
   const v = Number(value);
-  if (v !== 0) data.fill(dt === 'bool' ? (v ? 1 : 0) : v);
+  // Object.is keeps -0 (a fill with +0 would be a no-op, but -0 is a distinct float).
+  if (!Object.is(v, 0)) data.fill(dt === 'bool' ? (v ? 1 : 0) : v);
   return fromStorage(shape, dt, data);
 }
 
