@@ -1,0 +1,265 @@
+/**
+ * Datasets as values: a pytree of tensors that share their first axis (one row per example),
+ * and pure functions that make new datasets from old ones. Nothing is hidden or advanced by
+ * iteration: shuffling takes a key, epochs derive their keys with `foldIn`, and iterating the
+ * same value twice gives the same batches.
+ */
+import * as T from '../tensor';
+import { Tensor, type DType, type NestedArray, type TypedArray } from '../tensor';
+import { foldIn, permutation, splitList } from '../random';
+import { flatten, unflatten } from '../tree';
+
+/** Throw the library's OpError naming the operation. */
+export function dataError(op: string, message: string): never {
+  throw new T.OpError(op, message);
+}
+
+/** A non-negative integer, or a clear error naming the operation and the argument. */
+export function checkCount(op: string, name: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) dataError(op, `${name} must be a non-negative integer, got ${String(n)}`);
+  return n;
+}
+
+/** The leaves of a dataset tree and their common first-axis length, checked. */
+function rowsOf(op: string, tree: unknown): [leaves: Tensor[], size: number] {
+  const [leaves] = flatten(tree);
+  if (leaves.length === 0) dataError(op, 'the tree holds no tensors; a dataset needs at least one');
+  const bad = leaves.findIndex((x) => !(x instanceof Tensor) || x.ndim === 0);
+  if (bad >= 0) {
+    const x = leaves[bad];
+    dataError(op, `every leaf must be a tensor with at least one axis (examples along axis 0), got ${x instanceof Tensor ? T.fmtAval(x) : T.describe(x)} at leaf ${bad}`);
+  }
+  const tensors = leaves as Tensor[];
+  const size = tensors[0]!.shape[0]!;
+  if (tensors.some((x) => x.shape[0] !== size)) {
+    dataError(op, `all leaves must share the first axis, got shapes ${tensors.map((x) => `[${x.shape.join(', ')}]`).join(', ')}`);
+  }
+  return [tensors, size];
+}
+
+/** One epoch of `Dataset.epochs`: its index, its (shuffled) data, and a key for augmentation. */
+export interface Epoch<T> {
+  readonly index: number;
+  /** The dataset in this epoch's order. */
+  readonly dataset: Dataset<T>;
+  /** A key for this epoch's own randomness (augmentation, dropout), independent of the shuffle. */
+  readonly key: Tensor;
+}
+
+export interface BatchOptions {
+  /** Drop the last batch when it is smaller than `batchSize` (default false). */
+  readonly dropRemainder?: boolean;
+}
+
+export interface EpochOptions {
+  /** Shuffle every epoch (default true); without it each epoch has the dataset's own order. */
+  readonly shuffle?: boolean;
+}
+
+/**
+ * The batches of a dataset: a re-iterable, indexable sequence of trees. Batches are sliced
+ * when read, so holding a `Batches` costs no memory beyond the dataset.
+ *
+ *   const batches = ds.batch(32);
+ *   for (const { x, y } of batches) step(x, y);   // batches.length batches, in order
+ */
+export class Batches<T> implements Iterable<T> {
+  /** The number of batches. */
+  readonly length: number;
+
+  /** @internal Use `Dataset.batch`. */
+  constructor(readonly dataset: Dataset<T>, readonly batchSize: number, readonly dropRemainder: boolean) {
+    const n = dataset.size;
+    this.length = dropRemainder ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+    Object.freeze(this);
+  }
+
+  /**
+   * Batch `i` (0-based): examples [i * batchSize, min((i + 1) * batchSize, size)).
+   *
+   *   const first = ds.batch(32).at(0);    // { x: [32, ...], y: [32] }
+   *   ds.batch(32).at(-1);                  // the last batch
+   */
+  at(i: number): T {
+    const j = i < 0 ? i + this.length : i;
+    if (!Number.isInteger(j) || j < 0 || j >= this.length) dataError('Batches.at', `batch index ${i} is out of range for ${this.length} batches`);
+    return this.dataset.slice(j * this.batchSize, Math.min((j + 1) * this.batchSize, this.dataset.size)).tree;
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+}
+
+/**
+ * An immutable dataset: a pytree of tensors (`{ x, y }`, `[x, y]`, nested trees) whose leaves
+ * share their first axis. Every method returns a new dataset; none changes this one.
+ *
+ *   const ds = Dataset.fromTensors({ x, y }).shuffle(key(0));
+ *   for (const { x, y } of ds.batch(64)) loss(params, x, y);
+ */
+export class Dataset<T = unknown> {
+  /** The number of examples (the leaves' common first axis). */
+  readonly size: number;
+
+  private constructor(readonly tree: T, size: number) {
+    this.size = size;
+    Object.freeze(this);
+  }
+
+  /**
+   * A dataset from a pytree of tensors sharing their first axis.
+   *
+   *   const ds = Dataset.fromTensors({ x: T.zeros([100, 784]), y: T.zeros([100], 'int32') });
+   *   ds.size;   // 100
+   */
+  static fromTensors<T>(tree: T): Dataset<T> {
+    const [, size] = rowsOf('Dataset.fromTensors', tree);
+    return new Dataset(tree, size);
+  }
+
+  /**
+   * Shuffle the examples with a key (`random.permutation`): a new dataset, the same for the same key.
+   *
+   *   const a = ds.shuffle(key(1)), b = ds.shuffle(key(1));   // same order
+   *   ds.shuffle(key(2));                                      // another order
+   */
+  shuffle(key: Tensor): Dataset<T> {
+    return this.select(permutation(key, this.size));
+  }
+
+  /**
+   * The examples at the given indices (int32 tensor or integers), in that order; repeats allowed.
+   *
+   *   ds.select([3, 1, 4]).size;              // 3
+   *   ds.select(T.arange(0, 10, 2, 'int32'));  // every other of the first ten
+   */
+  select(indices: Tensor | readonly number[]): Dataset<T> {
+    const idx = indices instanceof Tensor ? indices : T.tensor(indices as number[], { dtype: 'int32', shape: [indices.length] });
+    if (idx.ndim !== 1) dataError('Dataset.select', `indices must be one-dimensional, got ${T.fmtAval(idx)}`);
+    return this.mapLeaves((x) => T.take(x, idx, { axis: 0 }), idx.shape[0]!);
+  }
+
+  /**
+   * Examples [start, stop) (clamped to the dataset, like Array.prototype.slice with non-negative bounds).
+   *
+   *   ds.slice(10, 20).size;   // 10
+   *   ds.slice(0, 0).size;     // 0
+   */
+  slice(start: number, stop: number = this.size): Dataset<T> {
+    checkCount('Dataset.slice', 'start', start);
+    checkCount('Dataset.slice', 'stop', stop);
+    const lo = Math.min(start, this.size);
+    const hi = Math.max(lo, Math.min(stop, this.size));
+    if (lo === 0 && hi === this.size) return this;
+    return this.mapLeaves((x) => T.slice(x, [{ start: lo, stop: hi }]), hi - lo);
+  }
+
+  /**
+   * The first `n` examples (all of them when `n >= size`).
+   *
+   *   ds.take(100).size;             // min(100, ds.size)
+   *   ds.shuffle(k).take(10);        // ten random examples
+   */
+  take(n: number): Dataset<T> {
+    return this.slice(0, checkCount('Dataset.take', 'n', n));
+  }
+
+  /**
+   * All but the first `n` examples (empty when `n >= size`).
+   *
+   *   ds.skip(100).size;                     // max(0, ds.size - 100)
+   *   ds.take(10).size + ds.skip(10).size;   // ds.size
+   */
+  skip(n: number): Dataset<T> {
+    return this.slice(checkCount('Dataset.skip', 'n', n));
+  }
+
+  /**
+   * Consecutive batches of `batchSize` examples; the last may be smaller unless `dropRemainder`.
+   * Every example appears in exactly one batch (or in none of the full ones, when dropped).
+   *
+   *   for (const { x, y } of ds.batch(32)) step(x, y);
+   *   ds.batch(32, { dropRemainder: true }).length;   // floor(size / 32)
+   */
+  batch(batchSize: number, options: BatchOptions = {}): Batches<T> {
+    if (!Number.isInteger(batchSize) || batchSize < 1) dataError('Dataset.batch', `batchSize must be a positive integer, got ${String(batchSize)}`);
+    return new Batches(this, batchSize, options.dropRemainder ?? false);
+  }
+
+  /**
+   * `n` epochs. Epoch i's key is `foldIn(key, i)`, split in two: one half shuffles the data,
+   * the other is handed out for augmentation. Lazy and re-iterable: the same key, the same epochs.
+   *
+   *   for (const { dataset, key } of ds.epochs(10, key(0)))
+   *     for (const b of dataset.batch(64)) step(augment(key, b));
+   */
+  epochs(n: number, key: Tensor, options: EpochOptions = {}): Iterable<Epoch<T>> {
+    checkCount('Dataset.epochs', 'n', n);
+    const shuffle = options.shuffle ?? true;
+    const self = this;
+    return {
+      *[Symbol.iterator]() {
+        for (let index = 0; index < n; index++) {
+          const [shuffleKey, augmentKey] = splitList(foldIn(key, index), 2);
+          yield { index, dataset: shuffle ? self.shuffle(shuffleKey!) : self, key: augmentKey! };
+        }
+      },
+    };
+  }
+
+  /**
+   * Apply `fn` to the whole tree at once (vectorized over examples; use `vmap` inside for a
+   * per-example function). The result must again be a tree of tensors sharing the first axis.
+   *
+   *   const flat = ds.map(({ x, y }) => ({ x: T.reshape(x, [-1, 784]), y }));
+   *   const scaled = ds.map((t) => ({ ...t, x: T.div(t.x, 255) }));
+   */
+  map<U>(fn: (tree: T) => U): Dataset<U> {
+    const out = fn(this.tree);
+    const [, size] = rowsOf('Dataset.map', out);
+    if (size !== this.size) dataError('Dataset.map', `fn changed the number of examples from ${this.size} to ${size}`);
+    return new Dataset(out, size);
+  }
+
+  private mapLeaves(f: (x: Tensor) => Tensor, size: number): Dataset<T> {
+    const [leaves, def] = flatten(this.tree);
+    return new Dataset(unflatten(def, leaves.map((x) => (x instanceof Tensor ? f(x) : x))) as T, size);
+  }
+}
+
+/**
+ * A dataset from a pytree of tensors sharing their first axis (same as `Dataset.fromTensors`).
+ *
+ *   const ds = fromTensors({ x, y });
+ *   const pairs = fromTensors([x, y]);
+ */
+export function fromTensors<T>(tree: T): Dataset<T> {
+  return Dataset.fromTensors(tree);
+}
+
+/** A column for `fromArrays`: nested JS arrays, a typed array (rows along the first axis), or a tensor. */
+export type Column = NestedArray | TypedArray | Tensor;
+
+export interface FromArraysOptions<K extends string> {
+  /** The dtype of each column (default: float32 for numbers, bool for booleans, a typed array's own type). */
+  readonly dtypes?: Partial<Record<K, DType>>;
+}
+
+/**
+ * A dataset from named columns of plain arrays (each column is one leaf, arrays are not walked
+ * as trees). A flat typed array is one value per example; pass nested arrays for rows.
+ *
+ *   const ds = fromArrays({ x: [[0, 1], [1, 0]], y: [1, 0] }, { dtypes: { y: 'int32' } });
+ *   ds.tree.x.shape;   // [2, 2]
+ */
+export function fromArrays<K extends string>(columns: Record<K, Column>, options: FromArraysOptions<K> = {}): Dataset<Record<K, Tensor>> {
+  const out = {} as Record<K, Tensor>;
+  for (const name of Object.keys(columns) as K[]) {
+    const col = columns[name];
+    const dtype = options.dtypes?.[name];
+    const t = col instanceof Tensor ? col : T.tensor(col as NestedArray, dtype === undefined ? {} : { dtype });
+    out[name] = dtype === undefined || t.dtype === dtype ? t : T.astype(t, dtype);
+  }
+  return Dataset.fromTensors(out);
+}
