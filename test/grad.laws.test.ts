@@ -5,7 +5,7 @@
  * checked for zero derivatives; all are checked under vmap.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '../src/tensor';
 import { PRIMS, type Prim, type Tensor } from '../src/tensor';
 import * as L from '../laws/grad';
@@ -13,8 +13,13 @@ import { allPrimCases, applyPrim, diffInstance, primCases, type PrimCase, type P
 import { Rng } from '../laws/gradUtil';
 
 const SEED = 1234;
-const RUNS = 5;
+const RUNS = 8;
 const opts = (numRuns = RUNS) => ({ seed: SEED, numRuns });
+let casesRun = 0;
+const counted = <A extends unknown[]>(body: (...a: A) => boolean) => (...a: A): boolean => {
+  casesRun++;
+  return body(...a);
+};
 
 /** The kinds each primitive's generator produces (cast produces several). */
 const kindsOf = new Map<Prim, Set<PrimKind>>(allPrimCases.map(([p, arb]) => [p, new Set(fc.sample(arb, { seed: SEED, numRuns: 30 }).map((c) => c.kind))]));
@@ -25,7 +30,7 @@ const SMOOTH = primsOfKind('smooth');
 /** A property over cases of `prim` of the given kinds, with a seed for values and directions. */
 function forCases(prim: Prim, kinds: readonly PrimKind[], body: (c: PrimCase, seed: number) => boolean, numRuns = RUNS): void {
   const arb = primCases[prim].filter((c) => kinds.includes(c.kind));
-  fc.assert(fc.property(arb, fc.nat(1 << 20), (c, seed) => body(c, seed)), opts(numRuns));
+  fc.assert(fc.property(arb, fc.nat(1 << 20), counted((c: PrimCase, seed: number) => body(c, seed))), opts(numRuns));
 }
 
 /** One example of a case: the function of its differentiated operands and their values. */
@@ -44,6 +49,9 @@ const outer = (y: Tensor) => {
 };
 
 describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and law)`, () => {
+  afterAll(() => {
+    console.log(`grad.laws: ${casesRun} per-primitive cases run over ${PRIMS.length} primitives (seed ${SEED})`);
+  });
   it('every primitive has a case generator and at least one law applies', () => {
     expect(PRIMS.every((p) => kindsOf.get(p)!.size > 0)).toBe(true);
     expect(SMOOTH.length).toBeGreaterThanOrEqual(40);
@@ -88,10 +96,10 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
     const linear = SMOOTH.filter((p) => fc.sample(primCases[p], { seed: SEED, numRuns: 30 }).some((c) => c.linear));
     it.each(linear)('%s', (prim) => {
       const arb = primCases[prim].filter((c) => c.linear);
-      fc.assert(fc.property(arb, fc.nat(1 << 20), (c, s) => {
+      fc.assert(fc.property(arb, fc.nat(1 << 20), counted((c: PrimCase, s: number) => {
         const { f, args } = instance(c, s);
         return L.linearTransposeIsTranspose(f, args, s, c.tol);
-      }), opts());
+      })), opts());
     });
   });
 
@@ -155,19 +163,19 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
   describe('vmapMatchesLoop (in/out axes positive and negative, null axes, batch size 1..3)', () => {
     it.each([...PRIMS])('%s', (prim) => {
       const arb = primCases[prim].chain((c) => fc.tuple(fc.constant(c), vmapSpec(c), fc.nat(1 << 20)));
-      fc.assert(fc.property(arb, ([c, spec, s]) => L.vmapMatchesLoop(applyPrim(c), examples(c, s, spec.size), { inAxes: spec.inAxes, outAxes: spec.outAxes })), opts());
+      fc.assert(fc.property(arb, counted(([c, spec, s]) => L.vmapMatchesLoop(applyPrim(c), examples(c, s, spec.size), { inAxes: spec.inAxes, outAxes: spec.outAxes }))), opts());
     });
   });
 
   describe('nestedVmapMatchesLoop (vmap of vmap)', () => {
     it.each([...PRIMS])('%s', (prim) => {
       const arb = primCases[prim].chain((c) => fc.tuple(fc.constant(c), vmapSpec(c), vmapSpec(c), fc.nat(1 << 20), fc.integer({ min: 1, max: 2 })));
-      fc.assert(fc.property(arb, ([c, inner, outerSpec, s, rows]) => {
+      fc.assert(fc.property(arb, counted(([c, inner, outerSpec, s, rows]) => {
         const grid = Array.from({ length: rows }, (_, r) => examples(c, s + r, inner.size));
         // The outer axes index the once-stacked operands, one rank higher.
         const outerAxes = outerSpec.inAxes.map((d) => (d === null ? null : d >= 0 ? Math.min(d, 1) : d));
         return L.nestedVmapMatchesLoop(applyPrim(c), grid, { inAxes: inner.inAxes, outAxes: inner.outAxes }, { inAxes: outerAxes, outAxes: outerSpec.outAxes });
-      }), opts(2));
+      })), opts(2));
     });
   });
 

@@ -10,7 +10,7 @@ import * as L from '../laws/grad';
 import { programArb, runProgram, type Program } from '../laws/programs';
 
 const SEED = 4242;
-const RUNS = 200;
+const RUNS = 250;
 let casesRun = 0;
 
 /** A law over random programs with a seed for input values and directions; counts the cases. */
