@@ -229,6 +229,13 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       expect(grad(grad(grad(cube)))(v).item()).toBeCloseTo(6, 12);
       expect(jvp(grad(cube), [v], [T.scalar(1, 'float64')])[1].item()).toBeCloseTo(9, 12);
     });
+    it('nested derivatives do not confuse perturbations', () => {
+      const one = T.scalar(1, 'float64');
+      // d/dx [x * d/dy (x + y)] = 1, not 2.
+      expect(jvp((v: Tensor) => T.mul(v, jvp((y: Tensor) => T.add(v, y), [one], [one])[1]), [one], [one])[1].item()).toBe(1);
+      // d/dx [x * d/dy (x * y)] = d/dx x^2 = 2x.
+      expect(grad((v: Tensor) => T.mul(v, grad((y: Tensor) => T.mul(v, y))(one)))(T.scalar(3, 'float64')).item()).toBe(6);
+    });
     it('per-example gradients with vmap(grad)', () => {
       const loss = (w: Tensor, v: Tensor) => T.sum(T.square(T.mul(w, v)));
       const w = randn(rng, [3]);
