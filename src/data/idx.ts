@@ -72,9 +72,10 @@ export function parseIdx(bytes: Uint8Array): E.Either<IdxError, IdxArray> {
   const shape = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i, false));
   const width = WIDTH[dtype];
   const available = bytes.length - headerBytes;
-  // Multiply up while the product can still fit in the file, so forged dims never overflow.
-  let size = 1;
-  for (const d of shape) {
+  // Multiply up while the product can still fit in the file, so forged dims never overflow
+  // (a zero dimension anywhere makes the array empty).
+  let size = shape.includes(0) ? 0 : 1;
+  for (const d of size === 0 ? [] : shape) {
     size *= d;
     if (size * width > available) {
       return E.left(idxError('truncated', `dims [${shape.join(', ')}] of ${dtype} need more than the ${available} data bytes present`));
