@@ -16,3 +16,4 @@ export * as tensorLaws from './tensor';
 export * as randomLaws from './random';
 export * as optimLaws from './optim';
 export * as ioLaws from './io';
+export * as dataLaws from './data';
