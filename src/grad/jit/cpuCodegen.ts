@@ -90,6 +90,20 @@ function contiguous(shape: readonly number[]): number[] {
   return s;
 }
 
+/** Merge adjacent loops that every array walks contiguously (e.g. [784, 64] -> [50176]). */
+function collapse(dims: number[], strides: number[][], from: number, to: number): void {
+  for (let k = to - 1; k > from; k--) {
+    const inner = k;
+    const outer = k - 1;
+    if (strides.every((s) => s[outer] === s[inner]! * dims[inner]!)) {
+      dims[outer] = dims[outer]! * dims[inner]!;
+      for (const s of strides) s[outer] = s[inner]!;
+      dims.splice(inner, 1);
+      for (const s of strides) s.splice(inner, 1);
+    }
+  }
+}
+
 /**
  * Compile a cluster to a function (ins, outs) => void. `ins` follow cluster.inputs (literals are
  * embedded; their slots are ignored); `outs` are cluster.outputs, then the reduction's output.
@@ -100,15 +114,31 @@ export function compileCluster(c: Cluster): FusedKernel {
   const reduceAxes = red?.axes ?? [];
   const kept = Array.from({ length: rank }, (_, i) => i).filter((i) => !reduceAxes.includes(i));
   const order = [...kept, ...reduceAxes];
-  const depth = order.length;
 
-  const arrays: { name: string; strides: readonly number[] }[] = [];
+  const arrays: { name: string; strides: number[] }[] = [];
   c.inputs.forEach((inp, j) => {
-    if (!(inp.atom instanceof Lit)) arrays.push({ name: `I${j}`, strides: inp.strides });
+    if (!(inp.atom instanceof Lit)) arrays.push({ name: `I${j}`, strides: order.map((a) => inp.strides[a]!) });
   });
   const outStrides = contiguous(c.shape);
-  c.outputs.forEach((_, k) => arrays.push({ name: `O${k}`, strides: outStrides }));
-  const at = (name: string) => `${name}[o_${name}_${depth}]`;
+  c.outputs.forEach((_, k) => arrays.push({ name: `O${k}`, strides: order.map((a) => outStrides[a]!) }));
+  const dims = order.map((a) => c.shape[a]!);
+  const strides = arrays.map((a) => a.strides);
+  collapse(dims, strides, kept.length, dims.length);
+  const reducedLoops = dims.length - kept.length;
+  collapse(dims, strides, 0, kept.length);
+  const nKept = dims.length - reducedLoops;
+  const depth = dims.length;
+  arrays.forEach((a, i) => (a.strides = strides[i]!));
+
+  // Offsets: level L holds base offsets b_X_L; the innermost loop indexes with j.
+  const base = (a: { name: string }, level: number) => (level === 0 ? '0' : `b_${a.name}_${level}`);
+  const at = (a: { name: string; strides: number[] }) => {
+    if (depth === 0) return `${a.name}[0]`;
+    const s = a.strides[depth - 1]!;
+    const b = base(a, depth - 1);
+    const idx = s === 0 ? b : s === 1 ? `${b}+j` : `${b}+j*${s}`;
+    return `${a.name}[${idx}]`;
+  };
 
   const names = new Map<Var, string>();
   const read = (a: Atom): string => {
@@ -118,9 +148,14 @@ export function compileCluster(c: Cluster): FusedKernel {
     const inp = c.inputs[j]!;
     return inp.atom instanceof Lit ? literal(inp.atom.value.dataSync()[0]!) : `v_in${j}`;
   };
+  const arrayOf = (name: string) => arrays.find((a) => a.name === name)!;
+  const hoisted: string[] = [];
   const inner: string[] = [];
   c.inputs.forEach((inp, j) => {
-    if (!(inp.atom instanceof Lit)) inner.push(`const v_in${j}=${at(`I${j}`)};`);
+    if (inp.atom instanceof Lit) return;
+    const a = arrayOf(`I${j}`);
+    // Loop-invariant loads (broadcast along the innermost loop) move out of it.
+    (depth > 0 && a.strides[depth - 1] === 0 ? hoisted : inner).push(`const v_in${j}=${at(a)};`);
   });
   for (const e of c.eqns) {
     const out = e.outs[0]!;
@@ -128,12 +163,12 @@ export function compileCluster(c: Cluster): FusedKernel {
     names.set(out, `v${out.id}`);
     inner.push(`const v${out.id}=${rounded(expression(e.prim, args, out.aval.dtype, e.inputs[0]!.aval.dtype, e.params), out.aval.dtype)};`);
   }
-  c.outputs.forEach((v, k) => inner.push(`${at(`O${k}`)}=${names.get(v)};`));
+  c.outputs.forEach((v, k) => inner.push(`${at(arrayOf(`O${k}`))}=${names.get(v)};`));
   if (red) inner.push(REDUCE_STEP[red.prim]!(read(red.input)));
 
   const body: string[] = [];
   const loops = (level: number): void => {
-    if (red && level === kept.length) {
+    if (red && level === nKept) {
       body.push(`let acc=${REDUCE_INIT[red.prim]};`);
       nest(level);
       body.push('R[r++]=acc;');
@@ -144,19 +179,25 @@ export function compileCluster(c: Cluster): FusedKernel {
       body.push(...inner);
       return;
     }
-    const axis = order[level]!;
-    const init = arrays.map((a) => `,o_${a.name}_${level + 1}=o_${a.name}_${level}`).join('');
-    const step = arrays.map((a) => `,o_${a.name}_${level + 1}+=${a.strides[axis]!}`).join('');
-    body.push(`for(let i${level}=0${init};i${level}<${c.shape[axis]!};i${level}++${step}){`);
+    if (level === depth - 1) {
+      body.push(...hoisted);
+      body.push(`for(let j=0;j<${dims[level]};j++){`);
+      loops(level + 1);
+      body.push('}');
+      return;
+    }
+    const init = arrays.map((a) => `,b_${a.name}_${level + 1}=${base(a, level)}`).join('');
+    const step = arrays.filter((a) => a.strides[level] !== 0).map((a) => `,b_${a.name}_${level + 1}+=${a.strides[level]}`).join('');
+    body.push(`for(let i${level}=0${init};i${level}<${dims[level]};i${level}++${step}){`);
     loops(level + 1);
     body.push('}');
   };
   loops(0);
+  if (depth === 0) body.unshift(...hoisted);
   const header = [
     ...c.inputs.map((inp, j) => (inp.atom instanceof Lit ? '' : `const I${j}=ins[${j}];`)),
     ...c.outputs.map((_, k) => `const O${k}=outs[${k}];`),
     red ? `const R=outs[${c.outputs.length}];let r=0;` : '',
-    ...arrays.map((a) => `const o_${a.name}_0=0;`),
   ].filter(Boolean);
   const src = `${header.join('\n')}\n${body.join('\n')}`;
   return new Function('H', `return function fused(ins,outs){\n${src}\n}`)(HELPERS) as FusedKernel;

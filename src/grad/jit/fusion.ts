@@ -58,6 +58,12 @@ function useCounts(jaxpr: Jaxpr): Map<Var, number> {
   return uses;
 }
 
+/**
+ * Group equations into steps. Several clusters may be open at once, one per iteration shape, so
+ * that interleaved chains (an optimizer update over many parameters) still fuse per shape. A
+ * cluster is emitted (closed) when something outside it needs one of its values, or at the end;
+ * no open cluster ever reads from another, which keeps the emitted order valid.
+ */
 export function fuse(jaxpr: Jaxpr): Step[] {
   const uses = useCounts(jaxpr);
   const broadcastOf = new Map<Var, Eqn>();
@@ -65,9 +71,11 @@ export function fuse(jaxpr: Jaxpr): Step[] {
   // Uses of each broadcast output absorbed by clusters; a fully absorbed broadcast is dropped.
   const absorbed = new Map<Var, number>();
 
-  const steps: (Step | { kind: 'pending-broadcast'; eqn: Eqn })[] = [];
   type Open = { shape: readonly number[]; eqns: Eqn[]; produced: Set<Var>; inputs: ClusterInput[]; seen: Map<string, number>; reads: Map<Atom, number> };
-  let open: Open | null = null;
+  const steps: (Step | { kind: 'pending-broadcast'; eqn: Eqn })[] = [];
+  const open = new Map<string, Open>();
+  const producer = new Map<Var, Open>();
+  const shapeKey = (shape: readonly number[]) => shape.join(',');
   const newCluster = (shape: readonly number[]): Open => ({ shape, eqns: [], produced: new Set(), inputs: [], seen: new Map(), reads: new Map() });
 
   const inputIndex = (c: Open, reader: Atom, atom: Atom, strides: readonly number[]) => {
@@ -79,16 +87,23 @@ export function fuse(jaxpr: Jaxpr): Step[] {
     c.reads.set(reader, c.seen.get(key)!);
   };
 
-  const close = (reduce?: Cluster['reduce']) => {
-    if (!open) return;
-    const c = open;
-    open = null;
+  const emit = (c: Open, reduce?: Cluster['reduce']) => {
+    if (open.get(shapeKey(c.shape)) === c) open.delete(shapeKey(c.shape));
+    for (const v of c.produced) producer.delete(v);
     // A value is an output when something outside the cluster reads it.
     const internalUses = new Map<Var, number>();
     for (const e of c.eqns) for (const a of e.inputs) if (a instanceof Var && c.produced.has(a)) internalUses.set(a, (internalUses.get(a) ?? 0) + 1);
     if (reduce && reduce.input instanceof Var && c.produced.has(reduce.input)) internalUses.set(reduce.input, (internalUses.get(reduce.input) ?? 0) + 1);
     const outputs = [...c.produced].filter((v) => (uses.get(v) ?? 0) > (internalUses.get(v) ?? 0));
+    if (c.eqns.length === 0 && !reduce) return;
     steps.push({ kind: 'fused', cluster: { shape: c.shape, eqns: c.eqns, inputs: c.inputs, outputs, reads: c.reads, reduce } });
+  };
+
+  /** Emit the open cluster producing `a`, unless it is `except` (the reader's own cluster). */
+  const need = (a: Atom | undefined, except?: Open) => {
+    if (!(a instanceof Var)) return;
+    const c = producer.get(a);
+    if (c && c !== except) emit(c);
   };
 
   /** Register how the cluster reads `a` (directly, or through an absorbed broadcast). */
@@ -97,7 +112,10 @@ export function fuse(jaxpr: Jaxpr): Step[] {
     if (c.produced.has(a)) return;
     const b = broadcastOf.get(a);
     const src = b?.inputs[0];
+    // An absorbed broadcast reads its source; a pending broadcast step was emitted before, but
+    // its source may sit in another open cluster: that one must be emitted first.
     if (b && src && !(src instanceof Var && c.produced.has(src))) {
+      need(src, c);
       absorbed.set(a, (absorbed.get(a) ?? 0) + 1);
       return inputIndex(c, a, src, contiguousStrides(src.aval.shape));
     }
@@ -107,39 +125,35 @@ export function fuse(jaxpr: Jaxpr): Step[] {
   for (const e of jaxpr.eqns) {
     if (ELEMENTWISE.has(e.prim)) {
       const shape = e.outs[0]!.aval.shape;
-      if (!open || !sameShape(open.shape, shape)) {
-        close();
-        open = newCluster(shape);
-      }
-      for (const a of e.inputs) addRead(open, a);
-      open.eqns.push(e);
-      open.produced.add(e.outs[0]!);
+      let c = open.get(shapeKey(shape));
+      for (const a of e.inputs) need(a, c);
+      if (!c) open.set(shapeKey(shape), (c = newCluster(shape)));
+      for (const a of e.inputs) addRead(c, a);
+      c.eqns.push(e);
+      c.produced.add(e.outs[0]!);
+      producer.set(e.outs[0]!, c);
       continue;
     }
     if (REDUCTIONS.has(e.prim)) {
       const input = e.inputs[0]!;
-      const inShape = input.aval.shape;
-      const fusesWithOpen = open && sameShape(open.shape, inShape) && input instanceof Var && open.produced.has(input);
-      if (!fusesWithOpen) {
-        close();
-        open = newCluster(inShape);
-        addRead(open, input);
+      const own = input instanceof Var ? producer.get(input) : undefined;
+      const reduce = { prim: e.prim as ReducePrim, axes: (e.params as { axes: readonly number[] }).axes, input, out: e.outs[0]! };
+      if (own && sameShape(own.shape, input.aval.shape)) {
+        emit(own, reduce);
+        continue;
       }
-      close({ prim: e.prim as ReducePrim, axes: (e.params as { axes: readonly number[] }).axes, input, out: e.outs[0]! });
+      need(input);
+      const c = newCluster(input.aval.shape);
+      addRead(c, input);
+      emit(c, reduce);
       continue;
     }
-    if (e.prim === 'reshape' || e.prim === 'broadcast') {
-      // Free or absorbable: the open cluster continues past it unless it needs the cluster's value
-      // (the step is placed before the cluster, which is pushed when it closes).
-      const src = e.inputs[0]!;
-      if (open && src instanceof Var && open.produced.has(src)) close();
-      steps.push(e.prim === 'reshape' ? { kind: 'alias', eqn: e } : { kind: 'pending-broadcast', eqn: e });
-      continue;
-    }
-    close();
-    steps.push({ kind: 'eqn', eqn: e });
+    for (const a of e.inputs) need(a);
+    if (e.prim === 'reshape') steps.push({ kind: 'alias', eqn: e });
+    else if (e.prim === 'broadcast') steps.push({ kind: 'pending-broadcast', eqn: e });
+    else steps.push({ kind: 'eqn', eqn: e });
   }
-  close();
+  for (const c of [...open.values()]) emit(c);
   // Keep a broadcast only if some reader did not absorb it.
   return steps.flatMap((s): Step[] => {
     if (s.kind !== 'pending-broadcast') return [s];
