@@ -1,0 +1,128 @@
+/**
+ * The layer contract. A layer is a pair of pure functions:
+ *
+ * - `init(key, inputShape)` makes the parameters (and, for layers with batch statistics, the
+ *   initial state) and says what shape `apply` will return. Input shapes include the batch axis
+ *   first, like stax and Keras: `init(k, [-1, 784])` leaves the batch size open (-1) and
+ *   `init(k, [32, 784])` fixes it; the -1 is carried into `outputShape`. Axes a layer needs to
+ *   size its parameters (a linear layer's features, a conv's channels) must be concrete.
+ * - `apply(params, x, { key, train, state })` computes the output. Stateless layers return a
+ *   Tensor; stateful ones (`stateful: true`, e.g. batchNorm) return `{ y, state }` with the new
+ *   state. `applyLayer` gives every layer the `{ y, state }` form.
+ *
+ * `train` defaults to false (inference): dropout is then the identity and batchNorm uses its
+ * running statistics, so a bare `apply(params, x)` is always deterministic. Randomness only ever
+ * comes from `options.key`.
+ */
+import { OpError, type Tensor } from '../tensor';
+
+/** Options every layer's `apply` takes; layers may accept more (attention takes masks). */
+export interface ApplyOptions<S = undefined> {
+  /** The PRNG key for stochastic layers (dropout) in train mode. */
+  readonly key?: Tensor;
+  /** Train mode: dropout drops, batchNorm uses and updates batch statistics (default false). */
+  readonly train?: boolean;
+  /** The layer's current state (what `init` returned, or the last `apply`). */
+  readonly state?: S;
+}
+
+/** What `init` returns. `state` is undefined for stateless layers. */
+export interface InitResult<P, S = undefined> {
+  readonly params: P;
+  readonly state: S;
+  /** The shape `apply` returns for an input of `inputShape` (-1 where the input had -1). */
+  readonly outputShape: number[];
+}
+
+/** The output of a stateful layer. */
+export interface Stateful<S> {
+  readonly y: Tensor;
+  readonly state: S;
+}
+
+/** What `apply` returns: a Tensor for stateless layers, `{ y, state }` otherwise. */
+export type LayerOutput<S> = [S] extends [undefined] ? Tensor : Stateful<S>;
+
+/**
+ * A layer: pure `init`/`apply` functions and a name for messages and summaries.
+ * @example const layer = linear(10); const { params, outputShape } = layer.init(key(0), [-1, 784]);
+ * @example const y = layer.apply(params, x);
+ */
+export interface Layer<P = unknown, S = undefined> {
+  /** A short description, e.g. 'linear(10)'; errors and summaries name the layer by it. */
+  readonly name: string;
+  /** True when `apply` returns `{ y, state }`. */
+  readonly stateful: boolean;
+  init(key: Tensor, inputShape: readonly number[]): InitResult<P, S>;
+  apply(params: P, x: Tensor, options?: ApplyOptions<S>): LayerOutput<S>;
+}
+
+/** Any layer, whatever its parameter and state types. */
+export type AnyLayer = Layer<any, any>;
+/** The parameter type of a layer. */
+export type ParamsOf<L> = L extends Layer<infer P, any> ? P : never;
+/** The state type of a layer. */
+export type StateOf<L> = L extends Layer<any, infer S> ? S : never;
+
+/** Parameters of a layer that has none (pooling, activations, dropout). */
+export type NoParams = Record<string, never>;
+
+/**
+ * Apply any layer and get `{ y, state }` back (state is undefined for stateless layers).
+ * @example const { y, state } = applyLayer(model, params, x, { train: true, state, key: k });
+ * @example const y = applyLayer(linear(3), params, x).y;
+ */
+export function applyLayer<P, S>(layer: Layer<P, S>, params: P, x: Tensor, options?: ApplyOptions<S>): Stateful<S> {
+  const out = layer.apply(params, x, options) as Tensor | Stateful<S>;
+  if (layer.stateful) return out as Stateful<S>;
+  return { y: out as Tensor, state: undefined as S };
+}
+
+/**
+ * Throw an error that names the layer: "nn.linear(10): ...".
+ * @example layerError('linear(10)', `input ${fmt(x.shape)} has 5 features, weight expects 4`);
+ * @example if (x.ndim < 2) layerError(name, 'expects [batch, ...]');
+ */
+export function layerError(name: string, message: string): never {
+  throw new OpError(`nn.${name}`, message);
+}
+
+/** [2, -1, 3] formatted for messages. */
+export function fmt(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** A shape's size, or -1 when any axis is unknown. */
+export function knownSize(shape: readonly number[]): number {
+  return shape.some((d) => d < 0) ? -1 : shape.reduce((n, d) => n * d, 1);
+}
+
+/** Check an input shape passed to `init`: integers, each >= 0 or -1 (unknown). */
+export function checkInputShape(name: string, shape: readonly number[], minRank: number, expected: string): void {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
+    layerError(name, `init: inputShape must be an array of integers (-1 for an unknown batch size), got ${JSON.stringify(shape)}`);
+  }
+  if (shape.length < minRank) layerError(name, `init: expects an input shape ${expected}, got ${fmt(shape)}`);
+}
+
+/** A concrete axis of an input shape, or an error naming the layer. */
+export function concreteAxis(name: string, shape: readonly number[], axis: number, what: string): number {
+  const a = axis < 0 ? shape.length + axis : axis;
+  const d = shape[a]!;
+  if (d < 0) layerError(name, `init: the ${what} (axis ${a} of input shape ${fmt(shape)}) must be known to size the parameters, got -1`);
+  return d;
+}
+
+/** Stateless layer constructor helper: fills in `stateful: false` and the undefined state. */
+export function statelessLayer<P>(
+  name: string,
+  init: (key: Tensor, inputShape: readonly number[]) => { params: P; outputShape: number[] },
+  apply: (params: P, x: Tensor, options: ApplyOptions) => Tensor,
+): Layer<P> {
+  return {
+    name,
+    stateful: false,
+    init: (key, inputShape) => ({ ...init(key, inputShape), state: undefined }),
+    apply: (params, x, options = {}) => apply(params, x, options),
+  };
+}
