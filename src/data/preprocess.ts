@@ -14,7 +14,7 @@ export interface FitOptions {
   readonly axis?: number | readonly number[];
 }
 
-/** Per-feature mean and standard deviation; a zero deviation is stored as 1, so constant features map to 0. */
+/** Per-feature mean and standard deviation; a zero deviation is stored as 1, so constant features are only shifted (to 0 on the fitted data), never NaN. */
 export interface StandardizeStats {
   readonly mean: Tensor;
   readonly std: Tensor;
@@ -81,7 +81,7 @@ export function fitNormalize(x: Tensor, options: FitOptions = {}): NormalizeStat
 
 /**
  * (x - min) / (max - min): the fitted data lands in [0, 1]; other data may fall outside (it is not
- * clipped). Constant features (max = min) map to 0.
+ * clipped). A constant feature (max = min) is only shifted, so its training values map to 0.
  *
  *   const stats = fitNormalize(trainX);
  *   const testScaled = applyNormalize(stats, testX);
@@ -91,13 +91,13 @@ export function applyNormalize(stats: NormalizeStats, x: Tensor): Tensor {
 }
 
 /**
- * The inverse of `applyNormalize`: y * (max - min) + min.
+ * The inverse of `applyNormalize`: y * (max - min) + min (a constant feature's range counts as 1, as in apply).
  *
  *   const y = applyNormalize(stats, x);
  *   invertNormalize(stats, y);    // ≈ x
  */
 export function invertNormalize(stats: NormalizeStats, y: Tensor): Tensor {
-  return T.add(T.mul(y, T.sub(stats.max, stats.min)), stats.min);
+  return T.add(T.mul(y, safeScale(T.sub(stats.max, stats.min))), stats.min);
 }
 
 /**
