@@ -194,20 +194,13 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
   });
 
   describe('customVjpRuleIsUsed (vjp, grad, and under vmap)', () => {
-    // BUG (src/grad/custom.ts, jvpRules.customVjpCall): residuals that are the primal inputs are
-    // stored as partial-eval tracers in the params of customVjpLinear and read after their trace
-    // has ended. Here bwd runs f's own vjp on them, which happens to re-enter a trace for most
-    // primitives; mul and dot read the other operand's stale tracer directly and crash
-    // ("Cannot read properties of undefined"). Minimal repro in test/grad.test.ts.
-    const leaky: Prim[] = ['mul', 'dot'];
-    it.each(SMOOTH.filter((p) => !leaky.includes(p)))('%s', (prim) => forCases(prim, ['smooth'], (c, s) => L.customVjpRuleIsUsed(instance(c, s).f, diffExamples(c, s, 2), s, c.tol), 2));
-    it.fails.each(leaky)('%s (fails: customVjp residual tracers leak, see bug note)', (prim) => forCases(prim, ['smooth'], (c, s) => L.customVjpRuleIsUsed(instance(c, s).f, diffExamples(c, s, 2), s, c.tol), 2));
+    // Residuals (here the primal inputs themselves) reach bwd as known operands of the linear program.
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => L.customVjpRuleIsUsed(instance(c, s).f, diffExamples(c, s, 2), s, c.tol), 2));
   });
 
   describe('auxIsConcrete', () => {
-    // BUG (src/grad/api.ts, lowerAux): with hasAux the aux value comes back as a tracer of the
-    // finished transformation (fullLower keeps a JVPTracer), so using it afterwards crashes.
-    it.fails.each(SMOOTH.slice(0, 3))('%s (fails: hasAux leaks tracers, see bug note)', (prim) => forCases(prim, ['smooth'], (c, s) => {
+    // With hasAux the aux value comes back concrete, usable after the transformation ends.
+    it.each(SMOOTH.slice(0, 3))('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
       const { f, args } = instance(c, s);
       return L.auxIsConcrete(f, args, s);
     }, 1));

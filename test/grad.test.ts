@@ -103,9 +103,8 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       close(g2, g);
       expect(() => grad((a: Tensor) => T.sum(a), { hasAux: true })(x)).toThrow(/hasAux the function must return \[output, aux\]/);
     });
-    // BUG (src/grad/api.ts, lowerAux): aux leaves are tracers of the finished transformation
-    // (JVPTracer.fullLower() returns itself), so computing with them afterwards crashes.
-    it.fails('hasAux gives back concrete tensors that later operations can use (fails: aux leaks tracers)', () => {
+    // Regression: aux leaves used to come back as tracers of the finished transformation.
+    it('hasAux gives back concrete tensors that later operations can use', () => {
       const [, aux] = grad((a: Tensor) => [T.sum(a), T.mul(T.sum(a), 2)], { hasAux: true })(x);
       expect(aux).not.toBeInstanceOf(T.Tracer);
       close(T.add(aux, 1), T.add(T.mul(T.sum(x), 2), 1));
@@ -149,12 +148,8 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       const ct = randn(rng, [2, 2]);
       close(ft(ct)[0], T.matmul(ct, T.transpose(w)));
     });
-    // BUG (src/grad/api.ts, linearTranspose): the function is staged with omnistaging, so work on
-    // constants (here broadcasting the scalar 2) becomes equations whose outputs the backward pass
-    // treats as linear; transposing mul then sees two "linear" operands. Fix: partially evaluate
-    // (partialEvalFlat with every input unknown, as linearize does) instead of traceToJaxpr, or
-    // forward-evaluate equations with only known inputs before the backward pass.
-    it.fails('linearTranspose of v => 2 * v (fails: constants are treated as linear)', () => {
+    // Regression: work on constants (broadcasting the scalar 2) used to be treated as linear.
+    it('linearTranspose of v => 2 * v', () => {
       const ft = linearTranspose((v: Tensor) => T.mul(v, 2), x);
       close(ft(T.onesLike(x))[0], T.fullLike(x, 2));
     });
@@ -187,9 +182,8 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       expect(() => vmap((c: Tensor) => T.cos(c), { inAxes: [null] })(x)).toThrow(/no argument is mapped .* pass axisSize/);
       close(vmap(T.sin)(T.expandDims(x, 0)), T.expandDims(T.sin(x), 0));
     });
-    // BUG (src/grad/api.ts, vmap): `options.inAxes ?? 0` turns inAxes: null ("map nothing") into 0,
-    // and `options.outAxes ?? 0` does the same to outAxes: null. Fix: default only when undefined.
-    it.fails('inAxes: null for every argument means nothing is mapped (fails: null becomes 0)', () => {
+    // Regression: inAxes/outAxes null (map nothing) used to become 0.
+    it('inAxes: null for every argument means nothing is mapped', () => {
       const out = vmap((c: Tensor) => T.cos(c), { inAxes: null, axisSize: 4 })(x);
       expect(out.shape).toEqual([4, 3]);
     });
@@ -274,12 +268,8 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       close(clipGrad(x), T.sin(x));
       expect(() => jvp(clipGrad, [x], [T.onesLike(x)])).toThrow(/customVjp: forward-mode differentiation .* is not available/);
     });
-    // BUG (src/grad/custom.ts, jvpRules.customVjpCall): residuals that are the primal inputs (the
-    // usual `fwd = (x) => [f(x), x]`) are partial-eval tracers when fwd runs under vjp; they are
-    // stored in customVjpLinear's params and read by bwd after that trace has ended, so any op on
-    // them crashes ("Cannot read properties of undefined"). Fix: pass the residuals to
-    // customVjpLinear as (known) operands rather than params, or fullLower them before storing.
-    it.fails('customVjp with the input itself as residual (fails: residual tracers leak)', () => {
+    // Regression: residuals that are the primal inputs used to leak as dead tracers into bwd.
+    it('customVjp with the input itself as residual', () => {
       const sinVjp = customVjp((v: Tensor) => T.sin(v), (v: Tensor) => [T.sin(v), v], (v: Tensor, g: Tensor) => [T.mul(g, T.cos(v))]);
       close(grad((v: Tensor) => T.sum(sinVjp(v)))(x), T.cos(x));
     });

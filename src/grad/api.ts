@@ -8,7 +8,8 @@ import { fmtAval, Tensor, type Aval } from '../tensor';
 import { flatten, unflatten, flattenUpTo, structure, type TreeDef } from '../tree';
 import { checkDifferentiable, flatFn, flattenTensors, fnName, toTensor } from './args';
 import { applyLinear, linearizeFlat, vjpFlat } from './flat';
-import { jvpFlat } from './jvp';
+import { jvpFlat, JVPTracer } from './jvp';
+import { partialEvalFlat, PartialEvalTracer } from './partial';
 import { instantiate, Zero } from './zero';
 import { vmapFlat } from './vmap';
 import { traceToJaxpr } from './staging';
@@ -64,10 +65,23 @@ function withAux(f: Fn, hasAux: boolean | undefined, op: string): { f: Fn; aux: 
   };
 }
 
-/** Aux values may hold tracers of this transformation: give back their concrete values. */
+/**
+ * Aux values may hold tracers of the transformation that just finished: replace each by the
+ * value it wraps (a jvp tracer's primal, a partial-eval tracer's known value), keeping tracers
+ * of transformations that are still running.
+ */
 function lowerAux(aux: unknown): unknown {
   const [leaves, def] = flatten(aux);
-  return unflatten(def, leaves.map((l) => (l instanceof T.Tracer ? l.fullLower() : l)));
+  const lower = (l: unknown): unknown => {
+    let x = l;
+    while (x instanceof T.Tracer && !T.isMainActive(x._trace.main)) {
+      if (x instanceof JVPTracer) x = x.primal;
+      else if (x instanceof PartialEvalTracer && 'known' in x.pval) x = x.pval.known;
+      else throw new Error('hasAux: an aux output depends on the differentiated inputs through an unknown value; return it from a value that does not need the tangent');
+    }
+    return x;
+  };
+  return unflatten(def, leaves.map(lower));
 }
 
 /**
@@ -190,7 +204,9 @@ export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any 
 export function linearTranspose(f: Fn, ...primals: unknown[]): (ct: unknown) => any[] {
   const p = flattenArgs('linearTranspose', primals);
   const { fn, outDef } = flatFn(f, p.defs, 'linearTranspose');
-  const { jaxpr, consts } = traceToJaxpr(fn, p.leaves.map((x) => ({ shape: x.shape, dtype: x.dtype })), 'linearTranspose');
+  // Partial evaluation with every input unknown computes constants (a broadcast scalar factor)
+  // right away and stages only the linear part, which is what the backward pass transposes.
+  const { jaxpr, consts } = partialEvalFlat(fn, p.leaves.map((x) => ({ unknown: { shape: x.shape, dtype: x.dtype } })), () => true, 'linearTranspose', fnName(f));
   const def = outDef.value!;
   return (ct: unknown) => {
     const [cts, ctDef] = flattenTensors('linearTranspose', ct, 'cotangent');
@@ -234,8 +250,9 @@ function axesFor(op: string, spec: AxisSpec, tree: unknown, what: string): Batch
  * @example vmap((x, w) => matmul(w, x), { inAxes: [0, null] })(xs, w)
  */
 export function vmap(f: Fn, options: VmapOptions = {}): (...args: any[]) => any {
-  const inAxes = options.inAxes ?? 0;
-  const outAxes = options.outAxes ?? 0;
+  // null is a meaningful axis (unmapped), so only undefined takes the default.
+  const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
+  const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
   const name = fnName(f);
   const mapped = (...args: any[]) => {
     const p = flattenArgs('vmap', args);

@@ -100,9 +100,10 @@ interface CustomVjpParams {
   readonly bwd: (res: Tensor[], cts: Tensor[]) => Tensor[];
 }
 
+/** The tangent map of a customVjp call; operands are the residuals, then the input tangents. */
 interface CustomVjpLinearParams {
   readonly bwd: (res: Tensor[], cts: Tensor[]) => Tensor[];
-  readonly res: Tensor[];
+  readonly nRes: number;
   readonly outAvals: Aval[];
 }
 
@@ -155,8 +156,10 @@ registerImpl('customVjpCall', (args, p: CustomVjpParams) => p.call(...args));
 jvpRules.customVjpCall = (primals, tangents, p: CustomVjpParams) => {
   const { outs, res } = p.fwd(...primals);
   if (tangents.every((t) => t instanceof Zero)) return [outs, outs.map((o) => new Zero(o))];
-  const params: CustomVjpLinearParams = { bwd: p.bwd, res, outAvals: outs.map((o) => ({ shape: o.shape, dtype: o.dtype })) };
-  return [outs, T.bind('customVjpLinear', tangents.map(instantiate), params)];
+  // Residuals are operands (not params), so partial evaluation keeps them as known constants of
+  // the linear program and the backward pass receives their values.
+  const params: CustomVjpLinearParams = { bwd: p.bwd, nRes: res.length, outAvals: outs.map((o) => ({ shape: o.shape, dtype: o.dtype })) };
+  return [outs, T.bind('customVjpLinear', [...res, ...tangents.map(instantiate)], params)];
 };
 
 // The tangent map of a customVjp function is only known through its transpose (bwd).
@@ -164,7 +167,10 @@ higherOrderAbstractEval.set('customVjpLinear', (_avals, p: CustomVjpLinearParams
 registerImpl('customVjpLinear', () => {
   throw new Error('customVjp: forward-mode differentiation (jvp, jacfwd, linearize applied forward) is not available for a function with a custom vjp rule; use customJvp for forward mode');
 });
-multiTransposeRules.customVjpLinear = (cts, _args, p: CustomVjpLinearParams) => p.bwd(p.res, cts);
+multiTransposeRules.customVjpLinear = (cts, args, p: CustomVjpLinearParams) => {
+  const res = args.slice(0, p.nRes) as Tensor[];
+  return [...res.map(() => null), ...p.bwd(res, cts)];
+};
 
 batchRules.customVjpCall = (args, dims, p: CustomVjpParams, size) => {
   const front = () => args.map(() => 0 as BatchDim);

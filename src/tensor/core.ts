@@ -243,6 +243,11 @@ export function withDynamicTrace<T>(traceType: new (main: MainTrace) => Trace, n
   }, fnName);
 }
 
+/** Whether a transformation is still running (its tracers are live). */
+export function isMainActive(main: MainTrace): boolean {
+  return traceStack[main.level] === main;
+}
+
 /** The names of the active transformations, outermost first: "vmap(grad(...))". */
 export function transformationStack(): string {
   const mains = traceStack.slice(1).filter((m) => m.name !== '');
