@@ -58,6 +58,7 @@ export function randomFlipHorizontal(key: Tensor, images: Tensor, p = 0.5): Tens
   return restore(l, T.where(coins, T.flip(l.x, -1), l.x));
 }
 
+/** Options of `randomCrop`, e.g. `{ size: 28, padding: 2 }`. */
 export interface CropOptions {
   /** The crop's height and width (one number for a square). */
   readonly size: number | readonly [number, number];
@@ -110,6 +111,7 @@ function cropAt(l: Layout, oy: Int32Array, ox: Int32Array, padding: number, [ch,
   return T.tensor(out, { shape: [l.n, l.c, ch, cw], dtype: l.x.dtype });
 }
 
+/** Options of `randomShift`, e.g. `{ maxShift: 2 }`. */
 export interface ShiftOptions {
   /** The largest shift in pixels, up/down and left/right independently. */
   readonly maxShift: number;
@@ -131,6 +133,7 @@ export function randomShift(key: Tensor, images: Tensor, options: ShiftOptions):
   return randomCrop(key, images, { size: [l.h, l.w], padding: m, fill: options.fill ?? 0 });
 }
 
+/** Options of `randomRotation`, e.g. `{ maxDegrees: 15, interpolation: 'nearest' }`. */
 export interface RotationOptions {
   /** Angles are drawn uniformly from [-maxDegrees, maxDegrees). */
   readonly maxDegrees: number;

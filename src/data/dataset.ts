@@ -46,11 +46,13 @@ export interface Epoch<T> {
   readonly key: Tensor;
 }
 
+/** Options of `Dataset.batch`, e.g. `ds.batch(32, { dropRemainder: true })`. */
 export interface BatchOptions {
   /** Drop the last batch when it is smaller than `batchSize` (default false). */
   readonly dropRemainder?: boolean;
 }
 
+/** Options of `Dataset.epochs`, e.g. `ds.epochs(5, key(0), { shuffle: false })`. */
 export interface EpochOptions {
   /** Shuffle every epoch (default true); without it each epoch has the dataset's own order. */
   readonly shuffle?: boolean;
@@ -241,6 +243,7 @@ export function fromTensors<T>(tree: T): Dataset<T> {
 /** A column for `fromArrays`: nested JS arrays, a typed array (rows along the first axis), or a tensor. */
 export type Column = NestedArray | TypedArray | Tensor;
 
+/** Options of `fromArrays`, e.g. `{ dtypes: { y: 'int32' } }`. */
 export interface FromArraysOptions<K extends string> {
   /** The dtype of each column (default: float32 for numbers, bool for booleans, a typed array's own type). */
   readonly dtypes?: Partial<Record<K, DType>>;

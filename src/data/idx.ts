@@ -37,7 +37,12 @@ export interface IdxError {
   readonly message: string;
 }
 
-/** Make an IdxError. */
+/**
+ * Make an IdxError (the message gets an `IDX: ` prefix).
+ *
+ *   idxError('expected', '5 images but 4 labels');
+ *   // { _tag: 'IdxError', reason: 'expected', message: 'IDX: 5 images but 4 labels' }
+ */
 export function idxError(reason: IdxError['reason'], message: string): IdxError {
   return { _tag: 'IdxError', reason, message: `IDX: ${message}` };
 }

@@ -21,6 +21,7 @@ export interface MnistExamples {
   readonly y: Tensor;
 }
 
+/** The layout of MNIST images, e.g. `{ flatten: false }` for NCHW. */
 export interface MnistShapeOptions {
   /** Images as [n, 784] rows (default true) or as NCHW [n, 1, 28, 28]. */
   readonly flatten?: boolean;
@@ -49,6 +50,7 @@ export function mnistFromIdx(images: IdxArray<'uint8'>, labels: IdxArray<'uint8'
   return E.right(Dataset.fromTensors({ x, y }));
 }
 
+/** Options of `loadMnistDigits`, e.g. `{ trainSize: 1000, testSize: 200 }`. */
 export interface MnistDigitsOptions extends MnistShapeOptions {
   /** Training examples (default 8000). */
   readonly trainSize?: number;

@@ -23,7 +23,13 @@ export interface ReadError {
 /** Anything that can go wrong loading an IDX file. */
 export type IdxLoadError = ReadError | IdxError;
 
-/** The largest inflated size accepted from a gzip file (MNIST's training images are 47 MB). */
+/**
+ * The largest inflated size accepted from a gzip file (MNIST's training images are 47 MB); a
+ * larger one is a ReadError, so a gzip bomb cannot exhaust memory.
+ *
+ *   MAX_INFLATED_BYTES;   // 512 MiB
+ *   await loadIdx('bomb.gz');   // Left(ReadError: gzip content exceeds ...)
+ */
 export const MAX_INFLATED_BYTES = 512 * 2 ** 20;
 
 function readError(path: string, e: unknown): ReadError {

@@ -9,6 +9,7 @@
 import * as T from '../tensor';
 import type { Tensor } from '../tensor';
 
+/** Options of `fitStandardize`/`fitNormalize`, e.g. `{ axis: [0, 2, 3] }` for NCHW channels. */
 export interface FitOptions {
   /** The axes to reduce over (default 0: one statistic per feature, across examples). For NCHW images per channel: [0, 2, 3]. */
   readonly axis?: number | readonly number[];

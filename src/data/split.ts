@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor';
 import { permutation } from '../random';
 import { Dataset, dataError } from './dataset';
 
+/** Options of `trainTestSplit`, e.g. `{ testSize: 0.2 }` or `{ testSize: 1000, shuffle: false }`. */
 export interface TrainTestSplitOptions {
   /**
    * The test set's size: a fraction strictly between 0 and 1 (rounded to the nearest count), or
