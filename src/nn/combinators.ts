@@ -93,7 +93,7 @@ export function sequential<Ls extends AnyLayer[]>(...layers: Ls): Layer<ParamsLi
  * @example const block = residual(sequential(layerNorm(64), linear(64), activation(gelu)));
  * @example const y = block.apply(params, x);
  */
-export function residual<P, S>(layer: Layer<P, S>): Layer<P, S> {
+export function residual<P, S, O extends ApplyOptions<S>>(layer: Layer<P, S, O>): Layer<P, S, O> {
   const name = `residual(${layer.name})`;
   return {
     name,

@@ -48,21 +48,22 @@ export type LayerOutput<S> = [S] extends [undefined] ? Tensor : Stateful<S>;
  * @example const layer = linear(10); const { params, outputShape } = layer.init(key(0), [-1, 784]);
  * @example const y = layer.apply(params, x);
  */
-export interface Layer<P = unknown, S = undefined> {
+export interface Layer<P = unknown, S = undefined, O extends ApplyOptions<S> = ApplyOptions<S>> {
   /** A short description, e.g. 'linear(10)'; errors and summaries name the layer by it. */
   readonly name: string;
   /** True when `apply` returns `{ y, state }`. */
   readonly stateful: boolean;
   init(key: Tensor, inputShape: readonly number[]): InitResult<P, S>;
-  apply(params: P, x: Tensor, options?: ApplyOptions<S>): LayerOutput<S>;
+  /** `O` is the options type; layers may extend ApplyOptions (attention adds masks). */
+  apply(params: P, x: Tensor, options?: O): LayerOutput<S>;
 }
 
 /** Any layer, whatever its parameter and state types. */
-export type AnyLayer = Layer<any, any>;
+export type AnyLayer = Layer<any, any, any>;
 /** The parameter type of a layer. */
-export type ParamsOf<L> = L extends Layer<infer P, any> ? P : never;
+export type ParamsOf<L> = L extends Layer<infer P, any, any> ? P : never;
 /** The state type of a layer. */
-export type StateOf<L> = L extends Layer<any, infer S> ? S : never;
+export type StateOf<L> = L extends Layer<any, infer S, any> ? S : never;
 
 /** Parameters of a layer that has none (pooling, activations, dropout). */
 export type NoParams = Record<string, never>;
@@ -72,7 +73,7 @@ export type NoParams = Record<string, never>;
  * @example const { y, state } = applyLayer(model, params, x, { train: true, state, key: k });
  * @example const y = applyLayer(linear(3), params, x).y;
  */
-export function applyLayer<P, S>(layer: Layer<P, S>, params: P, x: Tensor, options?: ApplyOptions<S>): Stateful<S> {
+export function applyLayer<P, S, O extends ApplyOptions<S>>(layer: Layer<P, S, O>, params: P, x: Tensor, options?: O): Stateful<S> {
   const out = layer.apply(params, x, options) as Tensor | Stateful<S>;
   if (layer.stateful) return out as Stateful<S>;
   return { y: out as Tensor, state: undefined as S };

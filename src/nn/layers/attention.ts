@@ -103,7 +103,7 @@ const mergeHeads = (x: Tensor): Tensor => {
  * @example const mha = multiHeadAttention({ numHeads: 4, causal: true }); const { params } = mha.init(key(0), [-1, 16, 64]);
  * @example const y = mha.apply(params, x, { keyMask: notPadding });      // [batch, 16, 64]
  */
-export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<AttentionParams> {
+export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<AttentionParams, undefined, AttentionApplyOptions> {
   const { numHeads } = options;
   const name = `multiHeadAttention(${numHeads} heads)`;
   if (!Number.isInteger(numHeads) || numHeads < 1) layerError(name, `numHeads must be a positive integer, got ${numHeads}`);

@@ -141,7 +141,7 @@ export interface RnnApplyOptions<C> extends ApplyOptions {
  * @example const lstm = rnn(lstmCell(64)); const { params } = lstm.init(key(0), [-1, 20, 32]);
  * @example const hs = lstm.apply(params, x);        // [batch, 20, 64]
  */
-export function rnn<P, C>(cell: Cell<P, C>, options: RnnOptions = {}): Layer<P> {
+export function rnn<P, C>(cell: Cell<P, C>, options: RnnOptions = {}): Layer<P, undefined, RnnApplyOptions<C>> {
   const name = `rnn(${cell.name})`;
   const returnSequences = options.returnSequences ?? true;
   return {

@@ -35,7 +35,7 @@ export interface TransformerBlockParams {
  * @example const block = transformerBlock({ dim: 64, numHeads: 4, causal: true }); const { params } = block.init(key(0), [-1, 16, 64]);
  * @example const y = block.apply(params, x, { train: true, key: k });
  */
-export function transformerBlock(options: TransformerBlockOptions): Layer<TransformerBlockParams> {
+export function transformerBlock(options: TransformerBlockOptions): Layer<TransformerBlockParams, undefined, AttentionApplyOptions> {
   const { dim, numHeads } = options;
   const name = `transformerBlock(${dim}, ${numHeads} heads)`;
   const hidden = Math.round((options.mlpRatio ?? 4) * dim);
