@@ -32,14 +32,18 @@ type Batch = { x: T.Tensor; y: T.Tensor };
 const optimizer = optim.adam(1e-3);
 type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
 
-const loss = (params: Params, batch: Batch) => nn.softmaxCrossEntropy(model.apply(params, batch.x), batch.y);
+// The loss, with the logits as auxiliary output so the step can also report training accuracy.
+const loss = (params: Params, batch: Batch) => {
+  const logits = model.apply(params, batch.x);
+  return [nn.softmaxCrossEntropy(logits, batch.y), logits] as const;
+};
 
 // One training step: value and gradient of the loss, the Adam update, and the batch accuracy.
 const step = T.jit((state: State, batch: Batch) => {
-  const [l, grads] = T.valueAndGrad(loss)(state.params, batch);
+  const [[l, logits], grads] = T.valueAndGrad(loss, { hasAux: true })(state.params, batch);
   const [updates, opt] = optimizer.update(grads, state.opt, state.params);
   const params = optim.applyUpdates(state.params, updates) as Params;
-  return [{ params, opt }, { loss: l }] as const;
+  return [{ params, opt }, { loss: l, accuracy: nn.accuracy(logits, batch.y) }] as const;
 });
 
 const evaluate = T.jit((params: Params, batch: Batch) => {
