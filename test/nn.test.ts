@@ -283,6 +283,19 @@ describe('combinators', () => {
     expectClose(jit(model)(p, x), model(p, x).toArray(), 1e-4);
   });
 
+  it('a stateful model trains under jit: state and keys are ordinary arguments and results', () => {
+    const model = nn.sequential(nn.conv2d(4, 3, { padding: 1 }), nn.batchNorm(), nn.activation(nn.relu), nn.dropout(0.2), nn.globalAvgPool(), nn.linear(2));
+    const { params, state } = model.init(k0, [-1, 1, 5, 5]);
+    const x = R.normal(k0, [6, 1, 5, 5]);
+    const forward = (p: typeof params, s: typeof state, k: Tensor) => model.apply(p, x, { train: true, state: s, key: k });
+    const eager = forward(params, state, R.key(3));
+    const compiled = jit(forward)(params, state, R.key(3));
+    expectClose(compiled.y, eager.y.toArray(), 1e-4);
+    const bnState = compiled.state[1] as nn.BatchNormState;
+    expectClose(bnState.runningVar, (eager.state[1] as nn.BatchNormState).runningVar.toArray(), 1e-4);
+    expect(compiled.state[0]).toBeUndefined();
+  });
+
   it('applyLayer gives every layer the { y, state } form', () => {
     const { params } = nn.linear(2).init(k0, [-1, 3]);
     const out = nn.applyLayer(nn.linear(2), params, T.ones([1, 3]));

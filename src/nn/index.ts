@@ -10,7 +10,7 @@
  *   const { params } = model.init(key(0), [-1, 784]);
  *   const loss = (p, x, y) => softmaxCrossEntropy(model.apply(p, x), y);
  */
-export { applyLayer, layerError } from './layer';
+export { applyLayer, layerError, statelessLayer } from './layer';
 export type { Layer, AnyLayer, ApplyOptions, InitResult, Stateful, LayerOutput, ParamsOf, StateOf, NoParams } from './layer';
 export { sequential, residual, parallel } from './combinators';
 export type { ParamsList, StateList, ParallelOptions } from './combinators';

@@ -107,13 +107,29 @@ export const lecunNormal: Initializer = varianceScaling({ scale: 1, mode: 'fanIn
  */
 export const torchDefault: Initializer = varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform' });
 
-/** Alias of glorotUniform. @example const w = xavierUniform(key(0), [4, 3]); */
+/**
+ * Alias of glorotUniform.
+ * @example const w = xavierUniform(key(0), [4, 3]);
+ * @example linear(10, { init: xavierUniform })
+ */
 export const xavierUniform = glorotUniform;
-/** Alias of glorotNormal. @example const w = xavierNormal(key(0), [4, 3]); */
+/**
+ * Alias of glorotNormal.
+ * @example const w = xavierNormal(key(0), [4, 3]);
+ * @example linear(10, { init: xavierNormal })
+ */
 export const xavierNormal = glorotNormal;
-/** Alias of heUniform. @example const w = kaimingUniform(key(0), [4, 3]); */
+/**
+ * Alias of heUniform.
+ * @example const w = kaimingUniform(key(0), [4, 3]);
+ * @example linear(10, { init: kaimingUniform })
+ */
 export const kaimingUniform = heUniform;
-/** Alias of heNormal. @example const w = kaimingNormal(key(0), [4, 3]); */
+/**
+ * Alias of heNormal.
+ * @example const w = kaimingNormal(key(0), [4, 3]);
+ * @example linear(10, { init: kaimingNormal })
+ */
 export const kaimingNormal = heNormal;
 
 /**

@@ -88,17 +88,29 @@ export function layerError(name: string, message: string): never {
   throw new OpError(`nn.${name}`, message);
 }
 
-/** [2, -1, 3] formatted for messages. */
+/**
+ * A shape formatted for messages.
+ * @example fmt([2, -1, 3])        // '[2, -1, 3]'
+ * @example layerError(name, `got ${fmt(x.shape)}`)
+ */
 export function fmt(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** A shape's size, or -1 when any axis is unknown. */
+/**
+ * A shape's size, or -1 when any axis is unknown.
+ * @example knownSize([2, 3])       // 6
+ * @example knownSize([-1, 3])      // -1
+ */
 export function knownSize(shape: readonly number[]): number {
   return shape.some((d) => d < 0) ? -1 : shape.reduce((n, d) => n * d, 1);
 }
 
-/** Check an input shape passed to `init`: integers, each >= 0 or -1 (unknown). */
+/**
+ * Check an input shape passed to `init`: integers, each >= 0 or -1 (unknown), of a minimum rank.
+ * @example checkInputShape('linear(3)', inputShape, 1, '[..., inFeatures]');
+ * @example checkInputShape(name, inputShape, 4, '[batch, channels, height, width]');
+ */
 export function checkInputShape(name: string, shape: readonly number[], minRank: number, expected: string): void {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
     layerError(name, `init: inputShape must be an array of integers (-1 for an unknown batch size), got ${JSON.stringify(shape)}`);
@@ -106,7 +118,11 @@ export function checkInputShape(name: string, shape: readonly number[], minRank:
   if (shape.length < minRank) layerError(name, `init: expects an input shape ${expected}, got ${fmt(shape)}`);
 }
 
-/** A concrete axis of an input shape, or an error naming the layer. */
+/**
+ * A concrete axis of an input shape, or an error naming the layer when it is -1.
+ * @example const inFeatures = concreteAxis(name, inputShape, -1, 'input features');
+ * @example const channels = concreteAxis(name, inputShape, 1, 'channels');
+ */
 export function concreteAxis(name: string, shape: readonly number[], axis: number, what: string): number {
   const a = axis < 0 ? shape.length + axis : axis;
   const d = shape[a]!;
@@ -114,7 +130,12 @@ export function concreteAxis(name: string, shape: readonly number[], axis: numbe
   return d;
 }
 
-/** Stateless layer constructor helper: fills in `stateful: false` and the undefined state. */
+/**
+ * Make a stateless layer from an init that returns params and outputShape and an apply that
+ * returns a Tensor (fills in `stateful: false` and the undefined state). For custom layers.
+ * @example const scale = statelessLayer('scale', (k, s) => ({ params: { g: ones([s.at(-1)!]) }, outputShape: s.slice() }), (p, x) => mul(x, p.g));
+ * @example const y = scale.apply(scale.init(key(0), [-1, 4]).params, x);
+ */
 export function statelessLayer<P>(
   name: string,
   init: (key: Tensor, inputShape: readonly number[]) => { params: P; outputShape: number[] },

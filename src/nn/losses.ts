@@ -51,7 +51,11 @@ export function mae(predictions: Tensor, targets: Tensor, options: LossOptions =
   sameShape('mae', predictions, targets);
   return reduceLoss(T.abs(T.sub(predictions, targets)), options.reduction);
 }
-/** Alias of mae. @example l1Loss(pred, target) */
+/**
+ * Alias of mae.
+ * @example l1Loss(pred, target)
+ * @example l1Loss(pred, target, { reduction: 'none' })
+ */
 export const l1Loss = mae;
 
 /**

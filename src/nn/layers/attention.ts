@@ -27,7 +27,11 @@ export interface DotProductAttentionOptions {
   readonly key?: Tensor;
 }
 
-/** The causal mask [queryLen, keyLen] as a constant (it depends only on the lengths). */
+/**
+ * The causal mask [queryLen, keyLen] (true = may attend), a constant of the lengths only.
+ * @example causalMask(3, 3)       // lower triangle
+ * @example dotProductAttention(q, k, v, { mask: causalMask(1, 8) })   // one new query, 8 cached keys
+ */
 export function causalMask(queryLen: number, keyLen: number): Tensor {
   const offset = keyLen - queryLen;
   return T.greaterEqual(T.add(T.reshape(T.arange(queryLen), [queryLen, 1]), offset), T.reshape(T.arange(keyLen), [1, keyLen]));

@@ -20,7 +20,11 @@ export interface LinearOptions {
   readonly biasInit?: Initializer;
 }
 
-/** PyTorch's bias init: U(-1/sqrt(fanIn), 1/sqrt(fanIn)), where the fan is the weight's. */
+/**
+ * PyTorch's bias init: U(-1/sqrt(fanIn), 1/sqrt(fanIn)), where the fan is the weight's.
+ * @example const b = fanInUniform(784)(key(0), [10]);
+ * @example linear(10, { biasInit: fanInUniform(784) })
+ */
 export function fanInUniform(fanIn: number): Initializer {
   const bound = 1 / Math.sqrt(Math.max(1, fanIn));
   return (key, shape, dtype = 'float32') => R.uniform(key, shape, { minval: -bound, maxval: bound, dtype });
@@ -50,7 +54,11 @@ export function linear(outFeatures: number, options: LinearOptions = {}): Layer<
   );
 }
 
-/** The linear map on its own, for models written as functions. */
+/**
+ * The linear map on its own (name is used in error messages), for models written as functions.
+ * @example const h = linearApply('fc1', params.fc1, x);
+ * @example const y = linearApply('head', { weight: w }, h);      // no bias
+ */
 export function linearApply(name: string, params: LinearParams, x: Tensor): Tensor {
   const w = params.weight;
   if (x.ndim < 1 || w.ndim !== 2 || x.shape[x.ndim - 1] !== w.shape[1]) {
