@@ -21,6 +21,9 @@ export interface GpuContext {
 
 let context: GpuContext | null = null;
 let pending: Promise<boolean> | null = null;
+/** Dawn for Node lives only while its GPU object is referenced: keep it with the device. */
+let gpuObject: GPU | null = null;
+export const gpuEntry = (): GPU | null => gpuObject;
 
 export interface InitOptions {
   /** Passed to requestAdapter (e.g. `{ powerPreference: 'high-performance' }`). */
@@ -50,8 +53,9 @@ async function findGpu(options: InitOptions): Promise<GPU | undefined> {
 export function initWebGPU(options: InitOptions = {}): Promise<boolean> {
   if (context) return Promise.resolve(true);
   pending ??= (async () => {
-    const gpu = await findGpu(options);
-    const adapter = await gpu?.requestAdapter(options.adapter);
+    const found = await findGpu(options);
+    gpuObject = found ?? null;
+    const adapter = await found?.requestAdapter(options.adapter);
     if (!adapter) return false;
     const limits = adapter.limits;
     const device = await adapter.requestDevice({
@@ -63,12 +67,23 @@ export function initWebGPU(options: InitOptions = {}): Promise<boolean> {
     });
     context = { device, maxStorageBuffers: limits.maxStorageBuffersPerShaderStage };
     device.lost.then(() => {
-      context = null;
+      if (context?.device === device) context = null;
       pending = null;
     });
     return true;
   })();
   return pending;
+}
+
+/**
+ * Close the device (Node keeps running while Dawn is alive; call this before exiting).
+ * Tensors and compiled programs on the device become unusable.
+ */
+export function closeWebGPU(): void {
+  context?.device.destroy();
+  context = null;
+  pending = null;
+  gpuObject = null;
 }
 
 /** Whether `initWebGPU` has opened a device. */

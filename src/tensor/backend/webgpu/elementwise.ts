@@ -9,7 +9,7 @@ import { opError } from '../../shape';
 
 const floatUnary: Record<UnaryPrim, (x: string) => string> = {
   neg: (x) => `(-${x})`,
-  exp: (x) => `exp(${x})`,
+  exp: (x) => `wl_exp(${x})`,
   log: (x) => `wl_log(${x})`,
   log1p: (x) => `wl_log1p(${x})`,
   expm1: (x) => `wl_expm1(${x})`,
@@ -89,6 +89,8 @@ export function compareExpr(prim: ComparePrim, dtype: DType, a: string, b: strin
   if (prim === 'logicalAnd') return `(${truthy(dtype, a)} && ${truthy(dtype, b)})`;
   if (prim === 'logicalOr') return `(${truthy(dtype, a)} || ${truthy(dtype, b)})`;
   if (dtype === 'bool') return `(${asInt(a)} ${compareOps[prim]} ${asInt(b)})`;
+  // Some drivers compile != as an ordered comparison (false for NaN); IEEE says true.
+  if (prim === 'ne' && dtype === 'float32') return `(${a} != ${b} || wl_isnan(${a}) || wl_isnan(${b}))`;
   return `(${a} ${compareOps[prim]} ${b})`;
 }
 

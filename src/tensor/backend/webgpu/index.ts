@@ -18,7 +18,7 @@ import { bufferOf, bytesFor, checkDtype, createBuffer, destroyBuffer, gpu, USAGE
 import { planFor } from './kernels';
 import { encodeSteps } from './plan';
 
-export { initWebGPU, webgpuAvailable, liveBufferCount, dispose } from './device';
+export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose } from './device';
 export type { InitOptions } from './device';
 
 /** Run one primitive on webgpu tensors: one plan, one submit; the result is ready in queue order. */

@@ -95,7 +95,9 @@ const helpers: Record<string, Helper> = {
   wl_truthy: { deps: ['wl_isnan'], code: `fn wl_truthy(x: f32) -> bool { return x != 0.0 && !wl_isnan(x); }` },
   wl_max: { deps: ['wl_isnan', 'wl_nan'], code: `fn wl_max(a: f32, b: f32) -> f32 { if (wl_isnan(a) || wl_isnan(b)) { return wl_nan(); } return select(b, a, a > b); }` },
   wl_min: { deps: ['wl_isnan', 'wl_nan'], code: `fn wl_min(a: f32, b: f32) -> f32 { if (wl_isnan(a) || wl_isnan(b)) { return wl_nan(); } return select(b, a, a < b); }` },
-  wl_log: { deps: ['wl_nan', 'wl_inf'], code: `fn wl_log(x: f32) -> f32 { if (x < 0.0) { return wl_nan(); } if (x == 0.0) { return -wl_inf(); } return log(x); }` },
+  // Builtins get NaN wrong on some drivers (SwiftShader: exp(NaN) = inf), so NaN is checked first.
+  wl_exp: { deps: ['wl_isnan'], code: `fn wl_exp(x: f32) -> f32 { if (wl_isnan(x)) { return x; } return exp(x); }` },
+  wl_log: { deps: ['wl_nan', 'wl_inf', 'wl_isnan'], code: `fn wl_log(x: f32) -> f32 { if (x < 0.0 || wl_isnan(x)) { return wl_nan(); } if (x == 0.0) { return -wl_inf(); } return log(x); }` },
   // log1p = 2 atanh(x / (2 + x)) near zero, where log(1 + x) would lose the low bits of x.
   wl_log1p: {
     deps: ['wl_log'],
@@ -109,12 +111,12 @@ const helpers: Record<string, Helper> = {
 }`,
   },
   wl_expm1: {
-    deps: [],
+    deps: ['wl_exp'],
     code: `fn wl_expm1(x: f32) -> f32 {
   if (abs(x) < 0.25) {
     return x * (1.0 + x * (0.5 + x * (${f32Lit(1 / 6)} + x * (${f32Lit(1 / 24)} + x * (${f32Lit(1 / 120)} + x * (${f32Lit(1 / 720)} + x * (${f32Lit(1 / 5040)} + x * (${f32Lit(1 / 40320)} + x * ${f32Lit(1 / 362880)}))))))));
   }
-  return exp(x) - 1.0;
+  return wl_exp(x) - 1.0;
 }`,
   },
   // sin/cos: Cody-Waite reduction to [-pi/4, pi/4] and Cephes' minimax polynomials.
@@ -152,8 +154,9 @@ const helpers: Record<string, Helper> = {
   // The stable logistic: never exponentiates a large positive number.
   wl_logistic: { deps: [], code: `fn wl_logistic(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }` },
   wl_erf: {
-    deps: [],
+    deps: ['wl_isnan'],
     code: `fn wl_erf(x: f32) -> f32 {
+  if (wl_isnan(x)) { return x; }
   let a = abs(x);
   if (a < 1.0) { return x * ${horner(ERF_SMALL, 'x * x')}; }
   if (a >= 4.0) { return sign(x); }
@@ -199,11 +202,16 @@ const helpers: Record<string, Helper> = {
   if (b == 0.0) { return 1.0; }
   if (wl_isnan(a) || wl_isnan(b)) { return wl_nan(); }
   if (a == 1.0) { return 1.0; }
-  if (a == 0.0) { return select(wl_inf(), 0.0, b > 0.0); }
+  let oddInt = b == floor(b) && abs(b) < 16777216.0 && 0.5 * b != floor(0.5 * b);
+  if (a == 0.0) {
+    let r = select(wl_inf(), 0.0, b > 0.0);
+    let neg = (bitcast<u32>(a) & 0x80000000u) != 0u;
+    return select(r, -r, neg && oddInt);
+  }
   let r = exp2(b * log2(abs(a)));
   if (a < 0.0) {
     if (b != floor(b)) { return wl_nan(); }
-    if (abs(b) < 16777216.0 && 0.5 * b != floor(0.5 * b)) { return -r; }
+    if (oddInt) { return -r; }
   }
   return r;
 }`,

@@ -1,0 +1,69 @@
+/** Shared helpers for the WebGPU tests: device setup, seeded data, and float32-tolerant checks. */
+import { expect } from 'vitest';
+import * as T from '../src/tensor';
+import { initWebGPU } from '../src/tensor/backend/webgpu';
+
+/** Open the device once; warn (the suites skip) when no adapter exists. */
+export async function webgpuOrWarn(suite: string): Promise<boolean> {
+  const ok = await initWebGPU();
+  if (!ok) console.warn(`${suite}: skipped, no WebGPU adapter (without a GPU set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json to use SwiftShader)`);
+  return ok;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Gen = 'float' | 'positive' | 'int' | 'smallInt' | 'bool' | 'unit';
+
+/** A CPU tensor of `shape` with values drawn for the kind of operand. */
+export function sample(shape: readonly number[], kind: Gen, rand: () => number): T.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const draw = (): number => {
+    switch (kind) {
+      case 'float': return Math.fround(rand() * 10 - 5);
+      case 'positive': return Math.fround(0.05 + rand() * 5);
+      case 'unit': return Math.fround(0.5 + rand());
+      case 'int': return Math.floor(rand() * 2001) - 1000;
+      case 'smallInt': return Math.floor(rand() * 11) - 5;
+      case 'bool': return rand() < 0.5 ? 1 : 0;
+    }
+  };
+  const values = Array.from({ length: n }, draw);
+  const dtype = kind === 'int' || kind === 'smallInt' ? 'int32' : kind === 'bool' ? 'bool' : 'float32';
+  return T.tensor(values, { shape: [...shape], dtype });
+}
+
+export interface Tolerance {
+  readonly rtol?: number;
+  readonly atol?: number;
+}
+
+/** Elementwise agreement: NaN matches NaN, infinities match exactly, the rest within atol + rtol|e|. */
+export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance = {}, what = ''): void {
+  const { rtol = 2e-5, atol = 1e-6 } = tol;
+  expect(actual.length, `${what} length`).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!, e = expected[i]!;
+    if (Number.isNaN(e)) {
+      if (!Number.isNaN(a)) expect.fail(`${what}[${i}]: got ${a}, expected NaN`);
+    } else if (!Number.isFinite(e)) {
+      if (a !== e) expect.fail(`${what}[${i}]: got ${a}, expected ${e}`);
+    } else if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      expect.fail(`${what}[${i}]: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > ${atol} + ${rtol}*|e|)`);
+    }
+  }
+}
+
+/** A float32 CPU tensor as float64 (the precise reference); other dtypes unchanged. */
+export function precise(t: T.Tensor): T.Tensor {
+  return t.dtype === 'float32' ? T.bind1('cast', [t], { dtype: 'float64' }) : t;
+}
