@@ -17,3 +17,5 @@ export * as randomLaws from './random';
 export * as optimLaws from './optim';
 export * as ioLaws from './io';
 export * as dataLaws from './data';
+export * as nnLaws from './nn';
+export * as jitLaws from './jit';
