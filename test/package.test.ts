@@ -1,0 +1,31 @@
+/**
+ * The built package (after `npm run build`) loads as ESM and as CJS through its exports map,
+ * root and subpaths. CI builds before testing; without dist/ this file skips and says why.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const built = existsSync('dist/index.js') && existsSync('dist/index.cjs');
+if (!built) console.warn('package.test: dist/ is missing; run `npm run build` to check the ESM and CJS bundles');
+
+const subpaths = ['', '/tree', '/random', '/nn', '/optim', '/data', '/io', '/train', '/laws'];
+const script = `const T = X('tensorlaw');
+const x = T.tensor([1, 2, 3]);
+const g = T.grad((v) => T.sum(T.square(v)))(x);
+const j = T.jit((v) => T.mul(v, 2))(x);
+for (const p of ${JSON.stringify(subpaths.slice(1))}) if (Object.keys(X('tensorlaw' + p)).length === 0) throw new Error('empty ' + p);
+console.log(JSON.stringify([g.toArray(), j.toArray()]));`;
+
+describe.skipIf(!built)('the built package', () => {
+  it('loads as CommonJS (require) with every subpath', () => {
+    const out = execFileSync(process.execPath, ['-e', script.replace(/X\(/g, 'require(')], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([[2, 4, 6], [2, 4, 6]]);
+  });
+
+  it('loads as ESM (import) with every subpath', () => {
+    const esm = `const X = (m) => mods[m]; const mods = {}; for (const p of ${JSON.stringify(subpaths)}) mods['tensorlaw' + p] = await import('tensorlaw' + p);\n${script}`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', esm], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([[2, 4, 6], [2, 4, 6]]);
+  });
+});
