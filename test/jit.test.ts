@@ -167,3 +167,45 @@ describe('jit composes with the other transformations', () => {
     expect(checked).toBe(32);
   });
 });
+
+describe('jit: donation', () => {
+  const update = (p: { w: T.Tensor; b: T.Tensor }, g: T.Tensor) => ({ w: T.sub(p.w, T.mul(0.5, g)), b: T.add(p.b, T.sum(g)) });
+
+  it('invalidates donated arguments with a clear error, and computes the same values', () => {
+    const plain = T.jit(update);
+    const donating = T.jit(update, { donateArgnums: 0 });
+    let p = { w: T.tensor([1, 2, 3]), b: T.scalar(0) };
+    let q = p;
+    const g = T.tensor([0.1, 0.2, 0.3]);
+    q = plain(q, g);
+    const old = p;
+    p = donating(p, g);
+    sameBits(p.w, q.w);
+    expect(() => old.w.toArray()).toThrow(/donated to jit\(update\).*can no longer be used/);
+    expect(() => T.add(old.w, 1)).toThrow(/add: this float32\[3\] tensor was donated/);
+    expect(g.toArray()).toEqual([0.1, 0.2, 0.3].map(Math.fround));
+    for (let i = 0; i < 5; i++) {
+      p = donating(p, g);
+      q = plain(q, g);
+    }
+    sameBits(p.w, q.w);
+    sameBits(p.b, q.b);
+  });
+
+  it('reuses a donated buffer for an output updated in place', () => {
+    const donating = T.jit(update, { donateArgnums: 0 });
+    const p = { w: T.tensor([1, 2, 3]), b: T.scalar(0) };
+    const storage = p.w._cpu;
+    const next = donating(p, T.ones([3]));
+    expect(next.w._cpu).toBe(storage);
+    expect(next.w.toArray()).toEqual([0.5, 1.5, 2.5]);
+  });
+
+  it('keeps an argument returned unchanged valid', () => {
+    const f = T.jit((x: T.Tensor, y: T.Tensor) => [x, T.add(x, y)], { donateArgnums: [0] });
+    const x = T.tensor([1, 2]);
+    const [same, sum] = f(x, T.ones([2]));
+    expect(same.toArray()).toEqual([1, 2]);
+    expect(sum.toArray()).toEqual([2, 3]);
+  });
+});

@@ -123,7 +123,29 @@ export class Tensor implements Aval {
   }
 }
 
+/** Tensors donated to a jitted function: their storage now belongs to its outputs. */
+const donated = new WeakMap<Tensor, string>();
+
+/**
+ * Mark `t` as donated to `fn` (jit's donateArgnums): its buffer may now back an output, so any
+ * later use of `t` must fail loudly rather than read someone else's data.
+ */
+export function markDonated(t: Tensor, fn: string): void {
+  donated.set(t, fn);
+}
+
+export function isDonated(t: Tensor): boolean {
+  return donated.has(t);
+}
+
+/** Throw if `t` was donated. */
+export function checkLive(t: Tensor, op: string): void {
+  const fn = donated.get(t);
+  if (fn !== undefined) opError(op, `this ${fmtAval(t)} tensor was donated to ${fn} (donateArgnums) and can no longer be used; use the function's outputs instead`);
+}
+
 function concrete(t: Tensor, op: string): Tensor {
+  checkLive(t, op);
   if (t instanceof Tracer) {
     const c = t.concreteValue();
     if (c) return c;
@@ -287,6 +309,7 @@ export function evalPrimitive(prim: string, args: readonly Tensor[], params: any
   const device = args.find((a) => a.device !== 'cpu')?.device ?? 'cpu';
   const backend = getBackend(device);
   for (const a of args) {
+    checkLive(a, prim);
     if (a.device !== device && !(a.device === 'cpu' && backend.adopt)) opError(prim, `operands live on different devices (${device} and ${a.device}); move them with toDevice first`);
   }
   const operands = device === 'cpu' ? args : args.map((a) => (a.device === 'cpu' ? backend.adopt!(a) : a));

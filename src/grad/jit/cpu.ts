@@ -20,9 +20,18 @@ type Slot = { kind: 'arg'; index: number } | { kind: 'const'; index: number } | 
 
 type Runner = (read: (a: Atom) => TypedArray, write: (v: Var) => TypedArray) => void;
 
-export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[]): Executable {
+/**
+ * Arrays that more than one tensor may view (compiled constants, outputs that alias an input or
+ * a constant). Donated storage is reused only when it is not in here, so reuse never writes
+ * under another live tensor.
+ */
+const sharedStorage = new WeakSet<object>();
+
+export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[], options: { donate?: readonly boolean[] } = {}): Executable {
   const steps = fuse(jaxpr);
   const plan = planBuffers(jaxpr, steps);
+  for (const c of consts) if (c.device === 'cpu') sharedStorage.add(c._cpu);
+  const donors = donationPlan(jaxpr, steps, plan, options.donate ?? []);
   const runners = steps.map((s) => makeRunner(s));
   const buffers: (TypedArray | undefined)[] = new Array(plan.buffers.length);
   let fused = 0;
@@ -30,7 +39,12 @@ export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[]): Executable {
   for (const s of steps) s.kind === 'fused' ? fused++ : s.kind === 'eqn' ? kernels++ : 0;
 
   const run = (args: readonly Tensor[]): Tensor[] => {
-    const fresh: TypedArray[] = plan.fresh.map((a) => arrayFor(a.dtype, sizeOf(a.shape)));
+    const fresh: TypedArray[] = plan.fresh.map((a, k) => {
+      // A donated argument's buffer becomes this output when it is exclusively owned.
+      const i = donors[k]!;
+      const storage = i >= 0 ? args[i]!._cpu : undefined;
+      return storage && !sharedStorage.has(storage) ? storage : arrayFor(a.dtype, sizeOf(a.shape));
+    });
     const storageOf = (slot: Slot): TypedArray => {
       switch (slot.kind) {
         case 'arg': return args[slot.index]!._cpu;
@@ -52,7 +66,9 @@ export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[]): Executable {
       if (o instanceof Lit) return o.value;
       const slot = plan.slotOf.get(o)!;
       if (slot.kind === 'arg' && args[slot.index]!.shape.length === o.aval.shape.length && args[slot.index]!.shape.every((d, i) => d === o.aval.shape[i])) return args[slot.index]!;
-      return fromStorage(o.aval.shape, o.aval.dtype, storageOf(slot));
+      const storage = storageOf(slot);
+      if (slot.kind !== 'fresh') sharedStorage.add(storage);
+      return fromStorage(o.aval.shape, o.aval.dtype, storage);
     });
   };
   return { run, stats: { steps: steps.length, fused, kernels, buffers: plan.buffers.length } };
@@ -80,7 +96,42 @@ function makeRunner(step: Step): Runner {
 interface BufferPlan {
   readonly slotOf: Map<Var, Slot>;
   readonly buffers: { dtype: DType; size: number }[];
-  readonly fresh: { dtype: DType; shape: readonly number[] }[];
+  readonly fresh: { dtype: DType; shape: readonly number[]; step: number }[];
+  /** The last step that reads each variable's storage (alias groups share it). */
+  readonly lastUse: ReadonlyMap<Var, number>;
+  readonly escaping: ReadonlySet<Var>;
+}
+
+/**
+ * For each fresh output, the donated argument whose buffer it may take (-1: none). Safe when
+ * the argument is not read after the step that writes the output, or is read by that same step
+ * only elementwise at the output's own index (an in-place update such as p - lr * g).
+ */
+function donationPlan(jaxpr: Jaxpr, steps: readonly Step[], plan: BufferPlan, donate: readonly boolean[]): number[] {
+  const claimed = new Set<number>();
+  return plan.fresh.map((out) => {
+    const producer = steps[out.step];
+    for (let i = 0; i < jaxpr.invars.length; i++) {
+      const v = jaxpr.invars[i]!;
+      if (!donate[i] || claimed.has(i) || plan.escaping.has(v)) continue;
+      if (v.aval.dtype !== out.dtype || sizeOf(v.aval.shape) !== sizeOf(out.shape)) continue;
+      const last = plan.lastUse.get(v) ?? -1;
+      const inPlace = last === out.step && producer?.kind === 'fused' && !producer.cluster.reduce &&
+        producer.cluster.inputs.every((inp) => inp.atom !== v || (sizeOf(v.aval.shape) === sizeOf(producer.cluster.shape) && v.aval.shape.length === producer.cluster.shape.length && inp.strides.every((s, k) => s === contiguousStride(producer.cluster.shape, k))));
+      if (last < out.step || inPlace) {
+        claimed.add(i);
+        return i;
+      }
+    }
+    return -1;
+  });
+}
+
+function contiguousStride(shape: readonly number[], axis: number): number {
+  if (shape[axis] === 1) return 0;
+  let s = 1;
+  for (let k = axis + 1; k < shape.length; k++) s *= shape[k]!;
+  return s;
 }
 
 /**
@@ -107,7 +158,8 @@ function planBuffers(jaxpr: Jaxpr, steps: readonly Step[]): BufferPlan {
   });
 
   const buffers: { dtype: DType; size: number }[] = [];
-  const fresh: { dtype: DType; shape: readonly number[] }[] = [];
+  const fresh: { dtype: DType; shape: readonly number[]; step: number }[] = [];
+  let currentStep = 0;
   const pool = new Map<string, number[]>();
   const keyOf = (v: Var) => `${v.aval.dtype}:${sizeOf(v.aval.shape)}`;
   const allocate = (v: Var) => {
@@ -115,14 +167,16 @@ function planBuffers(jaxpr: Jaxpr, steps: readonly Step[]): BufferPlan {
     if (r !== v) return;
     if (escaping.has(v)) {
       slotOf.set(v, { kind: 'fresh', index: fresh.length });
-      fresh.push({ dtype: v.aval.dtype, shape: v.aval.shape });
+      fresh.push({ dtype: v.aval.dtype, shape: v.aval.shape, step: currentStep });
       return;
     }
     const free = pool.get(keyOf(v));
     const index = free && free.length ? free.pop()! : buffers.push({ dtype: v.aval.dtype, size: sizeOf(v.aval.shape) }) - 1;
     slotOf.set(v, { kind: 'buffer', index });
   };
+  const lastUseAll = new Map(lastUse);
   steps.forEach((s, k) => {
+    currentStep = k;
     const outs = s.kind === 'fused' ? [...s.cluster.outputs, ...(s.cluster.reduce ? [s.cluster.reduce.out] : [])] : s.eqn.outs;
     outs.forEach(allocate);
     // Release buffers whose last reader was this step (after the outputs were allocated, so an
@@ -142,5 +196,5 @@ function planBuffers(jaxpr: Jaxpr, steps: readonly Step[]): BufferPlan {
   });
   // Aliases read their root's slot.
   for (const [v, r] of root) slotOf.set(v, slotOf.get(rootOf(r))!);
-  return { slotOf, buffers, fresh };
+  return { slotOf, buffers, fresh, lastUse: lastUseAll, escaping };
 }

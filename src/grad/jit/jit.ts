@@ -6,7 +6,7 @@
  * transformation composes with it.
  */
 import * as T from '../../tensor';
-import { registerImpl, Tensor, Tracer, type Device } from '../../tensor';
+import { markDonated, registerImpl, Tensor, Tracer, type Device } from '../../tensor';
 import { flatten, unflatten, type TreeDef } from '../../tree';
 import { evalJaxpr, type Jaxpr } from '../jaxpr';
 import { traceToJaxpr } from '../staging';
@@ -17,7 +17,7 @@ export type { Executable };
 
 /** Compiles an optimized jaxpr for one device. Backends register theirs (WebGPU does). */
 export type Lowering = (jaxpr: Jaxpr, consts: readonly Tensor[], options: { donate: readonly boolean[] }) => Executable;
-const lowerings: Partial<Record<Device, Lowering>> = { cpu: (j, c) => lowerCpu(j, c) };
+const lowerings: Partial<Record<Device, Lowering>> = { cpu: (j, c, o) => lowerCpu(j, c, o) };
 export function registerLowering(device: Device, lowering: Lowering): void {
   lowerings[device] = lowering;
 }
@@ -178,5 +178,14 @@ registerImpl('jitCall', (args, p: JitCallParams) => {
     exe = lower(p.compiled.jaxpr, p.compiled.consts, { donate: p.donate });
     p.compiled.executables.set(device, exe);
   }
-  return exe.run(args);
+  const outs = exe.run(args);
+  // Donated arguments are invalid from now on (an output may own their storage); an argument
+  // returned unchanged as an output stays valid, since it is that output.
+  if (p.donate.some(Boolean)) {
+    const returned = new Set(outs);
+    args.forEach((a, i) => {
+      if (p.donate[i] && !returned.has(a)) markDonated(a, `jit(${p.name})`);
+    });
+  }
+  return outs;
 });
