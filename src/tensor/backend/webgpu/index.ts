@@ -109,3 +109,6 @@ export function toDevice(x: Tensor, device: Device): Tensor | Promise<Tensor> {
   if (x.device === 'cpu') return Promise.resolve(x);
   return read(x).then((data) => fromStorage(x.shape, x.dtype, data));
 }
+
+/** @internal Building blocks for jit's WebGPU lowering. */
+export * as webgpuInternals from './internals';

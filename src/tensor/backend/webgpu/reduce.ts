@@ -7,7 +7,7 @@ import type { Aval } from '../../aval';
 import type { DType } from '../../dtype';
 import type { ReducePrim } from '../../primitives';
 import { sizeOf, stridesOf, type Shape } from '../../shape';
-import { dispatch, input, output, perElement, unravel, dotIndex, type Plan, type Step } from './plan';
+import { dispatch, input, output, perElement, unravel, dotIndex, type Binding, type Plan, type Step } from './plan';
 import { Emit, f32Lit, storageType, type StorageType } from './wgsl';
 
 const WG = 256;
@@ -51,7 +51,7 @@ function offset(e: Emit, idx: string, dims: readonly Dim[]): string {
   return e.let(dotIndex(c, dims.map((d) => d.stride)), 'off');
 }
 
-interface Monoid {
+export interface Monoid {
   readonly type: StorageType;
   readonly identity: string;
   combine(a: string, b: string): string;
@@ -60,7 +60,7 @@ interface Monoid {
   finish(v: string): string;
 }
 
-function monoid(prim: ReducePrim, dtype: DType): Monoid {
+export function monoid(prim: ReducePrim, dtype: DType): Monoid {
   const type = storageType(dtype);
   const finish = (v: string): string => (dtype === 'bool' ? `select(0u, 1u, ${v} != 0u)` : v);
   const zero = type === 'f32' ? '0.0' : type === 'i32' ? '0i' : '0u';
@@ -80,80 +80,85 @@ function monoid(prim: ReducePrim, dtype: DType): Monoid {
 }
 
 /**
- * out[o] = fold over r < count of x[srcOffset(o, r)], one workgroup per output (a tree in
- * shared memory) or one invocation per output when count is small.
+ * Where a fold reads its elements: `element(e, o, r)` emits code for element r (< count) of
+ * output o and returns its value in storage representation. It may also write (a fused
+ * prologue storing values needed elsewhere): every element is visited exactly once.
  */
-function foldStep(m: Monoid, outputs: number, count: number, src: (e: Emit, o: string, r: string) => string, inRef: number, outRef: number, finish: boolean): Step {
-  const bindings = [input(inRef, m.type, 'x'), output(outRef, m.type)];
-  const fin = (v: string): string => (finish ? m.finish(v) : v);
-  if (count <= SERIAL_MAX) {
-    return perElement(outputs, bindings, (e, i) => {
-      e.line(`var acc: ${m.type} = ${m.identity};`);
-      e.line(`for (var r = 0u; r < ${count}u; r++) {`);
-      const inner = new Emit('w');
-      const at = src(inner, i, 'r');
-      e.lines.push(...inner.lines.map((l) => '  ' + l), `  acc = ${m.combine('acc', `x[${at}]`)};`, '}');
-      e.line(`y[${i}] = ${fin('acc')};`);
-    });
-  }
-  const e = new Emit();
+export interface FoldSource {
+  readonly bindings: readonly Binding[];
+  element(e: Emit, o: string, r: string): string;
+}
+
+/** Fold `r` over [lo, hi) into `acc`, one invocation striding by `step`. */
+function foldLoop(e: Emit, m: Monoid, src: FoldSource, o: string, from: string, cond: string, step: string): void {
   e.line(`var acc: ${m.type} = ${m.identity};`);
-  e.line(`for (var r = lid; r < ${count}u; r += ${WG}u) {`);
+  e.line(`for (var r = ${from}; ${cond}; r += ${step}) {`);
   const inner = new Emit('w');
-  const at = src(inner, 'wid', 'r');
-  e.lines.push(...inner.lines.map((l) => '  ' + l), `  acc = ${m.combine('acc', `x[${at}]`)};`, '}');
+  const value = src.element(inner, o, 'r');
+  e.lines.push(...inner.lines.map((l) => '  ' + l), `  acc = ${m.combine('acc', value)};`, '}');
+}
+
+function treeReduce(e: Emit, m: Monoid): void {
   e.line('sh[lid] = acc;');
   e.line('workgroupBarrier();');
   e.line(`for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {`);
   e.line(`  if (lid < s) { sh[lid] = ${m.combine('sh[lid]', 'sh[lid + s]')}; }`);
   e.line('  workgroupBarrier();');
   e.line('}');
-  e.line(`if (lid == 0u) { y[wid] = ${fin('sh[0]')}; }`);
-  return dispatch(bindings, outputs, WG, e.code(), `var<workgroup> sh: array<${m.type}, ${WG}>;`);
+}
+
+/**
+ * The steps of out[o] = fold over r < count of element(o, r), for o < outputs: one invocation
+ * per output when count is small, one workgroup per output (shared-memory tree) otherwise, and
+ * for very long axes a first pass over chunks into `tempRef` ([outputs, chunks]) and a second
+ * over the partials. Returns the steps and the temp's byte size (0 when unused).
+ */
+export function foldSteps(m: Monoid, outputs: number, count: number, src: FoldSource, outRef: number, tempRef: number): { steps: Step[]; tempBytes: number } {
+  const shared = `var<workgroup> sh: array<${m.type}, ${WG}>;`;
+  if (outputs === 0) return { steps: [], tempBytes: 0 };
+  if (count === 0) return { steps: [perElement(outputs, [output(outRef, m.type)], (e, i) => e.line(`y[${i}] = ${m.empty};`))], tempBytes: 0 };
+  if (count <= SERIAL_MAX) {
+    const step = perElement(outputs, [...src.bindings, output(outRef, m.type)], (e, i) => {
+      foldLoop(e, m, src, i, '0u', `r < ${count}u`, '1u');
+      e.line(`y[${i}] = ${m.finish('acc')};`);
+    });
+    return { steps: [step], tempBytes: 0 };
+  }
+  if (count <= 2 * CHUNK) {
+    const e = new Emit();
+    foldLoop(e, m, src, 'wid', 'lid', `r < ${count}u`, `${WG}u`);
+    treeReduce(e, m);
+    e.line(`if (lid == 0u) { y[wid] = ${m.finish('sh[0]')}; }`);
+    return { steps: [dispatch([...src.bindings, output(outRef, m.type)], outputs, WG, e.code(), shared)], tempBytes: 0 };
+  }
+  const chunks = Math.ceil(count / CHUNK);
+  const e = new Emit();
+  e.line(`let o = wid / ${chunks}u;`);
+  e.line(`let start = (wid % ${chunks}u) * ${CHUNK}u;`);
+  const chunked: FoldSource = { bindings: src.bindings, element: (inner, o, r) => src.element(inner, o, inner.let(`start + ${r}`, 'rr')) };
+  foldLoop(e, m, chunked, 'o', 'lid', `r < ${CHUNK}u && start + r < ${count}u`, `${WG}u`);
+  treeReduce(e, m);
+  e.line('if (lid == 0u) { p[wid] = sh[0]; }');
+  const first = dispatch([...src.bindings, output(tempRef, m.type, 'p')], outputs * chunks, WG, e.code(), shared);
+  const partials: FoldSource = { bindings: [input(tempRef, m.type, 'p')], element: (_e, o, r) => `p[${o} * ${chunks}u + ${r}]` };
+  const second = foldSteps(m, outputs, chunks, partials, outRef, -1).steps;
+  return { steps: [first, ...second], tempBytes: outputs * chunks * 4 };
 }
 
 export function reducePlan(prim: ReducePrim, x: Aval, axes: readonly number[], out: Aval): Plan {
   const m = monoid(prim, x.dtype);
-  const outer = sizeOf(out.shape);
   const count = sizeOf(axes.map((a) => x.shape[a]!));
-  if (outer === 0) return { steps: [], temps: [] };
-  if (count === 0) return { steps: [perElement(outer, [output(1, m.type)], (e, i) => e.line(`y[${i}] = ${m.empty};`))], temps: [] };
   const { kept, reduced } = splitDims(x.shape, axes);
-  const src = (e: Emit, o: string, r: string): string => {
-    const a = offset(e, o, kept);
-    const b = offset(e, r, reduced);
-    return a === '0u' ? b : b === '0u' ? a : `${a} + ${b}`;
+  const src: FoldSource = {
+    bindings: [input(0, m.type, 'x')],
+    element: (e, o, r) => {
+      const a = offset(e, o, kept);
+      const b = offset(e, r, reduced);
+      return `x[${a === '0u' ? b : b === '0u' ? a : `${a} + ${b}`}]`;
+    },
   };
-  if (count <= 2 * CHUNK) return { steps: [foldStep(m, outer, count, src, 0, 1, true)], temps: [] };
-  // Two passes: chunks of the axis into partials [outer, chunks], then the partials' rows.
-  const chunks = Math.ceil(count / CHUNK);
-  const partial = (e: Emit, w: string, r: string): string => {
-    const o = e.let(`${w} / ${chunks}u`, 'o');
-    const rr = e.let(`(${w} % ${chunks}u) * ${CHUNK}u + ${r}`, 'rr');
-    return src(e, o, rr);
-  };
-  const first = chunkFold(m, outer * chunks, count, chunks, partial);
-  const second = foldStep(m, outer, chunks, (_e, o, r) => `${o} * ${chunks}u + ${r}`, 2, 1, true);
-  return { steps: [first, second], temps: [outer * chunks * 4] };
-}
-
-/** First pass of a long reduction: workgroup w folds elements [c*CHUNK, (c+1)*CHUNK) ∩ [0, count). */
-function chunkFold(m: Monoid, workgroups: number, count: number, chunks: number, src: (e: Emit, w: string, r: string) => string): Step {
-  const e = new Emit();
-  e.line(`let start = (wid % ${chunks}u) * ${CHUNK}u;`);
-  e.line(`var acc: ${m.type} = ${m.identity};`);
-  e.line(`for (var r = lid; r < ${CHUNK}u && start + r < ${count}u; r += ${WG}u) {`);
-  const inner = new Emit('w');
-  const at = src(inner, 'wid', 'r');
-  e.lines.push(...inner.lines.map((l) => '  ' + l), `  acc = ${m.combine('acc', `x[${at}]`)};`, '}');
-  e.line('sh[lid] = acc;');
-  e.line('workgroupBarrier();');
-  e.line(`for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {`);
-  e.line(`  if (lid < s) { sh[lid] = ${m.combine('sh[lid]', 'sh[lid + s]')}; }`);
-  e.line('  workgroupBarrier();');
-  e.line('}');
-  e.line('if (lid == 0u) { y[wid] = sh[0]; }');
-  return dispatch([input(0, m.type, 'x'), output(2, m.type)], workgroups, WG, e.code(), `var<workgroup> sh: array<${m.type}, ${WG}>;`);
+  const { steps, tempBytes } = foldSteps(m, sizeOf(out.shape), count, src, 1, 2);
+  return { steps, temps: tempBytes ? [tempBytes] : [] };
 }
 
 /** Index of the first maximum (minimum) along `axis`; NaN counts as the extreme, like numpy. */

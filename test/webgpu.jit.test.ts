@@ -1,0 +1,114 @@
+/**
+ * jit's WebGPU lowering: compiled jaxprs agree with evalJaxpr on the CPU, a whole call is one
+ * submit over planned buffers (thousands of calls create no buffers but their outputs), and
+ * donation hands an argument's buffer to an output and invalidates the argument.
+ */
+import { describe, expect, it } from 'vitest';
+import * as T from '../src/tensor';
+import { evalJaxpr, grad, jit, makeJaxpr } from '../src/grad';
+import { dispose, liveBufferCount, toDevice } from '../src/tensor/backend/webgpu';
+import { lowerWebGPU } from '../src/grad/jit/webgpu';
+import { optimize } from '../src/grad/jit/passes';
+import { expectAllClose, rng, sample, webgpuOrWarn } from './webgpu.helpers';
+
+const available = await webgpuOrWarn('webgpu jit tests');
+const gpuOf = (x: T.Tensor): T.Tensor => toDevice(x, 'webgpu');
+
+/** Compile f for WebGPU (raw and optimized jaxprs) and compare with evalJaxpr on the CPU. */
+async function agreeJit(f: (...xs: T.Tensor[]) => T.Tensor | T.Tensor[], args: T.Tensor[], tol = { rtol: 2e-5, atol: 2e-5 }): Promise<void> {
+  const jaxpr = makeJaxpr(f)(...args);
+  const expected = evalJaxpr(jaxpr, [...jaxpr.consts, ...args]);
+  for (const { jaxpr: j, consts } of [{ jaxpr, consts: jaxpr.consts }, optimize({ jaxpr, consts: jaxpr.consts })]) {
+    const exe = lowerWebGPU(j, consts);
+    const actual = exe.run(args.map(gpuOf));
+    expect(actual.length).toBe(expected.length);
+    for (let k = 0; k < expected.length; k++) {
+      expect(actual[k]!.shape).toEqual(expected[k]!.shape);
+      expectAllClose(await actual[k]!.data(), expected[k]!.dataSync(), tol, `output ${k}`);
+    }
+    actual.forEach(dispose);
+    exe.dispose();
+  }
+}
+
+describe.skipIf(!available)('jit lowering for WebGPU agrees with evalJaxpr on the CPU', () => {
+  it('an elementwise chain with broadcasts closing in a reduction', async () => {
+    const r = rng(1);
+    await agreeJit((x, y) => T.sum(T.mul(T.tanh(T.add(T.mul(x, y), 1)), T.exp(T.neg(x))), { axis: 1 }), [sample([5, 37], 'float', r), sample([37], 'float', r)]);
+  });
+
+  it('a dense layer with softmax (dot, bias broadcast, logsumexp)', async () => {
+    const r = rng(2);
+    await agreeJit((x, w, b) => T.softmax(T.add(T.matmul(x, w), b)), [sample([9, 20], 'float', r), sample([20, 13], 'float', r), sample([13], 'float', r)]);
+  });
+
+  it('the gradient of a small MLP loss', async () => {
+    const r = rng(3);
+    const loss = (w1: T.Tensor, w2: T.Tensor, x: T.Tensor) => T.mean(T.square(T.matmul(T.maximum(T.matmul(x, w1), 0), w2)));
+    await agreeJit((w1, w2, x) => grad(loss, { argnums: [0, 1] })(w1, w2, x) as T.Tensor[], [sample([6, 10], 'float', r), sample([10, 3], 'float', r), sample([4, 6], 'float', r)], { rtol: 1e-4, atol: 1e-5 });
+  });
+
+  it('movement, scans and arg-reductions between fused clusters; outputs that are inputs or repeated', async () => {
+    const r = rng(4);
+    await agreeJit((x, y) => {
+      const t = T.transpose(T.exp(x));
+      const c = T.cumsum(T.concatenate([t, y], 0), { axis: 1 });
+      const s = T.reshape(c, [-1]);
+      return [T.argmax(c, { axis: 0 }), s, x, s, T.mul(T.flip(x, 0), 2)];
+    }, [sample([4, 3], 'float', r), sample([2, 4], 'float', r)], { rtol: 1e-5, atol: 1e-4 });
+  });
+
+  it('a long reduction fused with its prologue (two passes), and a wide cluster split under the binding limit', async () => {
+    const r = rng(5);
+    await agreeJit((x) => T.sum(T.square(T.sub(x, 0.5)), { axis: 0 }), [sample([20000], 'float', r)], { rtol: 1e-4, atol: 1e-2 });
+    const xs = Array.from({ length: 14 }, () => sample([33], 'float', r));
+    await agreeJit((...ts) => ts.reduce((acc, t, i) => T.add(acc, T.mul(t, i + 1))), xs);
+  });
+});
+
+describe.skipIf(!available)('jit on WebGPU: buffer planning and donation', () => {
+  it('2,000 calls keep liveBufferCount flat (donated parameters; disposed outputs)', async () => {
+    const r = rng(6);
+    const step = (p: T.Tensor, g: T.Tensor) => T.sub(p, T.mul(T.tanh(g), 0.01));
+    const jaxpr = makeJaxpr(step)(sample([64, 17], 'float', r), sample([64, 17], 'float', r));
+    const exe = lowerWebGPU(jaxpr, jaxpr.consts, { donate: [true, false] });
+    const g = gpuOf(sample([64, 17], 'float', r));
+    const p0 = sample([64, 17], 'float', r);
+    let p = gpuOf(p0);
+    [p] = exe.run([p, g]);
+    const after = liveBufferCount();
+    for (let i = 1; i < 2000; i++) [p] = exe.run([p, g]);
+    expect(liveBufferCount()).toBe(after);
+    const expected = T.sub(T.bind1('cast', [p0], { dtype: 'float64' }), T.mul(T.tanh(T.bind1('cast', [await toDevice(g, 'cpu')], { dtype: 'float64' })), 0.01 * 2000));
+    expectAllClose(await p.data(), expected.dataSync(), { rtol: 1e-4, atol: 1e-4 });
+
+    const loss = makeJaxpr((x: T.Tensor) => T.sum(T.logSoftmax(x)))(p0);
+    const lossExe = lowerWebGPU(loss, loss.consts);
+    dispose(lossExe.run([p])[0]!);
+    const base = liveBufferCount();
+    for (let i = 0; i < 500; i++) dispose(lossExe.run([p])[0]!);
+    expect(liveBufferCount()).toBe(base);
+  });
+
+  it('a donated argument becomes invalid and says so; its buffer holds the output', async () => {
+    const jaxpr = makeJaxpr((x: T.Tensor) => T.add(x, 1))(T.tensor([1, 2, 3]));
+    const exe = lowerWebGPU(jaxpr, jaxpr.consts, { donate: [true] });
+    const x = gpuOf(T.tensor([1, 2, 3]));
+    const before = liveBufferCount();
+    const [y] = exe.run([x]);
+    expect(liveBufferCount()).toBe(before);
+    expect(Array.from(await y!.data())).toEqual([2, 3, 4]);
+    expect(() => T.exp(x)).toThrow(/donated to a jitted function/);
+    await expect(x.data()).rejects.toThrow(/donated to a jitted function/);
+    expect(() => exe.run([x])).toThrow(/donated to a jitted function/);
+  });
+
+  it('jit(f) dispatches to the WebGPU lowering for webgpu arguments', async () => {
+    await import('../src/grad/jit/webgpu');
+    const f = jit((x: T.Tensor, y: T.Tensor) => T.sum(T.mul(x, y)));
+    const x = sample([100], 'float', rng(7)), y = sample([100], 'float', rng(8));
+    const out = f(gpuOf(x), gpuOf(y)) as T.Tensor;
+    expect(out.device).toBe('webgpu');
+    expectAllClose(await out.data(), [T.sum(T.mul(x, y)).item() as number], { rtol: 1e-5, atol: 1e-4 });
+  });
+});
