@@ -6,7 +6,7 @@
 import * as T from '../tensor';
 import { fmtAval, Tensor, type Aval } from '../tensor';
 import { flatten, unflatten, flattenUpTo, structure, type TreeDef } from '../tree';
-import { checkDifferentiable, flatFn, flattenTensors, fnName, toTensor } from './args';
+import { checkDifferentiable, flatFn, flattenArgs, flattenTensors, fnName, toTensor } from './args';
 import { applyLinear, linearizeFlat, vjpFlat } from './flat';
 import { jvpFlat, JVPTracer } from './jvp';
 import { partialEvalFlat, PartialEvalTracer } from './partial';
@@ -18,19 +18,6 @@ import { backwardPass, UndefPrimal } from './transpose';
 import type { BatchDim } from './rules/batchRules';
 
 type Fn = (...args: any[]) => any;
-
-function flattenArgs(op: string, args: readonly unknown[]): { leaves: Tensor[]; defs: TreeDef[]; counts: number[] } {
-  const leaves: Tensor[] = [];
-  const defs: TreeDef[] = [];
-  const counts: number[] = [];
-  args.forEach((a, i) => {
-    const [ls, d] = flattenTensors(op, a, `argument ${i}`);
-    leaves.push(...ls);
-    defs.push(d);
-    counts.push(ls.length);
-  });
-  return { leaves, defs, counts };
-}
 
 function splitByCounts<X>(xs: readonly X[], counts: readonly number[]): X[][] {
   let k = 0;

@@ -22,6 +22,26 @@ export function checkDifferentiable(op: string, xs: readonly Tensor[], argnum: n
   }
 }
 
+/** Flatten positional arguments (each a pytree) into one list of tensors, with each one's structure. */
+export function flattenArgs(op: string, args: readonly unknown[]): { leaves: Tensor[]; defs: TreeDef[]; counts: number[] } {
+  const leaves: Tensor[] = [];
+  const defs: TreeDef[] = [];
+  const counts: number[] = [];
+  args.forEach((a, i) => {
+    const [ls, d] = flattenTensors(op, a, `argument ${i}`);
+    leaves.push(...ls);
+    defs.push(d);
+    counts.push(ls.length);
+  });
+  return { leaves, defs, counts };
+}
+
+/** The inverse of flattenArgs: rebuild each argument from its share of the leaves. */
+export function unflattenArgs(defs: readonly TreeDef[], xs: readonly Tensor[]): unknown[] {
+  let k = 0;
+  return defs.map((d) => unflatten(d, xs.slice(k, (k += d.numLeaves))));
+}
+
 /** Wrap a pytree function as a flat one; `outDef.value` is set once it has run. */
 export function flatFn(f: (...args: any[]) => unknown, argDefs: readonly TreeDef[], op: string): { fn: (...xs: Tensor[]) => Tensor[]; outDef: { value?: TreeDef } } {
   const outDef: { value?: TreeDef } = {};

@@ -7,7 +7,7 @@
 import * as T from '../tensor';
 import { registerImpl, type Aval, type Tensor } from '../tensor';
 import { flatten, unflatten, type TreeDef } from '../tree';
-import { flattenTensors, flatFn, fnName } from './args';
+import { flattenArgs, flattenTensors, flatFn, fnName, unflattenArgs } from './args';
 import { jvpRules } from './rules/jvpRules';
 import { batchRules, moveBatchAxis, type BatchDim } from './rules/batchRules';
 import { multiTransposeRules } from './rules/transposeRules';
@@ -18,21 +18,6 @@ import { instantiate, Zero } from './zero';
 type Flat = (...xs: Tensor[]) => Tensor[];
 type Fn = (...args: any[]) => any;
 
-function flattenCallArgs(op: string, args: readonly unknown[]): { leaves: Tensor[]; defs: TreeDef[] } {
-  const leaves: Tensor[] = [];
-  const defs: TreeDef[] = [];
-  args.forEach((a, i) => {
-    const [ls, d] = flattenTensors(op, a, `argument ${i}`);
-    leaves.push(...ls);
-    defs.push(d);
-  });
-  return { leaves, defs };
-}
-
-function unflattenArgs(defs: readonly TreeDef[], xs: readonly Tensor[]): unknown[] {
-  let k = 0;
-  return defs.map((d) => unflatten(d, xs.slice(k, (k += d.numLeaves))));
-}
 
 // ---------------------------------------------------------------------------------------------
 // customJvp
@@ -50,7 +35,7 @@ interface CustomJvpParams {
  */
 export function customJvp(f: Fn, rule: (primals: any[], tangents: any[]) => [any, any]): Fn {
   const g = (...args: any[]) => {
-    const { leaves, defs } = flattenCallArgs('customJvp', args);
+    const { leaves, defs } = flattenArgs('customJvp', args);
     const { fn: call, outDef } = flatFn(f, defs, 'customJvp');
     const jvp = (ps: Tensor[], ts: Tensor[]): [Tensor[], Tensor[]] => {
       const [y, dy] = rule(unflattenArgs(defs, ps), unflattenArgs(defs, ts));
@@ -115,7 +100,7 @@ interface CustomVjpLinearParams {
  */
 export function customVjp(f: Fn, fwd: (...args: any[]) => [any, any], bwd: (residuals: any, ct: any) => any[]): Fn {
   const g = (...args: any[]) => {
-    const { leaves, defs } = flattenCallArgs('customVjp', args);
+    const { leaves, defs } = flattenArgs('customVjp', args);
     const { fn: call, outDef } = flatFn(f, defs, 'customVjp');
     let resDef: TreeDef | undefined;
     const fwdFlat = (...xs: Tensor[]) => {

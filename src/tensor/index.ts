@@ -14,6 +14,6 @@ export type { Aval } from './aval';
 export { fmtAval } from './aval';
 export { abstractEval } from './shapeRules';
 export * from './primitives';
-export { OpError, broadcastShapes, sizeOf, shapeEqual, normalizeAxis, normalizeAxes } from './shape';
+export { OpError, broadcastShapes, sizeOf, stridesOf, shapeEqual, normalizeAxis, normalizeAxes } from './shape';
 export type { Shape } from './shape';
 export * from './ops';

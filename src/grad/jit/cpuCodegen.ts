@@ -7,7 +7,7 @@
 import type { DType } from '../../tensor';
 import { Lit, Var, type Atom } from '../jaxpr';
 import type { Cluster } from './fusion';
-import { erfScalar as erfHelper } from '../../tensor';
+import { erfScalar as erfHelper, stridesOf } from '../../tensor';
 
 export type FusedKernel = (ins: readonly (ArrayLike<number> | undefined)[], outs: readonly { [i: number]: number }[]) => void;
 
@@ -80,16 +80,6 @@ const REDUCE_STEP: Record<string, (v: string) => string> = {
   reduceMin: (v) => `if(${v}<acc||${v}!==${v})acc=${v};`,
 };
 
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
 /** Merge adjacent loops that every array walks contiguously (e.g. [784, 64] -> [50176]). */
 function collapse(dims: number[], strides: number[][], from: number, to: number): void {
   for (let k = to - 1; k > from; k--) {
@@ -119,7 +109,7 @@ export function compileCluster(c: Cluster): FusedKernel {
   c.inputs.forEach((inp, j) => {
     if (!(inp.atom instanceof Lit)) arrays.push({ name: `I${j}`, strides: order.map((a) => inp.strides[a]!) });
   });
-  const outStrides = contiguous(c.shape);
+  const outStrides = stridesOf(c.shape);
   c.outputs.forEach((_, k) => arrays.push({ name: `O${k}`, strides: order.map((a) => outStrides[a]!) }));
   const dims = order.map((a) => c.shape[a]!);
   const strides = arrays.map((a) => a.strides);
