@@ -1,11 +1,11 @@
 /**
  * Recurrent cells in PyTorch's gate layout and `rnn`, which runs a cell along the time axis.
  *
- * `rnn` unrolls the time loop in JS (split along time, one `step` per slice, then stack): every
- * step is ordinary ops, so grad, vmap and jit all see through it. It will move to a `scan`
- * primitive once src/grad exports one, so long sequences compile to one loop.
+ * `rnn` runs the cell with `scan` over the time axis, so grad, vmap and jit see one control-flow
+ * primitive (inside jit the loop is unrolled into the compiled program).
  */
 import * as T from '../../tensor';
+import { scan } from '../../grad';
 import type { Tensor } from '../../tensor';
 import * as R from '../../random';
 import type { Initializer, ParamDType } from '../init';
@@ -158,16 +158,14 @@ export function rnn<P, C>(cell: Cell<P, C>, options: RnnOptions = {}): Layer<P, 
       const steps = x.shape[x.ndim - 2]!;
       if (steps === 0) layerError(name, `input ${fmt(x.shape)} has no time steps`);
       const dtype = x.dtype === 'float64' ? 'float64' : 'float32';
-      let carry = opts.initialCarry ?? cell.initialCarry(x.shape.slice(0, -2), dtype);
-      const xs = T.split(x, steps, -2).map((s) => T.squeeze(s, -2));
-      const ys: Tensor[] = new Array<Tensor>(steps);
-      for (let i = 0; i < steps; i++) {
-        const t = options.reverse ? steps - 1 - i : i;
-        const [next, y] = cell.step(params, carry, xs[t]!);
-        carry = next;
-        ys[t] = y;
-      }
-      return returnSequences ? T.stack(ys, -2) : ys[options.reverse ? 0 : steps - 1]!;
+      const carry = opts.initialCarry ?? cell.initialCarry(x.shape.slice(0, -2), dtype);
+      // scan runs over the leading axis: bring time to the front and put it back afterwards.
+      const xs = T.moveaxis(x, -2, 0);
+      const [, ys] = scan((c: C, xt: Tensor) => cell.step(params, c, xt), carry, xs, { reverse: options.reverse ?? false });
+      const seq = T.moveaxis(ys as Tensor, 0, -2);
+      if (returnSequences) return seq;
+      const last = options.reverse ? 0 : steps - 1;
+      return T.squeeze(T.slice(seq, [...seq.shape.slice(0, -2).map(() => null), { start: last, stop: last + 1 }]), -2);
     },
   };
 }
