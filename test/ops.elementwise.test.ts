@@ -186,3 +186,17 @@ describe('activations', () => {
     expect(sigmoid(tensor([-1000])).item()).toBe(0);
   });
 });
+
+describe('isNan, isInf, isFinite', () => {
+  const x = T.tensor([1, NaN, Infinity, -Infinity, 0, -0]);
+  it('classify every float value', () => {
+    expect(T.isNan(x).toArray()).toEqual([false, true, false, false, false, false]);
+    expect(T.isInf(x).toArray()).toEqual([false, false, true, true, false, false]);
+    expect(x.isFinite().toArray()).toEqual([true, false, false, false, true, true]);
+  });
+  it('are all-finite for integers and keep the shape', () => {
+    const i = T.reshape(T.arange(6), [2, 3]);
+    expect(T.isFinite(i).toArray()).toEqual([[true, true, true], [true, true, true]]);
+    expect(T.isNan(i).shape).toEqual([2, 3]);
+  });
+});

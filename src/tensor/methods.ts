@@ -44,6 +44,9 @@ declare module './core' {
     logicalAnd(other: TensorLike): Tensor;
     logicalOr(other: TensorLike): Tensor;
     logicalNot(): Tensor;
+    isNan(): Tensor;
+    isInf(): Tensor;
+    isFinite(): Tensor;
     astype(dtype: DType): Tensor;
     sum(options?: ops.ReduceOptions): Tensor;
     mean(options?: ops.ReduceOptions): Tensor;
@@ -98,7 +101,7 @@ const forwarded = [
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1',
   'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'erf', 'abs',
   'sign', 'clip', 'equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual',
-  'logicalAnd', 'logicalOr', 'logicalNot', 'astype', 'sum', 'mean', 'max', 'min', 'prod',
+  'logicalAnd', 'logicalOr', 'logicalNot', 'isNan', 'isInf', 'isFinite', 'astype', 'sum', 'mean', 'max', 'min', 'prod',
   'argmax', 'argmin', 'logsumexp', 'variance', 'std', 'all', 'any', 'softmax', 'logSoftmax',
   'cumsum', 'reshape', 'transpose', 'broadcastTo', 'expandDims', 'squeeze', 'ravel',
   'floor', 'ceil', 'atan2', 'stopGradient', 'softplus', 'logSigmoid', 'silu', 'gelu', 'leakyRelu',

@@ -118,3 +118,23 @@ export function clip(x: TensorLike, lo?: TensorLike, hi?: TensorLike): Tensor {
   if (hi !== undefined && hi !== null) y = minimum(y, hi);
   return y;
 }
+
+/** True where x is NaN (always false for integer and bool tensors). */
+export function isNan(x: TensorLike): Tensor {
+  const t = asTensor('isNan', x);
+  return notEqual(t, t);
+}
+
+/** True where x is +Infinity or -Infinity. */
+export function isInf(x: TensorLike): Tensor {
+  const t = asTensor('isInf', x);
+  return equal(abs(t), Infinity);
+}
+
+/** True where x is neither NaN nor infinite. */
+export function isFinite(x: TensorLike): Tensor {
+  const t = asTensor('isFinite', x);
+  if (!isFloat(t.dtype)) return greaterEqual(t, t);
+  // x - x is 0 for finite x and NaN for NaN and +-Infinity.
+  return equal(sub(t, t), 0);
+}
