@@ -5,6 +5,7 @@ import {
   pow, reciprocal, relu, rsqrt, scalar, sigmoid, sign, silu, sin, softplus, sqrt, square, sub, tanh, tensor, where, zeros,
 } from '../src/tensor';
 import { expectClose } from './ops.helpers';
+import * as T from '../src/tensor';
 
 describe('binary arithmetic', () => {
   it('computes values', () => {
