@@ -4,12 +4,14 @@
  * donation hands an argument's buffer to an output and invalidates the argument.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import * as T from '../src/tensor';
 import { evalJaxpr, grad, jit, makeJaxpr } from '../src/grad';
 import { dispose, liveBufferCount, toDevice } from '../src/tensor/backend/webgpu';
 import { lowerWebGPU } from '../src/grad/jit/webgpu';
 import { optimize } from '../src/grad/jit/passes';
 import { expectAllClose, rng, sample, webgpuOrWarn } from './webgpu.helpers';
+import { loweringPreservesMeaning, repeatedCallsAllocateNothing } from '../laws/webgpu';
 
 const available = await webgpuOrWarn('webgpu jit tests');
 const gpuOf = (x: T.Tensor): T.Tensor => toDevice(x, 'webgpu');
@@ -66,6 +68,19 @@ describe.skipIf(!available)('jit lowering for WebGPU agrees with evalJaxpr on th
   });
 });
 
+describe.skipIf(!available)('law loweringPreservesMeaning (fast-check seed 913)', () => {
+  it('random elementwise-and-reduce programs', async () => {
+    const ops = [T.tanh, T.exp, T.neg, (x: T.Tensor) => T.mul(x, x), (x: T.Tensor) => T.maximum(x, 0.25)];
+    await fc.assert(fc.asyncProperty(fc.array(fc.nat(ops.length - 1), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 70 }), fc.integer(), async (chain, n, seed) => {
+      const f = (x: T.Tensor, y: T.Tensor) => T.sum(chain.reduce((acc, k) => T.add(ops[k]!(acc), y), x), { axis: 0 });
+      const r = rng(seed);
+      const args = [sample([n, 3], 'unit', r), sample([3], 'unit', r)];
+      const jaxpr = makeJaxpr(f)(...args);
+      return loweringPreservesMeaning(jaxpr, jaxpr.consts, args, 1e-4, 1e-3);
+    }), { seed: 913, numRuns: 10 });
+  });
+});
+
 describe.skipIf(!available)('jit on WebGPU: buffer planning and donation', () => {
   it('2,000 calls keep liveBufferCount flat (donated parameters; disposed outputs)', async () => {
     const r = rng(6);
@@ -84,10 +99,7 @@ describe.skipIf(!available)('jit on WebGPU: buffer planning and donation', () =>
 
     const loss = makeJaxpr((x: T.Tensor) => T.sum(T.logSoftmax(x)))(p0);
     const lossExe = lowerWebGPU(loss, loss.consts);
-    dispose(lossExe.run([p])[0]!);
-    const base = liveBufferCount();
-    for (let i = 0; i < 500; i++) dispose(lossExe.run([p])[0]!);
-    expect(liveBufferCount()).toBe(base);
+    expect(repeatedCallsAllocateNothing(() => dispose(lossExe.run([p])[0]!), 500)).toBe(true);
   });
 
   it('a donated argument becomes invalid and says so; its buffer holds the output', async () => {

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import * as T from '../src/tensor';
 import { dispose, liveBufferCount, toDevice } from '../src/tensor/backend/webgpu';
 import { expectAllClose, precise, rng, sample, webgpuOrWarn, type Gen, type Tolerance } from './webgpu.helpers';
+import { webgpuAgreesWithCpu } from '../laws/webgpu';
 
 const available = await webgpuOrWarn('webgpu backend tests');
 const SEED = 7321;
@@ -226,6 +227,14 @@ describe.skipIf(!available)(`webgpu primitives agree with the float64 CPU refere
       const windows = T.evalPrimitive('patches', [x], p)[0]!;
       await agree('patchesTranspose', [sample(windows.shape, 'float', r)], { ...p, inputShape: [n, c, h, w] }, { rtol: 1e-5, atol: 1e-5 });
     }), runs(8));
+  });
+
+  it('law webgpuAgreesWithCpu: elementwise chains of drawn primitives', async () => {
+    const prims = ['add', 'mul', 'max', 'sub', 'div'] as const;
+    await fc.assert(fc.asyncProperty(caseArb(2, 9), fc.constantFrom(...prims), async ({ shape, seed }, prim) => {
+      const r = rng(seed);
+      return webgpuAgreesWithCpu(prim, [sample(shape, 'float', r), sample(shape, 'unit', r)], {});
+    }), runs(5));
   });
 
   it('0-d and empty tensors (no dispatch)', async () => {
