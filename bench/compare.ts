@@ -1,0 +1,172 @@
+/**
+ * tensorlaw against TensorFlow.js (cpu and wasm backends) and jax-js (wasm), in one process,
+ * back to back and interleaved: `npm run bench:compare` (or `npx tsx bench/compare.ts`).
+ *
+ *   1. float32 matmul GFLOP/s, [n, n] x [n, n]
+ *   2. ms per training step of the MLP 784-64-64-10 (ReLU, softmax cross-entropy, Adam 1e-3)
+ *   3. one epoch over 8,000 real MNIST digits (batch 32, shuffled), end to end
+ *   4. loss + gradients of a small CNN on a [32, 1, 28, 28] batch
+ *
+ * Each library runs at its best: ours jits whole steps; TF.js uses optimizer.minimize /
+ * variableGrads; jax-js jits whole steps on its wasm device. Ratios are "ours vs theirs",
+ * above 1 when ours is better (throughput ours/theirs, time theirs/ours). Medians of interleaved
+ * runs; the machine is shared, so the load average is printed at the start and the end.
+ *
+ * Options: --quick (fewer rounds), --only matmul,mlp,mnist,cnn
+ */
+import { cpus, loadavg } from 'node:os';
+import { loadMnistDigits } from '../src/data';
+import { cnnInit, interleaved, labels, median, mlpInit, uniformF32, type Contender, type Entry, type Mnist, type Runner } from './compare/common';
+import { initJaxjs, jaxjs } from './compare/jaxjs';
+import { ours } from './compare/ours';
+import { initTfjs, tfjsContender } from './compare/tfjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args[args.indexOf('--only') + 1];
+const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
+const enabled = (s: string): boolean => !only || only.has(s);
+const ROUNDS = quick ? 3 : 5;
+
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const t0 = performance.now();
+
+const tfInfo = await initTfjs();
+const jaxInfo = await initJaxjs();
+const contenders: Contender[] = [ours, tfjsContender('cpu'), tfjsContender('wasm'), jaxjs];
+const others = contenders.slice(1);
+
+console.log(`tensorlaw vs TF.js vs jax-js | node ${process.version} | ${cpus()[0]?.model ?? '?'} x${cpus().length} | load average ${load()}`);
+console.log(`${tfInfo}; ${jaxInfo}`);
+console.log('cells: median; ratio columns = ours vs that library, >1 means ours is better (faster / more GFLOP/s)\n');
+
+const W = [30, 10, 10, 10, 10, 9, 9, 9];
+const header = ['', ...contenders.map((c) => c.name), ...others.map((c) => `vs ${c.name.replace('tfjs-', 'tf-')}`)];
+const fmtRow = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(W[i]!) : c.padStart(W[i]!))).join(' ');
+const notes: string[] = [];
+const summary: Record<string, Map<string, number>> = {};
+
+/**
+ * Time one task for every contender. `make` prepares a runner (errors become "n/a" cells);
+ * `value` turns a median ms per run into the printed number; higher-is-better decides ratios.
+ */
+async function task(label: string, make: (c: Contender) => Promise<Runner>, value: (ms: number) => number, higherBetter: boolean, opts: { rounds?: number; blockMs?: number; digits?: number } = {}): Promise<Map<string, number>> {
+  const entries: Entry[] = [];
+  for (const c of contenders) {
+    try {
+      await c.activate();
+      const run = await make(c);
+      await run(); // first run: compiles / traces / warms; an unsupported op fails here
+      entries.push({ name: c.name, activate: () => c.activate(), run });
+    } catch (e) {
+      const msg = String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 120);
+      notes.push(`${label} / ${c.name}: n/a (${msg})`);
+    }
+  }
+  const times = await interleaved(entries, { rounds: opts.rounds ?? ROUNDS, warmup: 1, blockMs: opts.blockMs ?? 150 });
+  const vals = new Map<string, number>();
+  for (const [name, ts] of times) if (ts.length) vals.set(name, value(median(ts)));
+  const d = opts.digits ?? 2;
+  const mine = vals.get(ours.name);
+  const cells = [label, ...contenders.map((c) => (vals.has(c.name) ? vals.get(c.name)!.toFixed(d) : 'n/a'))];
+  for (const c of others) {
+    const v = vals.get(c.name);
+    cells.push(mine === undefined || v === undefined ? '-' : `${(higherBetter ? mine / v : v / mine).toFixed(2)}x`);
+  }
+  console.log(fmtRow(cells));
+  summary[label] = vals;
+  return vals;
+}
+
+if (enabled('matmul')) {
+  console.log('1. float32 matmul [n,n] x [n,n], GFLOP/s (higher is better)');
+  console.log(fmtRow(header));
+  for (const n of [128, 256, 512, 1024]) {
+    const a = uniformF32(n * n, 1), b = uniformF32(n * n, 2);
+    await task(`matmul n=${n}`, (c) => c.matmul(n, a, b), (ms) => (2 * n ** 3) / ms / 1e6, true, { blockMs: n >= 1024 ? 300 : 150 });
+  }
+  console.log();
+}
+
+const init = mlpInit([784, 64, 64, 10]);
+if (enabled('mlp')) {
+  const STEPS = 10;
+  console.log(`2. MLP 784-64-64-10 training step (value+grad, Adam 1e-3), ms per step (lower is better; ${STEPS} steps per timed run)`);
+  console.log(fmtRow(header));
+  for (const batch of [32, 128]) {
+    const x = uniformF32(batch * 784, 3, 0, 1), y = labels(batch, 4);
+    await task(`train step batch=${batch}`, (c) => c.mlpSteps(init, x, y, batch, STEPS), (ms) => ms / STEPS, false, { digits: 3 });
+  }
+  console.log();
+}
+
+if (enabled('mnist')) {
+  const { train } = await loadMnistDigits({ trainSize: 8000, testSize: 2000 });
+  const data: Mnist = { x: train.tree.x.dataSync() as Float32Array, y: train.tree.y.dataSync() as Int32Array, n: train.size };
+  console.log(`3. MNIST MLP epoch: ${data.n} real digits, batch 32, shuffled, end to end, seconds (lower is better)`);
+  console.log(fmtRow(header));
+  const epochs = new Map<string, { run: Runner; lastLoss(): Promise<number> }>();
+  const firsts = new Map<string, number>();
+  const wrapped: Contender[] = [];
+  // The first epoch (with tracing and compilation) is timed on its own; steady epochs interleave.
+  const rowFirst: string[] = ['first epoch (incl. compile)'];
+  for (const c of contenders) {
+    await c.activate();
+    const e = await c.mnistEpoch(init, data, 32);
+    const t = performance.now();
+    await e.run();
+    firsts.set(c.name, (performance.now() - t) / 1000);
+    epochs.set(c.name, e);
+    rowFirst.push(firsts.get(c.name)!.toFixed(2));
+    wrapped.push(c);
+  }
+  for (const c of others) rowFirst.push(`${(firsts.get(c.name)! / firsts.get(ours.name)!).toFixed(2)}x`);
+  console.log(fmtRow(rowFirst));
+  const steady = await interleaved(
+    contenders.map((c) => ({ name: c.name, activate: () => c.activate(), run: epochs.get(c.name)!.run })),
+    { rounds: quick ? 1 : 2, warmup: 0, blockMs: 0 },
+  );
+  const vals = new Map<string, number>();
+  const row = ['epoch (steady, median)'];
+  for (const c of contenders) {
+    const v = median(steady.get(c.name)!) / 1000;
+    vals.set(c.name, v);
+    row.push(v.toFixed(2));
+  }
+  for (const c of others) row.push(`${(vals.get(c.name)! / vals.get(ours.name)!).toFixed(2)}x`);
+  console.log(fmtRow(row));
+  summary['mnist epoch'] = vals;
+  const losses: string[] = [];
+  for (const c of contenders) losses.push(`${c.name} ${(await epochs.get(c.name)!.lastLoss()).toFixed(3)}`);
+  console.log(`   (last batch loss after ${1 + steady.get(ours.name)!.length} epochs: ${losses.join(', ')})\n`);
+}
+
+if (enabled('cnn')) {
+  const batch = 32;
+  const x = uniformF32(batch * 784, 5, 0, 1), y = labels(batch, 6);
+  console.log('4. CNN loss + grads w.r.t. all weights, batch [32,1,28,28]: conv3x3x8-relu-maxpool2-conv3x3x16-relu-mean-linear10-CE, ms (lower is better)');
+  console.log(fmtRow(header));
+  await task('conv fwd+bwd batch=32', (c) => c.cnnGrad(cnnInit(), x, y, batch), (ms) => ms, false);
+  console.log();
+}
+
+for (const n of notes) console.log(`note: ${n}`);
+
+// Targets (reported, not asserted).
+const ratio = (key: string, other: string, higherBetter: boolean): number | undefined => {
+  const m = summary[key]?.get(ours.name), o = summary[key]?.get(other);
+  return m === undefined || o === undefined ? undefined : higherBetter ? m / o : o / m;
+};
+const check = (what: string, r: number | undefined, need: number): string => `${what}: ${r === undefined ? 'not measured' : `${r.toFixed(2)}x (target ${need}x: ${r >= need ? 'met' : 'missed'})`}`;
+console.log('\ntargets');
+if (summary['matmul n=1024']) {
+  console.log('  ' + check('matmul n=1024 vs jax-js', ratio('matmul n=1024', 'jax-js', true), 1.5));
+  console.log('  ' + check('matmul n=1024 vs tfjs-wasm', ratio('matmul n=1024', 'tfjs-wasm', true), 1.0));
+}
+if (summary['train step batch=128']) console.log('  ' + check('jitted MLP step batch=128 vs jax-js (time ratio)', ratio('train step batch=128', 'jax-js', false), 2.0));
+if (summary['mnist epoch']) {
+  const best = ['tfjs-cpu', 'tfjs-wasm'].map((n) => summary['mnist epoch']!.get(n)!).reduce((a, b) => Math.min(a, b));
+  console.log('  ' + check('MNIST epoch vs best TF.js backend', best / summary['mnist epoch']!.get(ours.name)!, 1.0));
+}
+console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s, load average ${load()}`);
+process.exit(0);

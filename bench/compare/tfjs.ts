@@ -1,0 +1,137 @@
+/**
+ * TensorFlow.js 4.22 as contenders: the plain-JS 'cpu' backend and the XNNPACK 'wasm' backend.
+ * The wasm binaries load from node_modules (file:// URL), never from the network.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { gatherBatch, permutation, rng, type CnnInit, type Contender, type MlpInit } from './common';
+
+let wasmPathsSet = false;
+
+/** Initialise both backends once; returns a line describing what loaded. */
+export async function initTfjs(): Promise<string> {
+  if (!wasmPathsSet) {
+    setWasmPaths(pathToFileURL(resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')).href + '/');
+    wasmPathsSet = true;
+  }
+  // Silence the "install tfjs-node" banner (it is not a dependency here).
+  const log = console.log;
+  console.log = () => {};
+  try {
+    await tf.setBackend('wasm');
+    await tf.ready();
+    await tf.setBackend('cpu');
+    await tf.ready();
+  } finally {
+    console.log = log;
+  }
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return `tfjs ${tf.version.tfjs}: wasm backend simd=${simd} multithread=${mt}`;
+}
+
+function mlpVars(init: MlpInit): tf.Variable[] {
+  const vs: tf.Variable[] = [];
+  init.w.forEach((w, i) => {
+    vs.push(tf.variable(tf.tensor2d(w, [init.sizes[i]!, init.sizes[i + 1]!])));
+    vs.push(tf.variable(tf.tensor1d(init.b[i]!)));
+  });
+  return vs;
+}
+
+function mlpLoss(vs: tf.Variable[], x: tf.Tensor2D, yOneHot: tf.Tensor2D): tf.Scalar {
+  let h: tf.Tensor2D = x;
+  for (let i = 0; i < vs.length; i += 2) {
+    h = tf.add(tf.matMul(h, vs[i] as tf.Tensor2D), vs[i + 1]!);
+    if (i + 2 < vs.length) h = tf.relu(h);
+  }
+  return tf.losses.softmaxCrossEntropy(yOneHot, h) as tf.Scalar;
+}
+
+export function tfjsContender(backend: 'cpu' | 'wasm'): Contender {
+  const activate = async () => {
+    if (tf.getBackend() !== backend) await tf.setBackend(backend);
+  };
+  return {
+    name: `tfjs-${backend}`,
+    activate,
+    async matmul(n, a, b) {
+      await activate();
+      const ta = tf.tensor2d(a, [n, n]), tb = tf.tensor2d(b, [n, n]);
+      return () => {
+        const c = tf.matMul(ta, tb);
+        c.dataSync();
+        c.dispose();
+      };
+    },
+    async mlpSteps(init, xs, ys, batch, steps) {
+      await activate();
+      const vs = mlpVars(init);
+      const optimizer = tf.train.adam(1e-3);
+      const x = tf.tensor2d(xs, [batch, 784]);
+      const y = tf.oneHot(tf.tensor1d(ys, 'int32'), 10).toFloat() as tf.Tensor2D;
+      return () => {
+        let l: tf.Scalar | null = null;
+        for (let i = 0; i < steps; i++) {
+          l?.dispose();
+          l = optimizer.minimize(() => mlpLoss(vs, x, y), true, vs);
+        }
+        l!.dataSync();
+        l!.dispose();
+      };
+    },
+    async mnistEpoch(init, data, batch) {
+      await activate();
+      const vs = mlpVars(init);
+      const optimizer = tf.train.adam(1e-3);
+      const r = rng(1234);
+      let last = NaN;
+      return {
+        run: () => {
+          const idx = permutation(data.n, r);
+          let l: tf.Scalar | null = null;
+          for (let s = 0; s + batch <= data.n; s += batch) {
+            const bt = gatherBatch(data, idx, s, batch);
+            l?.dispose();
+            l = tf.tidy(() => {
+              const x = tf.tensor2d(bt.x, [batch, 784]);
+              const y = tf.oneHot(tf.tensor1d(bt.y, 'int32'), 10).toFloat() as tf.Tensor2D;
+              return optimizer.minimize(() => mlpLoss(vs, x, y), true, vs)!;
+            });
+          }
+          last = l!.dataSync()[0]!;
+          l!.dispose();
+        },
+        lastLoss: async () => last,
+      };
+    },
+    async cnnGrad(init: CnnInit, xs, ys, batch) {
+      await activate();
+      // TF.js's CPU conv kernels take NHWC input and [kh, kw, in, out] filters.
+      const x = tf.tidy(() => tf.tensor4d(xs, [batch, 1, 28, 28]).transpose([0, 2, 3, 1]));
+      const y = tf.oneHot(tf.tensor1d(ys, 'int32'), 10).toFloat() as tf.Tensor2D;
+      const w1 = tf.variable(tf.tidy(() => tf.tensor4d(init.w1, [8, 1, 3, 3]).transpose([2, 3, 1, 0]) as tf.Tensor4D));
+      const w2 = tf.variable(tf.tidy(() => tf.tensor4d(init.w2, [16, 8, 3, 3]).transpose([2, 3, 1, 0]) as tf.Tensor4D));
+      const w3 = tf.variable(tf.tensor2d(init.w3, [16, 10]));
+      const b3 = tf.variable(tf.tensor1d(init.b3));
+      const loss = (): tf.Scalar => {
+        let h = tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
+        h = tf.maxPool(h, 2, 2, 'valid');
+        h = tf.relu(tf.conv2d(h, w2 as tf.Tensor4D, 1, 'same'));
+        const feat = tf.mean(h, [1, 2]) as tf.Tensor2D;
+        return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(feat, w3), b3)) as tf.Scalar;
+      };
+      return () => {
+        const { value, grads } = tf.variableGrads(loss, [w1, w2, w3, b3]);
+        value.dataSync();
+        for (const g of Object.values(grads)) {
+          g.dataSync();
+          g.dispose();
+        }
+        value.dispose();
+      };
+    },
+  };
+}
