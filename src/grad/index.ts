@@ -4,6 +4,8 @@ export type { AuxOptions, GradOptions, VmapOptions, AxisSpec, JacobianOptions } 
 export { Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
 export { customJvp, customVjp } from './custom';
 export { jit, registerLowering } from './jit/jit';
+// Registers the WebGPU lowering with jit (the device itself is only touched after initWebGPU).
+import './jit/webgpu';
 export type { JitOptions, JitStats, Jitted, Executable, Lowering } from './jit/jit';
 export { cond, scan, fori } from './control';
 export type { ScanOptions } from './control';

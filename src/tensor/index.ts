@@ -3,6 +3,8 @@ import './backend/cpu';
 import './methods';
 
 export { cpuKernels } from './backend/cpu';
+export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, webgpuInternals } from './backend/webgpu';
+export type { InitOptions } from './backend/webgpu';
 export type { Kernel } from './backend/cpu';
 export { erf as erfScalar } from './backend/cpu/special';
 

@@ -35,7 +35,8 @@ export type Step =
   | { readonly kind: 'alias'; readonly eqn: Eqn }
   | { readonly kind: 'fused'; readonly cluster: Cluster };
 
-function contiguousStrides(shape: readonly number[]): number[] {
+/** Row-major strides with 0 for axes of size 1 (so broadcast reads and plain reads look alike). */
+export function contiguousStrides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {

@@ -11,9 +11,9 @@
  * argument tensor becomes invalid and says so if touched.
  */
 import { PRIMS, sizeOf, type Aval, type DType, type Tensor } from '../../tensor';
-import { webgpuInternals as W } from '../../tensor/backend/webgpu';
+import { webgpuInternals as W } from '../../tensor';
 import { Lit, Var, type Atom, type Eqn, type Jaxpr } from '../jaxpr';
-import { fuse, type Cluster, type ClusterInput } from './fusion';
+import { contiguousStrides, fuse, type Cluster, type ClusterInput } from './fusion';
 import { registerLowering, type Executable } from './jit';
 
 /** What a kernel ref names before buffers are planned. */
@@ -33,15 +33,6 @@ export interface LowerOptions {
 
 const primSet = new Set<string>(PRIMS);
 
-function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = shape[i] === 1 ? 0 : acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
 
 const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 const litValue = (l: Lit): number => l.value.dataSync()[0]!;
