@@ -52,7 +52,7 @@ type Params = ReturnType<typeof initParams>;
 
 /** Next-character logits [batch, seqLen, 27] for int32 tokens [batch, seqLen]. */
 function logitsOf(params: Params, tokens: T.Tensor): T.Tensor {
-  let h = T.add(tokenEmbedding.apply(params.tokens, tokens), positionEmbedding.apply(params.positions, T.arange(seqLen, undefined, undefined, 'int32')));
+  let h = T.add(tokenEmbedding.apply(params.tokens, tokens), positionEmbedding.apply(params.positions, T.arange(seqLen)));
   for (const p of params.blocks) h = block.apply(p, h);
   return head.apply(params.head, finalNorm.apply(params.norm, h));
 }

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
 
   const [initKey, runKey] = splitList(key(0));
   const { params, outputShape } = model.init(initKey!, [-1, 1, 28, 28]);
-  console.log(nn.summary(params).table);
+  console.log(nn.summary(params, { layers: model.layers }).table);
   console.log(`output shape ${JSON.stringify(outputShape)}`);
 
   const start = performance.now();
