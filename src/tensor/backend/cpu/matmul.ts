@@ -16,19 +16,43 @@ export const WASM_MIN_FLOPS = 4 * 4 * 4;
 /** Where to run: 'auto' (default), or force one path (tests and benchmarks). */
 export type MatmulPath = 'auto' | 'js' | 'wasm';
 
-export function matmulKernel(a: TypedArray, b: TypedArray, batch: number, m: number, k: number, n: number, out: TypedArray, path: MatmulPath = 'auto'): void {
+/** Operand layouts: `transA` means `a` holds each A as A^T ([k, m]); `transB`, `b` holds B^T ([n, k]). */
+export interface MatmulLayout {
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+}
+
+/**
+ * out[bi] = A[bi] B[bi], [m, k] x [k, n] per batch. With a layout, either operand may arrive
+ * transposed: the Wasm path packs it directly (no transposed copy); the JS paths transpose first.
+ */
+export function matmulKernel(a: TypedArray, b: TypedArray, batch: number, m: number, k: number, n: number, out: TypedArray, path: MatmulPath = 'auto', layout: MatmulLayout = {}): void {
   if (k === 0 || m === 0 || n === 0) {
     out.fill(0);
     return;
   }
+  const transA = layout.transA ?? false, transB = layout.transB ?? false;
   const wasm = path === 'wasm' || (path === 'auto' && m * n * k >= WASM_MIN_FLOPS && sgemmFits(m, k, n));
   if (out instanceof Float32Array && wasm && sgemmAvailable()) {
-    sgemmWasm(a as Float32Array, b as Float32Array, batch, m, k, n, out);
-  } else if (out instanceof Int32Array) {
+    sgemmWasm(a as Float32Array, b as Float32Array, batch, m, k, n, out, transA, transB);
+    return;
+  }
+  if (transA) a = transposeBatched(a, batch, k, m);
+  if (transB) b = transposeBatched(b, batch, n, k);
+  if (out instanceof Int32Array) {
     matmulInt32(a as Int32Array, b as Int32Array, batch, m, k, n, out);
   } else {
     matmulFloat(a, b, batch, m, k, n, out);
   }
+}
+
+/** Each [rows, cols] matrix of a batch, transposed into a fresh array of the same type. */
+function transposeBatched(x: TypedArray, batch: number, rows: number, cols: number): TypedArray {
+  const out = new (x.constructor as new (n: number) => TypedArray)(x.length);
+  for (let bi = 0, off = 0; bi < batch; bi++, off += rows * cols) {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[off + c * rows + r] = x[off + r * cols + c]!;
+  }
+  return out;
 }
 
 /**

@@ -69,6 +69,12 @@ const memarg = (align: number, offset: number): Code => [...uleb(align), ...uleb
 export const v128load = (offset = 0): Code => simd(0x00, ...memarg(4, offset));
 export const v128store = (offset = 0): Code => simd(0x0b, ...memarg(4, offset));
 export const v128load32splat = (offset = 0): Code => simd(0x09, ...memarg(2, offset));
+/** i8x16.shuffle with 16 byte-lane indices (0-15 from the first operand, 16-31 from the second). */
+export const i8x16shuffle = (lanes: readonly number[]): Code => simd(0x0d, ...lanes);
+/** i8x16.shuffle of two f32x4 values by f32 lane (0-3 first operand, 4-7 second). */
+export const f32x4shuffle = (l: readonly [number, number, number, number]): Code => i8x16shuffle(l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]));
+export const f32load = (offset = 0): Code => [0x2a, ...memarg(2, offset)];
+export const f32store = (offset = 0): Code => [0x38, ...memarg(2, offset)];
 export const f32x4add: Code = simd(0xe4);
 export const f32x4mul: Code = simd(0xe6);
 

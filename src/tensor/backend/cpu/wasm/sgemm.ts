@@ -7,6 +7,7 @@ import { createPool, poolSizeFor, type GemmPool } from './threads';
 
 type GemmFn = (pa: number, pb: number, pc: number, mPanels: number, nPanels: number, jpStart: number, jpEnd: number, k: number, kcBlock: number, mcPanels: number) => void;
 type PackBFn = (src: number, dst: number, k: number, nPanels: number, ldbBytes: number) => void;
+type PackRowsFn = (src: number, dst: number, panels: number, k: number, ldBytes: number) => void;
 
 /** Blocking of one compiled kernel (the defaults are the tuned ones for 4x8 tiles). */
 export interface SgemmConfig {
@@ -30,7 +31,8 @@ export const THREAD_MIN_FLOPS = 256 * 256 * 256;
 export const DEFAULT_CONFIG: SgemmConfig = { mr: MR, nr: NR, kc: 256, mcPanels: 32, workers: 0 };
 
 export interface SgemmFn {
-  (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array): void;
+  /** out[bi] = A[bi] B[bi]; with transA `a` holds A^T ([k, m] per batch), with transB `b` holds B^T ([n, k]). */
+  (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array, transA?: boolean, transB?: boolean): void;
   /** Whether large products now run on the worker threads (they start in the background). */
   threadsReady(): boolean;
   /** Stop the worker threads, if any (the kernel keeps working single-threaded). */
@@ -57,6 +59,13 @@ function packA(a: Float32Array, aOff: number, m: number, k: number, mr: number, 
   }
 }
 
+/** JS fallback of packB for any width: rows of h[src] (ld apart) to w-column panels [k][w] at h[dst]. */
+function packColumns(h: Float32Array, src: number, ld: number, k: number, panels: number, w: number, dst: number): void {
+  for (let jp = 0; jp < panels; jp++) {
+    for (let p = 0; p < k; p++) for (let c = 0; c < w; c++) h[dst++] = h[src + p * ld + jp * w + c]!;
+  }
+}
+
 /** Copy B[k, n] (at bOff) to h[dst] with rows padded by zeros to ldb columns. */
 function copyB(b: Float32Array, bOff: number, k: number, n: number, ldb: number, h: Float32Array, dst: number): void {
   if (ldb === n) {
@@ -72,7 +81,7 @@ function copyB(b: Float32Array, bOff: number, k: number, n: number, ldb: number,
   }
 }
 
-/** Sizes in floats of the Wasm heap regions: packed A | packed B | C | raw B (rows padded to ldc). */
+/** Sizes in floats of the Wasm heap regions: packed A | packed B | C | raw B (rows padded to ldc) | raw A. */
 function layout(m: number, k: number, n: number, mr: number, nr: number) {
   const mPanels = Math.ceil(m / mr), nPanels = Math.ceil(n / nr);
   const ldc = nPanels * nr;
@@ -85,12 +94,13 @@ function layout(m: number, k: number, n: number, mr: number, nr: number) {
  */
 export function sgemmFits(m: number, k: number, n: number): boolean {
   const { aLen, bLen, cLen } = layout(m, k, n, MR, NR);
-  return (aLen + 2 * bLen + cLen) * 4 < 2 ** 31;
+  return (2 * aLen + 2 * bLen + cLen) * 4 < 2 ** 31;
 }
 
 /** Compile a kernel; null when this runtime has no WebAssembly or no SIMD (then callers use JS). */
 export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
   let memory: WebAssembly.Memory, module: WebAssembly.Module, gemm: GemmFn, packB: PackBFn;
+  let packAW: PackRowsFn | undefined, packATW: PackBFn | undefined, packBTW: PackRowsFn | undefined;
   // Workers need the memory shared; it then needs a maximum (4 GiB, the wasm32 limit).
   const shared = cfg.workers > 0;
   try {
@@ -102,6 +112,9 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
     const inst = new WebAssembly.Instance(module, { env: { memory } });
     gemm = inst.exports.gemm as GemmFn;
     packB = inst.exports.packB as PackBFn;
+    packAW = inst.exports.packA as PackRowsFn | undefined;
+    packATW = inst.exports.packAT as PackBFn | undefined;
+    packBTW = inst.exports.packBT as PackRowsFn | undefined;
   } catch {
     return null;
   }
@@ -112,17 +125,39 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
     if (pool === undefined) pool = createPool(module, memory, cfg.workers);
     return pool?.ready() ? pool : null;
   };
-  const run = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array): void => {
+  const run = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array, transA = false, transB = false): void => {
     const { mPanels, nPanels, ldc, aLen, bLen, cLen } = layout(m, k, n, mr, nr);
-    const aAt = 0, bAt = aLen, cAt = bAt + bLen, rawAt = cAt + cLen;
+    const lda = mPanels * mr;
+    // Raw copies (memcpy) of the operands go after C; the packing routines read them from there.
+    const aAt = 0, bAt = aLen, cAt = bAt + bLen, rawBAt = cAt + cLen, rawAAt = rawBAt + (transB ? n * k : bLen);
+    const rawALen = transA ? k * lda : m * k;
     // Growing detaches earlier views, so take a fresh one per call.
-    const need = (rawAt + bLen) * 4 - memory.buffer.byteLength;
+    const need = (rawAAt + rawALen) * 4 - memory.buffer.byteLength;
     if (need > 0) memory.grow(Math.ceil(need / 65536));
     const h = new Float32Array(memory.buffer);
     for (let bi = 0; bi < batch; bi++) {
-      packA(a, bi * m * k, m, k, mr, h, aAt);
-      copyB(b, bi * k * n, k, n, ldc, h, rawAt);
-      packB(rawAt * 4, bAt * 4, k, nPanels, ldc * 4);
+      const aOff = bi * m * k, bOff = bi * k * n;
+      if (transA) {
+        // a holds A^T [k, m]: its rows, padded to whole panels, are the panels' rows.
+        copyB(a, aOff, k, m, lda, h, rawAAt);
+        if (packATW) packATW(rawAAt * 4, aAt * 4, k, mPanels, lda * 4);
+        else packColumns(h, rawAAt, lda, k, mPanels, mr, aAt);
+      } else if (packAW && m >= mr) {
+        const full = Math.floor(m / mr);
+        h.set(a.subarray(aOff, aOff + m * k), rawAAt);
+        packAW(rawAAt * 4, aAt * 4, full, k, k * 4);
+        if (full * mr < m) packA(a, aOff + full * mr * k, m - full * mr, k, mr, h, aAt + full * mr * k);
+      } else packA(a, aOff, m, k, mr, h, aAt);
+      if (transB) {
+        // b holds B^T [n, k]: B's column panels are row panels of B^T.
+        const full = packBTW ? Math.floor(n / nr) : 0;
+        h.set(b.subarray(bOff, bOff + n * k), rawBAt);
+        if (full > 0) packBTW!(rawBAt * 4, bAt * 4, full, k, k * 4);
+        if (full * nr < n) packA(b, bOff + full * nr * k, n - full * nr, k, nr, h, bAt + full * nr * k);
+      } else {
+        copyB(b, bOff, k, n, ldc, h, rawBAt);
+        packB(rawBAt * 4, bAt * 4, k, nPanels, ldc * 4);
+      }
       h.fill(0, cAt, cAt + cLen);
       const p = shared && m * n * k >= THREAD_MIN_FLOPS ? readyPool() : null;
       if (p && nPanels >= 2 * (p.size + 1)) {
@@ -177,7 +212,12 @@ export function sgemmAvailable(): boolean {
   return instance() !== null;
 }
 
-/** out[bi] = a[bi] @ b[bi] for float32 operands; requires sgemmAvailable() and k > 0. */
-export function sgemmWasm(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array): void {
-  instance()!(a, b, batch, m, k, n, out);
+/**
+ * out[bi] = a[bi] @ b[bi] for float32 operands; requires sgemmAvailable() and k > 0. With transA,
+ * `a` holds each A transposed ([k, m]); with transB, `b` holds each B transposed ([n, k]): the
+ * packing reads either layout at the same cost, so a transpose feeding a matmul need not be
+ * materialized.
+ */
+export function sgemmWasm(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array, transA = false, transB = false): void {
+  instance()!(a, b, batch, m, k, n, out, transA, transB);
 }
