@@ -280,7 +280,7 @@ describe('traceability', () => {
     const opt = adam(0.1);
     const state = opt.init(params);
     const batch = { w: tensor([[0.3, -0.1], [1, 2]], { dtype: 'float64' }), b: tensor([[2], [-1]], { dtype: 'float64' }) };
-    const batched = vmap((g: unknown) => opt.update(g, state, params)[0], { inAxes: [0] })(batch);
+    const batched: any = vmap((g: unknown) => opt.update(g, state, params)[0], { inAxes: [0] })(batch);
     const second = opt.update({ w: f64([1, 2]), b: f64([-1]) }, state, params)[0];
     expectClose(arr(batched.w).slice(2), arr(second.w), 1e-12);
   });

@@ -141,7 +141,7 @@ export interface GradOptions extends AuxOptions {
  * several argnums the gradient is an array; with hasAux the value is [value, aux].
  * @example const [loss, g] = valueAndGrad(lossFn)(params, batch);
  */
-export function valueAndGrad(f: Fn, options: GradOptions = {}): (...args: any[]) => [any, any] {
+export function valueAndGrad<F extends Fn>(f: F, options: GradOptions = {}): (...args: Parameters<F>) => [any, any] {
   const argnums = options.argnums ?? 0;
   const nums = typeof argnums === 'number' ? [argnums] : [...argnums];
   const name = fnName(f) ?? 'f';
@@ -174,9 +174,9 @@ export function valueAndGrad(f: Fn, options: GradOptions = {}): (...args: any[])
  * The gradient of a scalar-valued function with respect to argument `argnums` (default 0).
  * @example grad((x) => sum(square(x)))(tensor([1, 2]))   // [2, 4]
  */
-export function grad(f: Fn, options: GradOptions = {}): (...args: any[]) => any {
+export function grad<F extends Fn>(f: F, options: GradOptions = {}): (...args: Parameters<F>) => any {
   const vg = valueAndGrad(f, options);
-  const g = (...args: any[]) => {
+  const g = (...args: Parameters<F>) => {
     const [value, gr] = vg(...args);
     return options.hasAux ? [gr, value[1]] : gr;
   };
@@ -236,7 +236,7 @@ function axesFor(op: string, spec: AxisSpec, tree: unknown, what: string): Batch
  * Vectorize f over a mapped axis of its arguments.
  * @example vmap((x, w) => matmul(w, x), { inAxes: [0, null] })(xs, w)
  */
-export function vmap(f: Fn, options: VmapOptions = {}): (...args: any[]) => any {
+export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
   // null is a meaningful axis (unmapped), so only undefined takes the default.
   const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
   const outAxes = options.outAxes === undefined ? 0 : options.outAxes;

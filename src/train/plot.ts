@@ -35,7 +35,7 @@ function niceTicks(lo: number, hi: number, count = 4): number[] {
  * Render `history` (metric name -> one value per epoch) as an SVG document.
  * @example writeFileSync('history.svg', historyToSvg({ loss: [0.9, 0.5], valLoss: [1, 0.6] }));
  */
-export function historyToSvg(history: History, options: { title?: string; width?: number; panelHeight?: number } = {}): string {
+export function historyToSvg(history: History, options: { title?: string; width?: number; panelHeight?: number; xLabel?: string } = {}): string {
   const width = options.width ?? 720;
   const ph = options.panelHeight ?? 240;
   const margin = { left: 64, right: 150, top: 36, bottom: 36 };
@@ -65,7 +65,7 @@ export function historyToSvg(history: History, options: { title?: string; width?
     for (let e = 0; e < epochs; e += Math.max(1, Math.ceil(epochs / 10))) {
       parts.push(`<text x="${x(e)}" y="${top + margin.top + plotH + 16}" text-anchor="middle" font-size="11">${e + 1}</text>`);
     }
-    parts.push(`<text x="${margin.left + plotW / 2}" y="${top + ph - 4}" text-anchor="middle" font-size="11">epoch</text>`);
+    parts.push(`<text x="${margin.left + plotW / 2}" y="${top + ph - 4}" text-anchor="middle" font-size="11">${escapeXml(options.xLabel ?? 'epoch')}</text>`);
     names.forEach((n, k) => {
       const color = COLORS[k % COLORS.length]!;
       const pts = history[n]!.map((v, i) => (Number.isFinite(v) ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : '')).filter(Boolean);

@@ -50,11 +50,12 @@ export function transformerBlock(options: TransformerBlockOptions): Layer<Transf
     init(key, inputShape) {
       checkInputShape(name, inputShape, 2, '[..., seq, dim]');
       if (concreteAxis(name, inputShape, -1, 'model width') !== dim) layerError(name, `init: input shape [${inputShape.join(', ')}] must end in dim ${dim}`);
-      const [ka, k1, k2] = R.splitList(key, 3);
+      // One key per part, so no two parts ever share randomness.
+      const [ka, k1, k2, kn1, kn2] = R.splitList(key, 5);
       const params: TransformerBlockParams = {
-        ln1: ln.init(key, inputShape).params,
+        ln1: ln.init(kn1!, inputShape).params,
         attn: attn.init(ka!, inputShape).params,
-        ln2: ln.init(key, inputShape).params,
+        ln2: ln.init(kn2!, inputShape).params,
         mlp: { fc1: fc1.init(k1!, inputShape).params, fc2: fc2.init(k2!, [-1, hidden]).params },
       };
       return { params, state: undefined, outputShape: inputShape.slice() };
