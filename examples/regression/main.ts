@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     { name: 'MLP fit', color: '#d62728', x: gx, y: fitted.dataSync() },
   ]));
   const lossPlot = join(outDir, 'regression-loss.svg');
-  writeFileSync(lossPlot, historyToSvg(history, { title: `training MSE (every ${every} steps)` }));
+  writeFileSync(lossPlot, historyToSvg(history, { title: 'training MSE', xLabel: `checkpoint (every ${every} steps)` }));
   console.log(`saved plots ${plot} and ${lossPlot}`);
 }
 
