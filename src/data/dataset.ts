@@ -143,6 +143,24 @@ export class Dataset<T = unknown> {
   }
 
   /**
+   * The examples where `predicate(tree)` is true; it gets the whole tree and returns a bool mask
+   * of shape [size] (evaluated eagerly), keeping the examples' order.
+   *
+   *   ds.filter(({ y }) => T.less(y, 5));     // digits 0-4
+   */
+  filter(predicate: (tree: T) => Tensor): Dataset<T> {
+    const mask = predicate(this.tree);
+    if (mask.dtype !== 'bool' || mask.ndim !== 1 || mask.shape[0] !== this.size) {
+      dataError('Dataset.filter', `the predicate must return a bool mask of shape [${this.size}], got ${T.fmtAval(mask)}`);
+    }
+    const keep: number[] = [];
+    mask.dataSync().forEach((v, i) => {
+      if (v) keep.push(i);
+    });
+    return this.select(keep);
+  }
+
+  /**
    * Examples [start, stop) (clamped to the dataset, like Array.prototype.slice with non-negative bounds).
    *
    *   ds.slice(10, 20).size;   // 10
