@@ -2,6 +2,7 @@
 import type { TypedArray } from '../../dtype';
 import type { PrimParams } from '../../primitives';
 import { sizeOf, stridesOf, type Shape } from '../../shape';
+import { transposeF32, WASM_TRANSPOSE_MIN } from './wasm/transpose';
 
 /**
  * Copy `src` into `out` where output element at multi-index i reads source offset
@@ -43,6 +44,12 @@ export function broadcastKernel(x: TypedArray, xShape: Shape, p: PrimParams['bro
 }
 
 export function transposeKernel(x: TypedArray, xShape: Shape, p: PrimParams['transpose'], out: TypedArray): void {
+  // Float32 matrices (a swap of the last two axes, batch axes in place) take the Wasm SIMD path.
+  const r = xShape.length;
+  if (x instanceof Float32Array && out instanceof Float32Array && r >= 2 && p.perm[r - 2] === r - 1 && p.perm[r - 1] === r - 2 && p.perm.slice(0, r - 2).every((a, i) => a === i)) {
+    const rows = xShape[r - 2]!, cols = xShape[r - 1]!;
+    if (rows > 1 && cols > 1 && rows * cols >= WASM_TRANSPOSE_MIN && transposeF32(x, sizeOf(xShape.slice(0, -2)), rows, cols, out)) return;
+  }
   const s = stridesOf(xShape);
   stridedCopy(x, 0, p.perm.map((a) => s[a]!), p.perm.map((a) => xShape[a]!), out);
 }
