@@ -16,16 +16,19 @@ export async function initTfjs(): Promise<string> {
     setWasmPaths(pathToFileURL(resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')).href + '/');
     wasmPathsSet = true;
   }
-  // Silence the "install tfjs-node" banner (it is not a dependency here).
-  const log = console.log;
-  console.log = () => {};
+  // Silence the "install tfjs-node" banner (tfjs-node is not a dependency here); the cpu backend
+  // prints it on its first write.
+  const log = console.log, warn = console.warn;
+  console.log = console.warn = () => {};
   try {
     await tf.setBackend('wasm');
     await tf.ready();
     await tf.setBackend('cpu');
     await tf.ready();
+    tf.tensor1d([0]).dispose();
   } finally {
     console.log = log;
+    console.warn = warn;
   }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
