@@ -103,6 +103,18 @@ if (process.argv.includes('--dump')) {
     }
   }
 }
+if (process.argv.includes('--solo')) {
+  // Each step alone, many times in a row (warm caches, no interference from its neighbours).
+  for (let i = 0; i < 5; i++) runners.forEach((r) => r());
+  console.log('solo (each step 200x in a row), slowest:');
+  const solo = runners.map((r) => {
+    for (let i = 0; i < 20; i++) r();
+    const t = performance.now();
+    for (let i = 0; i < 200; i++) r();
+    return ((performance.now() - t) / 200) * 1000;
+  });
+  for (const i of [...steps.keys()].sort((a, b) => solo[b]! - solo[a]!).slice(0, 12)) console.log(`  ${solo[i]!.toFixed(1).padStart(7)} µs  #${i} ${describe(steps[i]!)}`);
+}
 const per = new Float64Array(steps.length);
 for (let it = 0; it < iters + 20; it++) {
   for (let i = 0; i < runners.length; i++) {
