@@ -70,6 +70,13 @@ describe('jit agrees with eager execution', () => {
     want.forEach((w, i) => sameBits(got[i], w));
   });
 
+  it('matches eager for leading-axis reductions (accumulated row by row), NaN included', () => {
+    const f = (x: T.Tensor) => [T.sum(T.exp(x), { axis: [0, 1] }), T.max(x, { axis: 0 }), T.min(T.neg(x), { axis: 0 }), T.prod(x, { axis: 0 })];
+    const x = T.tensor([[[0.5, NaN], [1, 2]], [[3, -1], [0.25, 4]], [[-2, 1], [8, 0.5]]]);
+    const want = f(x);
+    T.jit(f)(x).forEach((g: T.Tensor, i: number) => sameBits(g, want[i]!));
+  });
+
   it('runs a training step (forward, backward, update) with the same numbers as eager', () => {
     const loss = (p: { w: T.Tensor; b: T.Tensor }, x: T.Tensor, y: T.Tensor) => T.mean(T.square(T.sub(T.relu(T.add(T.matmul(x, p.w), p.b)), y)));
     const step = (p: { w: T.Tensor; b: T.Tensor }, x: T.Tensor, y: T.Tensor) => {

@@ -3,6 +3,7 @@ import './backend/cpu';
 import './methods';
 
 export { cpuKernels } from './backend/cpu';
+export { matmulKernel } from './backend/cpu/matmul';
 export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, webgpuInternals } from './backend/webgpu';
 export type { InitOptions } from './backend/webgpu';
 export type { Kernel } from './backend/cpu';

@@ -4,8 +4,8 @@
  * static buffer plan gives every intermediate a slot that is reused within and across calls.
  * Only the outputs are fresh arrays, because they escape as new tensors.
  */
-import { arrayFor, cpuKernels, fromStorage, sizeOf, type DType, type Prim, type Tensor, type TypedArray } from '../../tensor';
-import { Lit, Var, type Atom, type Jaxpr } from '../jaxpr';
+import { arrayFor, cpuKernels, fromStorage, matmulKernel, sizeOf, type DType, type Prim, type Tensor, type TypedArray } from '../../tensor';
+import { Lit, Var, type Atom, type Eqn, type Jaxpr } from '../jaxpr';
 import { compileCluster } from './cpuCodegen';
 import { fuse, type Step } from './fusion';
 
@@ -28,7 +28,7 @@ type Runner = (read: (a: Atom) => TypedArray, write: (v: Var) => TypedArray) => 
 const sharedStorage = new WeakSet<object>();
 
 export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[], options: { donate?: readonly boolean[] } = {}): Executable {
-  const steps = fuse(jaxpr);
+  const steps = transposedOperands(jaxpr, fuse(jaxpr));
   const plan = planBuffers(jaxpr, steps);
   for (const c of consts) if (c.device === 'cpu') sharedStorage.add(c._cpu);
   const donors = donationPlan(jaxpr, steps, plan, options.donate ?? []);
@@ -74,6 +74,43 @@ export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[], options: { don
   return { run, stats: { steps: steps.length, fused, kernels, buffers: plan.buffers.length } };
 }
 
+/** A dot whose operands may be read transposed (the matmul kernel packs them directly). */
+interface DotParams {
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+}
+
+/**
+ * A transpose of the last two axes whose only readers are dots is not materialized: each dot
+ * reads its source with a transposed-operand flag (backward passes are full of these).
+ */
+function transposedOperands(jaxpr: Jaxpr, steps: readonly Step[]): Step[] {
+  const uses = new Map<Var, Eqn[]>();
+  for (const e of jaxpr.eqns) for (const a of e.inputs) if (a instanceof Var) uses.set(a, [...(uses.get(a) ?? []), e]);
+  const outs = new Set(jaxpr.outs);
+  const source = new Map<Var, Atom>();
+  for (const s of steps) {
+    if (s.kind !== 'eqn' || s.eqn.prim !== 'transpose') continue;
+    const perm = (s.eqn.params as { perm: readonly number[] }).perm;
+    const r = perm.length;
+    const swapsLast = r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, -2).every((p, i) => p === i);
+    const v = s.eqn.outs[0]!;
+    if (swapsLast && !outs.has(v) && (uses.get(v) ?? []).every((e) => e.prim === 'dot')) source.set(v, s.eqn.inputs[0]!);
+  }
+  if (source.size === 0) return [...steps];
+  return steps.flatMap((s): Step[] => {
+    if (s.kind !== 'eqn') return [s];
+    if (s.eqn.prim === 'transpose' && source.has(s.eqn.outs[0]!)) return [];
+    if (s.eqn.prim !== 'dot') return [s];
+    const [a, b] = s.eqn.inputs as [Atom, Atom];
+    const ta = a instanceof Var && source.has(a);
+    const tb = b instanceof Var && source.has(b);
+    if (!ta && !tb) return [s];
+    const params: DotParams = { transA: ta, transB: tb };
+    return [{ kind: 'eqn', eqn: { ...s.eqn, inputs: [ta ? source.get(a)! : a, tb ? source.get(b as Var)! : b], params } }];
+  });
+}
+
 function makeRunner(step: Step): Runner {
   if (step.kind === 'alias') return () => {};
   if (step.kind === 'fused') {
@@ -83,6 +120,16 @@ function makeRunner(step: Step): Runner {
     return (read, write) => kernel(c.inputs.map((i) => (i.atom instanceof Lit ? undefined : read(i.atom))), outVars.map(write));
   }
   const e = step.eqn;
+  if (e.prim === 'dot') {
+    const out = e.outs[0]!.aval.shape;
+    const r = out.length;
+    const [m, n] = [out[r - 2]!, out[r - 1]!];
+    const { transA = false, transB = false } = (e.params ?? {}) as DotParams;
+    const aShape = e.inputs[0]!.aval.shape;
+    const k = transA ? aShape[r - 2]! : aShape[r - 1]!;
+    const batch = sizeOf(out.slice(0, -2));
+    return (read, write) => matmulKernel(read(e.inputs[0]!), read(e.inputs[1]!), batch, m, k, n, write(e.outs[0]!), 'auto', { transA, transB });
+  }
   const kernel = cpuKernels[e.prim as Prim] as (xs: any[], params: any, out: any, y: TypedArray) => void;
   if (!kernel) throw new Error(`jit: the CPU backend has no kernel for '${e.prim}'`);
   const out = e.outs[0]!.aval;

@@ -72,6 +72,14 @@ function expression(prim: string, a: string[], dtype: DType, inDtype: DType, par
 const rounded = (expr: string, dtype: DType): string => (dtype === 'float32' ? `Math.fround(${expr})` : expr);
 
 const REDUCE_INIT: Record<string, string> = { reduceSum: '0', reduceProd: '1', reduceMax: '-Infinity', reduceMin: 'Infinity' };
+/** Accumulate v into the partial result `slot` (leading-axis reductions). */
+const ACCUMULATE: Record<string, (slot: string, v: string) => string> = {
+  reduceSum: (slot, v) => `${slot}+=${v};`,
+  reduceProd: (slot, v) => `${slot}*=${v};`,
+  reduceMax: (slot, v) => `{const a=${slot};if(${v}>a||${v}!==${v})${slot}=${v};}`,
+  reduceMin: (slot, v) => `{const a=${slot};if(${v}<a||${v}!==${v})${slot}=${v};}`,
+};
+
 const REDUCE_STEP: Record<string, (v: string) => string> = {
   reduceSum: (v) => `acc+=${v};`,
   reduceProd: (v) => `acc*=${v};`,
@@ -103,7 +111,11 @@ export function compileCluster(c: Cluster): FusedKernel {
   const red = c.reduce;
   const reduceAxes = red?.axes ?? [];
   const kept = Array.from({ length: rank }, (_, i) => i).filter((i) => !reduceAxes.includes(i));
-  const order = [...kept, ...reduceAxes];
+  // Reducing leading axes (a bias gradient: sum over the batch) walks rows in memory order and
+  // accumulates into a float64 row of partial results, instead of striding down columns.
+  const leading = red !== undefined && kept.length > 0 && reduceAxes.every((a, i) => a === i);
+  const order = leading ? [...reduceAxes, ...kept] : [...kept, ...reduceAxes];
+  const keptSize = kept.reduce((n, a) => n * c.shape[a]!, 1);
 
   const arrays: { name: string; strides: number[] }[] = [];
   c.inputs.forEach((inp, j) => {
@@ -111,12 +123,17 @@ export function compileCluster(c: Cluster): FusedKernel {
   });
   const outStrides = stridesOf(c.shape);
   c.outputs.forEach((_, k) => arrays.push({ name: `O${k}`, strides: order.map((a) => outStrides[a]!) }));
+  if (leading) {
+    const keptStrides = stridesOf(kept.map((a) => c.shape[a]!));
+    arrays.push({ name: 'A', strides: order.map((a) => (reduceAxes.includes(a) ? 0 : keptStrides[kept.indexOf(a)]!)) });
+  }
   const dims = order.map((a) => c.shape[a]!);
   const strides = arrays.map((a) => a.strides);
-  collapse(dims, strides, kept.length, dims.length);
-  const reducedLoops = dims.length - kept.length;
-  collapse(dims, strides, 0, kept.length);
-  const nKept = dims.length - reducedLoops;
+  const firstLen = leading ? reduceAxes.length : kept.length;
+  collapse(dims, strides, firstLen, dims.length);
+  const secondLoops = dims.length - firstLen;
+  collapse(dims, strides, 0, firstLen);
+  const nKept = leading ? -1 : dims.length - secondLoops;
   const depth = dims.length;
   arrays.forEach((a, i) => (a.strides = strides[i]!));
 
@@ -154,7 +171,8 @@ export function compileCluster(c: Cluster): FusedKernel {
     inner.push(`const v${out.id}=${rounded(expression(e.prim, args, out.aval.dtype, e.inputs[0]!.aval.dtype, e.params), out.aval.dtype)};`);
   }
   c.outputs.forEach((v, k) => inner.push(`${at(arrayOf(`O${k}`))}=${names.get(v)};`));
-  if (red) inner.push(REDUCE_STEP[red.prim]!(read(red.input)));
+  if (red && leading) inner.push(ACCUMULATE[red.prim]!(at(arrayOf('A')), read(red.input)));
+  else if (red) inner.push(REDUCE_STEP[red.prim]!(read(red.input)));
 
   const body: string[] = [];
   const loops = (level: number): void => {
@@ -182,7 +200,9 @@ export function compileCluster(c: Cluster): FusedKernel {
     loops(level + 1);
     body.push('}');
   };
+  if (leading) body.push(`A.fill(${REDUCE_INIT[red!.prim]});`);
   loops(0);
+  if (leading) body.push(`for(let q=0;q<${keptSize};q++)R[q]=A[q];`);
   if (depth === 0) body.unshift(...hoisted);
   const header = [
     ...c.inputs.map((inp, j) => (inp.atom instanceof Lit ? '' : `const I${j}=ins[${j}];`)),
@@ -190,7 +210,8 @@ export function compileCluster(c: Cluster): FusedKernel {
     red ? `const R=outs[${c.outputs.length}];let r=0;` : '',
   ].filter(Boolean);
   const src = `${header.join('\n')}\n${body.join('\n')}`;
-  return new Function('H', `return function fused(ins,outs){\n${src}\n}`)(HELPERS) as FusedKernel;
+  const scratch = leading ? new Float64Array(keptSize) : undefined;
+  return new Function('H', 'A', `return function fused(ins,outs){\n${src}\n}`)(HELPERS, scratch) as FusedKernel;
 }
 
 const HELPERS = {

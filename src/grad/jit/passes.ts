@@ -81,7 +81,11 @@ export function foldConstants({ jaxpr, consts }: Program): Program {
   const eqns: Eqn[] = [];
   for (const e of jaxpr.eqns) {
     const vals = e.inputs.map(valueOf);
-    const small = e.outs.every((o) => o.aval.shape.reduce((n, d) => n * d, 1) <= FOLD_LIMIT);
+    const sizeOf = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
+    const largestIn = Math.max(1, ...e.inputs.map((a) => sizeOf(a.aval.shape)));
+    // Folding an expansion (a broadcast scalar) would store a big array the fused loops must
+    // then read; left unfolded, fusion reads the scalar with zero strides instead.
+    const small = e.outs.every((o) => sizeOf(o.aval.shape) <= Math.min(FOLD_LIMIT, largestIn));
     if (vals.every((v): v is Tensor => v !== undefined && v.device === 'cpu') && small && paramsKey(e.params) !== undefined) {
       const outs = evalPrimitive(e.prim, vals, e.params);
       e.outs.forEach((o, i) => known.set(o, outs[i]!));
