@@ -1,21 +1,17 @@
 /**
- * The public transformations: jvp, linearize, vjp, grad, valueAndGrad, vmap, jacfwd, jacrev,
- * hessian, makeJaxpr, evalShape, linearTranspose. Each flattens pytree arguments and calls a
- * flat core (flat.ts, jvp.ts, vmap.ts, staging.ts).
+ * The public differentiation entry points: jvp, linearize, vjp, grad, valueAndGrad,
+ * linearTranspose. Each flattens pytree arguments and calls a flat core (flat.ts, jvp.ts).
+ * vmap lives in vmapApi.ts, jacobians in jacobians.ts, makeJaxpr/evalShape in stagingApi.ts.
  */
 import * as T from '../tensor';
 import { fmtAval, Tensor, type Aval } from '../tensor';
-import { flatten, unflatten, flattenUpTo, structure, type TreeDef } from '../tree';
-import { checkDifferentiable, flatFn, flattenArgs, flattenTensors, fnName, toTensor } from './args';
+import { flatten, unflatten, structure } from '../tree';
+import { checkDifferentiable, flatFn, flattenArgs, flattenTensors, fnName } from './args';
 import { applyLinear, linearizeFlat, vjpFlat } from './flat';
 import { jvpFlat, JVPTracer } from './jvp';
 import { partialEvalFlat, PartialEvalTracer } from './partial';
-import { instantiate, Zero } from './zero';
-import { vmapFlat } from './vmap';
-import { traceToJaxpr } from './staging';
-import type { Jaxpr } from './jaxpr';
+import { instantiate } from './zero';
 import { backwardPass, UndefPrimal } from './transpose';
-import type { BatchDim } from './rules/batchRules';
 
 type Fn = (...args: any[]) => any;
 
@@ -201,199 +197,5 @@ export function linearTranspose(f: Fn, ...primals: unknown[]): (ct: unknown) => 
     const args = [...consts, ...jaxpr.invars.map((v) => new UndefPrimal(v.aval))];
     const ins = backwardPass(jaxpr, args, cts).map(instantiate);
     return splitByCounts(ins, p.counts).map((xs, i) => unflatten(p.defs[i]!, xs));
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// vmap
-
-export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [k: string]: AxisSpec };
-
-export interface VmapOptions {
-  /** Mapped axis per argument: a number or null for all, or a prefix tree of the arguments. */
-  readonly inAxes?: AxisSpec;
-  /** Where the mapped axis goes in each output (a prefix tree of the output); null: unmapped. */
-  readonly outAxes?: AxisSpec;
-  /** The mapped size, required when no argument is mapped. */
-  readonly axisSize?: number;
-}
-
-const isAxisLeaf = (x: unknown): boolean => x === null || typeof x === 'number';
-
-/** Broadcast a prefix tree of axes onto a tree, giving one axis per leaf. */
-function axesFor(op: string, spec: AxisSpec, tree: unknown, what: string): BatchDim[] {
-  const [specLeaves, specDef] = flatten(spec, { isLeaf: isAxisLeaf });
-  let subtrees: unknown[];
-  try {
-    subtrees = flattenUpTo(specDef, tree);
-  } catch (e) {
-    throw new Error(`${op}: ${what} axes ${JSON.stringify(spec)} are not a prefix of the ${what} structure ${structure(tree)}: ${(e as Error).message}`);
-  }
-  return subtrees.flatMap((sub, i) => flatten(sub)[0].map(() => specLeaves[i] as BatchDim));
-}
-
-/**
- * Vectorize f over a mapped axis of its arguments.
- * @example vmap((x, w) => matmul(w, x), { inAxes: [0, null] })(xs, w)
- */
-export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
-  // null is a meaningful axis (unmapped), so only undefined takes the default.
-  const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
-  const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
-  const name = fnName(f);
-  const mapped = (...args: any[]) => {
-    const p = flattenArgs('vmap', args);
-    const spec: AxisSpec = typeof inAxes === 'number' || inAxes === null ? args.map(() => inAxes) : inAxes;
-    const dims = axesFor('vmap', spec, args, 'argument');
-    const normDims = dims.map((d, i) => (d === null ? null : T.normalizeAxis('vmap', d, p.leaves[i]!.ndim)));
-    const sizes = normDims.map((d, i) => (d === null ? -1 : p.leaves[i]!.shape[d]!)).filter((s) => s >= 0);
-    const size = options.axisSize ?? sizes[0];
-    if (size === undefined) throw new Error('vmap: no argument is mapped (all inAxes are null); pass axisSize');
-    normDims.forEach((d, i) => {
-      if (d !== null && p.leaves[i]!.shape[d] !== size) {
-        throw new Error(`vmap: mapped axes must all have size ${size}, but argument leaf ${i} (${fmtAval(p.leaves[i]!)}) has size ${p.leaves[i]!.shape[d]} on axis ${d}`);
-      }
-    });
-    const { fn, outDef } = flatFn(f, p.defs, 'vmap');
-    let outDims: BatchDim[] = [];
-    const fnWithOutAxes = (...xs: Tensor[]) => {
-      const outs = fn(...xs);
-      const outTree = unflatten(outDef.value!, outs);
-      outDims = axesFor('vmap', outAxes, outTree, 'output').map((d, i) => (d === null ? null : T.normalizeAxis('vmap', d, outs[i]!.ndim + 1)));
-      return outs;
-    };
-    const outs = vmapFlat(fnWithOutAxes, size, p.leaves, normDims, () => outDims, 'vmap', name);
-    return unflatten(outDef.value!, outs);
-  };
-  return mapped;
-}
-
-export { Zero };
-
-// ---------------------------------------------------------------------------------------------
-// Jacobians
-
-export interface JacobianOptions {
-  /** The argument to differentiate (default 0). */
-  readonly argnums?: number;
-}
-
-/**
- * Jacobian blocks for (output leaf j, input leaf i) of shape [...out_j.shape, ...in_i.shape],
- * arranged as the output tree with, at each leaf, the input's tree of blocks (JAX's layout).
- */
-function assembleJacobian(outDef: TreeDef, outs: readonly Tensor[], inDef: TreeDef, ins: readonly Tensor[], block: (j: number, i: number) => Tensor): any {
-  return unflatten(outDef, outs.map((_, j) => unflatten(inDef, ins.map((__, i) => block(j, i)))));
-}
-
-/** Rows of the identity matrix covering one leaf: basis[r] is the r-th unit vector restricted to it. */
-function basisFor(total: number, offset: number, leaf: Tensor): Tensor {
-  return T.reshape(T.eye(total, leaf.size, { k: -offset, dtype: leaf.dtype }), [total, ...leaf.shape]);
-}
-
-function offsetsOf(xs: readonly Tensor[]): number[] {
-  let o = 0;
-  return xs.map((x) => ((o += x.size), o - x.size));
-}
-
-function jacPrelude(op: string, f: Fn, args: readonly unknown[], argnum: number) {
-  if (!Number.isInteger(argnum) || argnum < 0 || argnum >= args.length) throw new Error(`${op}: argnums ${argnum} out of range for ${args.length} arguments`);
-  const [ins, inDef] = flattenTensors(op, args[argnum], `argument ${argnum}`);
-  checkDifferentiable(op, ins, argnum);
-  const fOne = (x: unknown) => {
-    const full = args.slice();
-    full[argnum] = x;
-    return f(...full);
-  };
-  const { fn, outDef } = flatFn(fOne, [inDef], op);
-  return { ins, inDef, fn, outDef };
-}
-
-/**
- * Jacobian by forward mode (one jvp per input element, batched with vmap). For input shape S
- * and output shape R the result has shape [...R, ...S]; pytrees give nested trees of blocks.
- */
-export function jacfwd(f: Fn, options: JacobianOptions = {}): (...args: any[]) => any {
-  const argnum = options.argnums ?? 0;
-  return (...args: any[]) => {
-    const { ins, inDef, fn, outDef } = jacPrelude('jacfwd', f, args, argnum);
-    const total = ins.reduce((n, x) => n + x.size, 0);
-    const offsets = offsetsOf(ins);
-    const basis = ins.map((x, i) => basisFor(total, offsets[i]!, x));
-    const pushforward = (...ts: Tensor[]) => jvpFlat(fn, ins, ts, '')[1].map(instantiate);
-    const outs = fn(...ins);
-    const tangents = vmapFlat(pushforward, total, basis, basis.map(() => 0), outs.map(() => 0), 'jacfwd');
-    // tangents[j]: [total, ...out_j.shape]; rows offset_i.. belong to input leaf i.
-    return assembleJacobian(outDef.value!, outs, inDef, ins, (j, i) => {
-      const rows = T.slice(tangents[j]!, [{ start: offsets[i]!, stop: offsets[i]! + ins[i]!.size }]);
-      const block = T.reshape(rows, [...ins[i]!.shape, ...outs[j]!.shape]);
-      const inRank = ins[i]!.ndim;
-      const outRank = outs[j]!.ndim;
-      return T.transpose(block, [...Array.from({ length: outRank }, (_, k) => inRank + k), ...Array.from({ length: inRank }, (_, k) => k)]);
-    });
-  };
-}
-
-/** Jacobian by reverse mode (one pullback per output element, batched with vmap). */
-export function jacrev(f: Fn, options: JacobianOptions = {}): (...args: any[]) => any {
-  const argnum = options.argnums ?? 0;
-  return (...args: any[]) => {
-    const { ins, inDef, fn, outDef } = jacPrelude('jacrev', f, args, argnum);
-    const [outs, pullback] = vjpFlat(fn, ins, '');
-    const total = outs.reduce((n, y) => n + y.size, 0);
-    const offsets = offsetsOf(outs);
-    const basis = outs.map((y, j) => basisFor(total, offsets[j]!, y));
-    const cts = vmapFlat((...c: Tensor[]) => pullback(c), total, basis, basis.map(() => 0), ins.map(() => 0), 'jacrev');
-    // cts[i]: [total, ...in_i.shape]; rows offset_j.. belong to output leaf j.
-    return assembleJacobian(outDef.value!, outs, inDef, ins, (j, i) => {
-      const rows = T.slice(cts[i]!, [{ start: offsets[j]!, stop: offsets[j]! + outs[j]!.size }]);
-      return T.reshape(rows, [...outs[j]!.shape, ...ins[i]!.shape]);
-    });
-  };
-}
-
-/** Hessian as jacfwd(jacrev(f)): forward-over-reverse, the efficient order. */
-export function hessian(f: Fn, options: JacobianOptions = {}): (...args: any[]) => any {
-  return jacfwd(jacrev(f, options), options);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Staging
-
-/**
- * Trace f on the shapes of `args` and return its jaxpr (printable with toString()).
- * @example console.log(makeJaxpr((x) => sum(sin(x)))(ones([3])).toString())
- */
-export function makeJaxpr(f: Fn): (...args: any[]) => Jaxpr & { consts: Tensor[] } {
-  return (...args: any[]) => {
-    const p = flattenArgs('makeJaxpr', args);
-    const { fn } = flatFn(f, p.defs, 'makeJaxpr');
-    const { jaxpr, consts } = traceToJaxpr(fn, p.leaves.map((x) => ({ shape: x.shape, dtype: x.dtype })), 'makeJaxpr');
-    return Object.assign(jaxpr, { consts });
-  };
-}
-
-/** A shape-and-dtype stand-in for a tensor, for evalShape. */
-export class ShapeDtype implements Aval {
-  constructor(readonly shape: readonly number[], readonly dtype: T.DType = 'float32') {}
-  toString(): string {
-    return `ShapeDtype(${fmtAval(this)})`;
-  }
-}
-
-/**
- * The output shapes and dtypes of f without computing anything: arguments may be tensors or
- * ShapeDtype stand-ins; the result has f's output structure with ShapeDtype leaves.
- */
-export function evalShape(f: Fn): (...args: any[]) => any {
-  return (...args: any[]) => {
-    const [leaves, def] = flatten(args, { isLeaf: (x) => x instanceof ShapeDtype });
-    const avals = leaves.map((l, i) => (l instanceof ShapeDtype ? l : toTensor('evalShape', l, `argument leaf ${i}`)));
-    const placeholders = avals.map((a) => T.zeros([0], a.dtype)); // stand-ins only carry avals
-    const argTree = unflatten(def, placeholders);
-    const p = flattenArgs('evalShape', argTree);
-    const { fn, outDef } = flatFn(f, p.defs, 'evalShape');
-    const { jaxpr } = traceToJaxpr(fn, avals.map((a) => ({ shape: a.shape, dtype: a.dtype })), 'evalShape');
-    return unflatten(outDef.value!, jaxpr.outs.map((o) => new ShapeDtype(o.aval.shape, o.aval.dtype)));
   };
 }

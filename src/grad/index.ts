@@ -1,6 +1,11 @@
 /** Transformations: forward and reverse differentiation, batching, staging. */
-export { jvp, linearize, vjp, grad, valueAndGrad, linearTranspose, vmap, jacfwd, jacrev, hessian, makeJaxpr, evalShape, ShapeDtype } from './api';
-export type { AuxOptions, GradOptions, VmapOptions, AxisSpec, JacobianOptions } from './api';
+export { jvp, linearize, vjp, grad, valueAndGrad, linearTranspose } from './api';
+export type { AuxOptions, GradOptions } from './api';
+export { vmap } from './vmapApi';
+export type { VmapOptions, AxisSpec } from './vmapApi';
+export { jacfwd, jacrev, hessian } from './jacobians';
+export type { JacobianOptions } from './jacobians';
+export { makeJaxpr, evalShape, ShapeDtype } from './stagingApi';
 export { Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
 export { customJvp, customVjp } from './custom';
 export { jit, registerLowering } from './jit/jit';
