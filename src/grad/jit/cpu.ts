@@ -7,6 +7,7 @@
 import { arrayFor, cpuKernels, fromStorage, matmulKernel, sizeOf, type DType, type Prim, type Tensor, type TypedArray } from '../../tensor';
 import { Lit, Var, type Atom, type Eqn, type Jaxpr } from '../jaxpr';
 import { compileCluster } from './cpuCodegen';
+import { compileClusterWasm } from './wasmCodegen';
 import { fuse, type Step } from './fusion';
 
 export interface Executable {
@@ -115,7 +116,7 @@ function makeRunner(step: Step): Runner {
   if (step.kind === 'alias') return () => {};
   if (step.kind === 'fused') {
     const c = step.cluster;
-    const kernel = compileCluster(c);
+    const kernel = compileClusterWasm(c) ?? compileCluster(c);
     const outVars = [...c.outputs, ...(c.reduce ? [c.reduce.out] : [])];
     return (read, write) => kernel(c.inputs.map((i) => (i.atom instanceof Lit ? undefined : read(i.atom))), outVars.map(write));
   }

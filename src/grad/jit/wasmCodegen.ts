@@ -1,0 +1,257 @@
+/**
+ * Wasm SIMD code generation for float32 fused clusters: the same loop as cpuCodegen's JS, four
+ * lanes at a time (f32x4), for clusters whose every input and output is float32 and whose inputs
+ * are read either contiguously (the iteration order) or as a broadcast scalar.
+ *
+ * Results are bit-identical to the JS path (and so to eager execution): f32 add, sub, mul, div
+ * and sqrt in Wasm are correctly rounded IEEE single operations, which equal Math.fround of the
+ * double operation; denormals are not flushed (the Wasm spec forbids it); neg and abs flip or
+ * clear the sign bit like -x and Math.abs; comparisons give lane masks (NaN compares false,
+ * except ne); where is a bitselect; max and min are built from compares and bitselects to match
+ * the JS helpers exactly (NaN propagates, ties such as max(+0, -0) take the second operand).
+ *
+ * All kernels share one Wasm memory, which grows to the largest need and stays. A call walks the
+ * elements in chunks that stay in cache: copy each contiguous input's chunk in, run the vector
+ * loop, copy each output's chunk out. Scalar inputs are written once per call to a small area at
+ * the start of the memory and splatted before the loop; literals are v128 constants. Chunks are
+ * padded to whole vectors: the extra lanes compute on stale data and are never copied out, so no
+ * scalar tail loop is needed.
+ *
+ * Anything else (other primitives or dtypes, strided or row-broadcast inputs, reductions, tiny
+ * clusters) returns undefined and takes the JS path.
+ */
+import { Lit, Var, type Atom } from '../jaxpr';
+import type { Cluster } from './fusion';
+import type { FusedKernel } from './cpuCodegen';
+import { I32, V128, buildModule, get, i32add, i32c, i32ltS, set, brIf, loop, type Code, uleb } from '../../tensor/backend/cpu/wasm/emit';
+
+// --- SIMD opcodes (0xfd prefix) -----------------------------------------------------------------
+
+const simd = (op: number, ...imm: Code): Code => [0xfd, ...uleb(op), ...imm];
+const memarg = (align: number, offset: number): Code => [...uleb(align), ...uleb(offset)];
+const v128load = (offset: number): Code => simd(0x00, ...memarg(4, offset));
+const v128load32splat = (offset: number): Code => simd(0x09, ...memarg(2, offset));
+const v128store = (offset: number): Code => simd(0x0b, ...memarg(4, offset));
+const f32x4const = (x: number): Code => {
+  const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
+  return simd(0x0c, ...Array.from(b));
+};
+const F32X4: Record<string, Code> = {
+  eq: simd(0x41), ne: simd(0x42), lt: simd(0x43), gt: simd(0x44), le: simd(0x45), ge: simd(0x46),
+  abs: simd(0xe0), neg: simd(0xe1), sqrt: simd(0xe3),
+  add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7),
+};
+const v128or: Code = simd(0x50);
+/** bitselect(a, b, m): a where the mask bits are set, else b. */
+const v128bitselect: Code = simd(0x52);
+
+const UNARY_OPS = new Set(['neg', 'abs', 'sqrt']);
+const BINARY_OPS = new Set(['add', 'sub', 'mul', 'div']);
+const COMPARE_OPS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+const IDENTITY_OPS = new Set(['stopGradient', 'cast']);
+
+/** Below this many elements the copies in and out cost more than the JS loop. */
+export const WASM_FUSED_MIN = 64;
+/** Elements per chunk: every array's chunk stays in L1/L2 between the copy and the loop. */
+export const DEFAULT_CHUNK = 4096;
+
+// --- the shared memory ----------------------------------------------------------------------------
+
+let memory: WebAssembly.Memory | null | undefined;
+let heapView: Float32Array | undefined;
+
+/** The shared memory, or null when this runtime lacks WebAssembly SIMD. */
+function sharedMemory(): WebAssembly.Memory | null {
+  if (memory !== undefined) return memory;
+  try {
+    // A probe: one function that splats and adds f32x4 values.
+    const probe = buildModule([{ params: [], results: [], locals: [V128], body: [...f32x4const(1), ...f32x4const(2), ...F32X4.add!, ...set(0)] }], { min: 1, max: undefined, shared: false });
+    memory = typeof WebAssembly !== 'undefined' && WebAssembly.validate(probe) ? new WebAssembly.Memory({ initial: 1 }) : null;
+  } catch {
+    memory = null;
+  }
+  return memory;
+}
+
+/** A Float32Array over the whole memory, at least `bytes` long (growing detaches older views). */
+function heap(bytes: number): Float32Array {
+  const m = memory!;
+  const need = bytes - m.buffer.byteLength;
+  if (need > 0) m.grow(Math.ceil(need / 65536));
+  if (!heapView || heapView.buffer !== m.buffer) heapView = new Float32Array(m.buffer);
+  return heapView;
+}
+
+/** Whether this runtime runs the Wasm SIMD kernels. */
+export function wasmSimdAvailable(): boolean {
+  return sharedMemory() !== null;
+}
+
+/** Counters for tests and benchmarks: kernels compiled, calls run. */
+export const wasmFusedStats = { compiled: 0, calls: 0 };
+
+// --- support check ------------------------------------------------------------------------------
+
+type Kind = 'f32' | 'mask';
+
+interface Plan {
+  readonly n: number;
+  /** Per cluster input: how it is read. */
+  readonly reads: readonly ('contiguous' | 'scalar' | 'literal')[];
+}
+
+const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** The plan of a supported cluster, or the reason it is not supported. */
+export function planWasm(c: Cluster): Plan | string {
+  if (c.reduce) return 'reduction';
+  const n = product(c.shape);
+  if (n < WASM_FUSED_MIN) return `only ${n} elements`;
+  if (n * 4 >= 2 ** 31) return 'too large';
+  // Row-major strides of the iteration shape; axes of size 1 never move, so their strides are free.
+  const contiguous: number[] = [];
+  for (let i = c.shape.length - 1, acc = 1; i >= 0; acc *= c.shape[i]!, i--) contiguous[i] = acc;
+  const reads: Plan['reads'][number][] = [];
+  for (const inp of c.inputs) {
+    if (inp.atom.aval.dtype !== 'float32') return `input of dtype ${inp.atom.aval.dtype}`;
+    if (inp.atom instanceof Lit) {
+      reads.push('literal');
+      continue;
+    }
+    const moving = c.shape.map((d, i) => i).filter((i) => c.shape[i]! > 1);
+    if (moving.every((i) => inp.strides[i] === 0)) reads.push('scalar');
+    else if (moving.every((i) => inp.strides[i] === contiguous[i])) reads.push('contiguous');
+    else return `input read with strides [${inp.strides}]`;
+  }
+  const kinds = new Map<Var, Kind>();
+  const kindOf = (a: Atom): Kind => (a instanceof Var && kinds.has(a) ? kinds.get(a)! : 'f32');
+  for (const e of c.eqns) {
+    const out = e.outs[0]!;
+    const ins = e.inputs.map(kindOf);
+    const dt = out.aval.dtype;
+    let kind: Kind;
+    if (UNARY_OPS.has(e.prim) || BINARY_OPS.has(e.prim) || e.prim === 'max' || e.prim === 'min') {
+      if (dt !== 'float32' || ins.some((k) => k !== 'f32')) return `${e.prim} on ${dt}`;
+      kind = 'f32';
+    } else if (COMPARE_OPS.has(e.prim)) {
+      if (dt !== 'bool' || ins.some((k) => k !== 'f32') || e.inputs.some((a) => a.aval.dtype !== 'float32')) return `${e.prim} of non-float32 operands`;
+      kind = 'mask';
+    } else if (e.prim === 'where') {
+      if (dt !== 'float32' || ins[0] !== 'mask' || ins[1] !== 'f32' || ins[2] !== 'f32') return 'where with an unsupported condition or dtype';
+      kind = 'f32';
+    } else if (IDENTITY_OPS.has(e.prim)) {
+      if (e.prim === 'cast' && (dt !== 'float32' || e.inputs[0]!.aval.dtype !== 'float32')) return `cast to ${dt}`;
+      kind = ins[0]!;
+    } else return `primitive ${e.prim}`;
+    kinds.set(out, kind);
+  }
+  for (const o of c.outputs) if (o.aval.dtype !== 'float32' || kinds.get(o) !== 'f32') return `output of dtype ${o.aval.dtype}`;
+  return { n, reads };
+}
+
+/** Which code a cluster compiles to (for tests): 'wasm' or 'js'. */
+export function kernelKind(c: Cluster): 'wasm' | 'js' {
+  return wasmSimdAvailable() && typeof planWasm(c) !== 'string' ? 'wasm' : 'js';
+}
+
+// --- code generation ----------------------------------------------------------------------------
+
+/**
+ * Compile a cluster to a Wasm SIMD kernel with compileCluster's calling convention, or undefined
+ * when the cluster is not supported (or Wasm SIMD is unavailable): the caller then uses JS.
+ */
+export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {}): FusedKernel | undefined {
+  const plan = planWasm(c);
+  if (typeof plan === 'string' || !sharedMemory()) return undefined;
+  const { n, reads } = plan;
+  const chunk = Math.max(4, Math.min(((options.chunk ?? DEFAULT_CHUNK) + 3) & ~3, (n + 3) & ~3));
+
+  // Memory layout (bytes): scalars (4 each) | region per contiguous input | region per output.
+  const scalars = reads.flatMap((r, j) => (r === 'scalar' ? [j] : []));
+  const streamed = reads.flatMap((r, j) => (r === 'contiguous' ? [j] : []));
+  const regionBytes = chunk * 4;
+  const dataAt = (scalars.length * 4 + 15) & ~15;
+  const scalarAt = new Map(scalars.map((j, k) => [j, k * 4]));
+  const inputAt = new Map(streamed.map((j, k) => [j, dataAt + k * regionBytes]));
+  const outputAt = c.outputs.map((_, k) => dataAt + (streamed.length + k) * regionBytes);
+  const totalBytes = dataAt + (streamed.length + c.outputs.length) * regionBytes;
+
+  // Locals: 0 = byte count (param), 1 = i, then one v128 per input and per equation.
+  const END = 0, I = 1;
+  const locals: number[] = [I32];
+  const local = new Map<Atom | number, number>();
+  const newLocal = () => {
+    locals.push(V128);
+    return locals.length; // params come first: local index = 1 + position in locals
+  };
+  const prologue: Code = [];
+  const body: Code = [];
+  c.inputs.forEach((inp, j) => {
+    const l = newLocal();
+    local.set(j, l);
+    if (reads[j] === 'literal') prologue.push(...f32x4const(Math.fround((inp.atom as Lit).value.dataSync()[0]!)), ...set(l));
+    else if (reads[j] === 'scalar') prologue.push(...i32c(0), ...v128load32splat(scalarAt.get(j)!), ...set(l));
+    else body.push(...get(I), ...v128load(inputAt.get(j)!), ...set(l));
+  });
+  const localOf = (a: Atom): number => {
+    if (a instanceof Var && local.has(a)) return local.get(a)!;
+    const j = c.reads.get(a);
+    if (j === undefined) throw new Error('jit: internal: a fused operand has no source');
+    return local.get(j)!;
+  };
+  const operand = (a: Atom): Code => get(localOf(a));
+  for (const e of c.eqns) {
+    const out = e.outs[0]!;
+    const [x, y, z] = e.inputs.map(operand) as [Code, Code, Code];
+    let code: Code;
+    if (UNARY_OPS.has(e.prim)) code = [...x, ...F32X4[e.prim]!];
+    else if (BINARY_OPS.has(e.prim) || COMPARE_OPS.has(e.prim)) code = [...x, ...y, ...F32X4[e.prim]!];
+    else if (e.prim === 'max' || e.prim === 'min') {
+      // JS: (a!==a||b!==b ? NaN : a>b ? a : b) picks a when a>b or a is NaN, else b (NaN when b is).
+      const cmp = e.prim === 'max' ? F32X4.gt! : F32X4.lt!;
+      code = [...x, ...y, ...x, ...y, ...cmp, ...x, ...x, ...F32X4.ne!, ...v128or, ...v128bitselect];
+    } else if (e.prim === 'where') code = [...y, ...z, ...x, ...v128bitselect];
+    else if (IDENTITY_OPS.has(e.prim)) {
+      local.set(out, localOf(e.inputs[0]!));
+      continue;
+    } else throw new Error(`jit: internal: no Wasm code for '${e.prim}'`);
+    const l = newLocal();
+    local.set(out, l);
+    body.push(...code, ...set(l));
+  }
+  c.outputs.forEach((v, k) => body.push(...get(I), ...get(local.get(v)!), ...v128store(outputAt[k]!)));
+  // do { body; i += 16 } while (i < end): every call has at least one vector.
+  const fn: Code = [
+    ...prologue,
+    ...i32c(0), ...set(I),
+    ...loop(body, get(I), i32c(16), i32add, set(I), get(I), get(END), i32ltS, brIf(0)),
+  ];
+  let run: (bytes: number) => void;
+  try {
+    const bytes = buildModule([{ params: [I32], results: [], locals, body: fn, name: 'k' }], { min: 1, max: undefined, shared: false });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: memory! } });
+    run = inst.exports.k as (bytes: number) => void;
+  } catch {
+    return undefined;
+  }
+  wasmFusedStats.compiled++;
+
+  const nOut = c.outputs.length;
+  const streamedAt = streamed.map((j) => inputAt.get(j)! >> 2);
+  const scalarSlots = scalars.map((j) => scalarAt.get(j)! >> 2);
+  const outAt = outputAt.map((b) => b >> 2);
+  return (ins, outs) => {
+    wasmFusedStats.calls++;
+    const h = heap(totalBytes);
+    for (let k = 0; k < scalars.length; k++) h[scalarSlots[k]!] = ins[scalars[k]!]![0]!;
+    for (let off = 0; off < n; off += chunk) {
+      const len = Math.min(chunk, n - off);
+      for (let k = 0; k < streamed.length; k++) {
+        const src = ins[streamed[k]!] as Float32Array;
+        h.set(len === src.length ? src : src.subarray(off, off + len), streamedAt[k]);
+      }
+      run(((len + 3) & ~3) * 4);
+      for (let k = 0; k < nOut; k++) (outs[k] as Float32Array).set(h.subarray(outAt[k]!, outAt[k]! + len), off);
+    }
+  };
+}
