@@ -36,6 +36,10 @@ const f32x4const = (x: number): Code => {
   const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
   return simd(0x0c, ...Array.from(b));
 };
+const i32x4const = (x: number): Code => {
+  const b = new Uint8Array(new Int32Array([x, x, x, x]).buffer);
+  return simd(0x0c, ...Array.from(b));
+};
 const F32X4: Record<string, Code> = {
   eq: simd(0x41), ne: simd(0x42), lt: simd(0x43), gt: simd(0x44), le: simd(0x45), ge: simd(0x46),
   abs: simd(0xe0), neg: simd(0xe1), sqrt: simd(0xe3),
@@ -87,6 +91,11 @@ export function wasmSimdAvailable(): boolean {
   return sharedMemory() !== null;
 }
 
+/** The size of the shared memory in bytes (0 before the first kernel), for tests. */
+export function wasmMemoryBytes(): number {
+  return memory ? memory.buffer.byteLength : 0;
+}
+
 /** Counters for tests and benchmarks: kernels compiled, calls run. */
 export const wasmFusedStats = { compiled: 0, calls: 0 };
 
@@ -98,6 +107,8 @@ interface Plan {
   readonly n: number;
   /** Per cluster input: how it is read. */
   readonly reads: readonly ('contiguous' | 'scalar' | 'literal')[];
+  /** Per cluster input: float32 values or a bool mask. */
+  readonly inputKinds: readonly Kind[];
 }
 
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -112,19 +123,21 @@ export function planWasm(c: Cluster): Plan | string {
   const contiguous: number[] = [];
   for (let i = c.shape.length - 1, acc = 1; i >= 0; acc *= c.shape[i]!, i--) contiguous[i] = acc;
   const reads: Plan['reads'][number][] = [];
+  const inputKinds: Kind[] = [];
   for (const inp of c.inputs) {
-    if (inp.atom.aval.dtype !== 'float32') return `input of dtype ${inp.atom.aval.dtype}`;
-    if (inp.atom instanceof Lit) {
-      reads.push('literal');
-      continue;
-    }
-    const moving = c.shape.map((d, i) => i).filter((i) => c.shape[i]! > 1);
-    if (moving.every((i) => inp.strides[i] === 0)) reads.push('scalar');
+    const dt = inp.atom.aval.dtype;
+    // A bool input is a where condition: a literal or a broadcast scalar becomes a lane mask.
+    if (dt !== 'float32' && dt !== 'bool') return `input of dtype ${dt}`;
+    inputKinds.push(dt === 'bool' ? 'mask' : 'f32');
+    const moving = c.shape.map((_, i) => i).filter((i) => c.shape[i]! > 1);
+    if (inp.atom instanceof Lit) reads.push('literal');
+    else if (moving.every((i) => inp.strides[i] === 0)) reads.push('scalar');
+    else if (dt === 'bool') return 'a bool input that is not a scalar';
     else if (moving.every((i) => inp.strides[i] === contiguous[i])) reads.push('contiguous');
     else return `input read with strides [${inp.strides}]`;
   }
   const kinds = new Map<Var, Kind>();
-  const kindOf = (a: Atom): Kind => (a instanceof Var && kinds.has(a) ? kinds.get(a)! : 'f32');
+  const kindOf = (a: Atom): Kind => (a instanceof Var && kinds.has(a) ? kinds.get(a)! : inputKinds[c.reads.get(a)!]!);
   for (const e of c.eqns) {
     const out = e.outs[0]!;
     const ins = e.inputs.map(kindOf);
@@ -146,7 +159,7 @@ export function planWasm(c: Cluster): Plan | string {
     kinds.set(out, kind);
   }
   for (const o of c.outputs) if (o.aval.dtype !== 'float32' || kinds.get(o) !== 'f32') return `output of dtype ${o.aval.dtype}`;
-  return { n, reads };
+  return { n, reads, inputKinds };
 }
 
 /** Which code a cluster compiles to (for tests): 'wasm' or 'js'. */
@@ -163,7 +176,7 @@ export function kernelKind(c: Cluster): 'wasm' | 'js' {
 export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {}): FusedKernel | undefined {
   const plan = planWasm(c);
   if (typeof plan === 'string' || !sharedMemory()) return undefined;
-  const { n, reads } = plan;
+  const { n, reads, inputKinds } = plan;
   const chunk = Math.max(4, Math.min(((options.chunk ?? DEFAULT_CHUNK) + 3) & ~3, (n + 3) & ~3));
 
   // Memory layout (bytes): scalars (4 each) | region per contiguous input | region per output.
@@ -189,7 +202,9 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
   c.inputs.forEach((inp, j) => {
     const l = newLocal();
     local.set(j, l);
-    if (reads[j] === 'literal') prologue.push(...f32x4const(Math.fround((inp.atom as Lit).value.dataSync()[0]!)), ...set(l));
+    const value = reads[j] === 'literal' ? (inp.atom as Lit).value.dataSync()[0]! : 0;
+    if (reads[j] === 'literal' && inputKinds[j] === 'mask') prologue.push(...i32x4const(value ? -1 : 0), ...set(l));
+    else if (reads[j] === 'literal') prologue.push(...f32x4const(Math.fround(value)), ...set(l));
     else if (reads[j] === 'scalar') prologue.push(...i32c(0), ...v128load32splat(scalarAt.get(j)!), ...set(l));
     else body.push(...get(I), ...v128load(inputAt.get(j)!), ...set(l));
   });
@@ -239,11 +254,18 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
   const nOut = c.outputs.length;
   const streamedAt = streamed.map((j) => inputAt.get(j)! >> 2);
   const scalarSlots = scalars.map((j) => scalarAt.get(j)! >> 2);
+  const scalarMask = scalars.map((j) => inputKinds[j] === 'mask');
+  const anyMask = scalarMask.some(Boolean);
   const outAt = outputAt.map((b) => b >> 2);
   return (ins, outs) => {
     wasmFusedStats.calls++;
     const h = heap(totalBytes);
-    for (let k = 0; k < scalars.length; k++) h[scalarSlots[k]!] = ins[scalars[k]!]![0]!;
+    for (let k = 0; k < scalars.length; k++) if (!scalarMask[k]) h[scalarSlots[k]!] = ins[scalars[k]!]![0]!;
+    if (anyMask) {
+      // Masks are all-one or all-zero lanes: write their bits as integers.
+      const bits = new Int32Array(h.buffer, 0, scalars.length);
+      for (let k = 0; k < scalars.length; k++) if (scalarMask[k]) bits[scalarSlots[k]!] = ins[scalars[k]!]![0] ? -1 : 0;
+    }
     for (let off = 0; off < n; off += chunk) {
       const len = Math.min(chunk, n - off);
       for (let k = 0; k < streamed.length; k++) {
