@@ -69,10 +69,15 @@ type Node =
 
 interface Program {
   readonly shape: readonly number[];
-  /** Full-shape inputs, then optionally a scalar ([] or all-ones shape), then optionally a row (first axis 1). */
+  /**
+   * Full-shape inputs, then optionally a scalar ([] or all-ones shape), then optionally a row
+   * (first axis 1: read periodically, in Wasm) or a column (last axis 1: only JS reads it).
+   */
   readonly full: number;
   readonly scalar: 'none' | 'rank0' | 'ones';
-  readonly row: boolean;
+  readonly bcast: 'none' | 'row' | 'col';
+  /** Comparisons (bool) returned as outputs besides the float32 nodes. */
+  readonly masks: readonly { cmp: (typeof COMPARE)[number]; a: number; b: number }[];
   readonly nodes: readonly Node[];
   /** Node indices returned (besides the last node). */
   readonly extraOuts: readonly number[];
@@ -111,17 +116,19 @@ const programArb: fc.Arbitrary<Program> = fc.record({
   shape: shapeArb,
   full: fc.integer({ min: 1, max: 3 }),
   scalar: fc.constantFrom('none' as const, 'rank0' as const, 'ones' as const),
-  row: fc.boolean(),
+  bcast: fc.constantFrom('none' as const, 'row' as const, 'col' as const),
+  masks: fc.array(fc.record({ cmp: fc.constantFrom(...COMPARE), a: idx, b: idx }), { maxLength: 2 }),
   nodes: fc.array(nodeArb, { minLength: 1, maxLength: 12 }),
   extraOuts: fc.array(idx, { maxLength: 2 }),
   negZero: fc.boolean(),
-}).map((p) => ({ ...p, row: p.row && p.shape.length >= 2 && p.shape[0]! > 1 }));
+}).map((p) => ({ ...p, bcast: p.shape.length >= 2 && p.shape[0]! > 1 && p.shape[p.shape.length - 1]! > 1 ? p.bcast : 'none' }));
 
 function inputShapes(p: Program): number[][] {
   const shapes: number[][] = Array.from({ length: p.full }, () => [...p.shape]);
   if (p.scalar === 'rank0') shapes.push([]);
   if (p.scalar === 'ones') shapes.push(p.shape.map(() => 1));
-  if (p.row) shapes.push([1, ...p.shape.slice(1)]);
+  if (p.bcast === 'row') shapes.push([1, ...p.shape.slice(1)]);
+  if (p.bcast === 'col') shapes.push([...p.shape.slice(0, -1), 1]);
   return shapes;
 }
 
@@ -145,7 +152,8 @@ function programFn(p: Program): (...xs: T.Tensor[]) => T.Tensor[] {
     }
     const last = pool.length - 1;
     const outs = [last, ...p.extraOuts.map((i) => xs.length + (i % p.nodes.length))];
-    return [...new Set(outs)].map((i) => pool[i]!);
+    const masks = p.masks.map((m) => T[m.cmp](pick(m.a), pick(m.b)));
+    return [...[...new Set(outs)].map((i) => pool[i]!), ...masks];
   };
 }
 
@@ -170,11 +178,13 @@ describe(`jit Wasm SIMD kernels for float32 clusters (fast-check seed ${SEED}, $
         const jf = T.jit(f);
         const kinds = clustersOf(lower(f, xs)).map((c) => {
           const kind = kernelKind(c);
-          // Clusters run in Wasm exactly when they are big enough and every input is read in full
-          // or as one scalar: a partial broadcast (a row read by every row) stays in JS.
-          const readsRow = c.inputs.some((i) => size(i.atom.aval.shape) > 1 && size(i.atom.aval.shape) < size(c.shape));
-          if (size(c.shape) >= 64 && !c.reduce && !readsRow) expect(kind).toBe('wasm');
-          if (size(c.shape) < 64 || readsRow) expect(kind).toBe('js');
+          // Clusters run in Wasm exactly when they are big enough and every input is read in full,
+          // as one scalar or as a row repeated over the leading axes; a column broadcast (each
+          // element repeated along the last axis) stays in JS.
+          const last = (sh: readonly number[]) => sh[sh.length - 1] ?? 1;
+          const readsColumn = c.inputs.some((i) => size(i.atom.aval.shape) > 1 && size(i.atom.aval.shape) < size(c.shape) && last(i.atom.aval.shape) === 1 && last(c.shape) > 1);
+          if (size(c.shape) >= 64 && !c.reduce && !readsColumn) expect(kind).toBe('wasm');
+          if (size(c.shape) < 64 || readsColumn) expect(kind).toBe('js');
           return kind;
         });
         const wasm = kinds.filter((k) => k === 'wasm').length;
@@ -197,10 +207,9 @@ describe(`jit Wasm SIMD kernels for float32 clusters (fast-check seed ${SEED}, $
   it('kernels with small chunks (many chunks, a partial last one) equal the JS kernel', () => {
     fc.assert(
       fc.property(programArb, fc.nat(), fc.constantFrom(4, 8, 12, 64, 100), (p, seed, chunk) => {
-        const q = { ...p, row: false };
         const r = rng(seed);
-        const xs = inputShapes(q).map((s) => T.tensor(values(size(s), r), { shape: s }));
-        const jaxpr = lower(programFn(q), xs);
+        const xs = inputShapes(p).map((s) => T.tensor(values(size(s), r), { shape: s }));
+        const jaxpr = lower(programFn(p), xs);
         for (const c of clustersOf(jaxpr)) {
           const w = compileClusterWasm(c, { chunk });
           expect(w === undefined).toBe(kernelKind(c) === 'js');
@@ -209,11 +218,14 @@ describe(`jit Wasm SIMD kernels for float32 clusters (fast-check seed ${SEED}, $
           const ins = c.inputs.map((i) => {
             if (i.atom instanceof Lit) return undefined;
             const k = jaxpr.invars.indexOf(i.atom);
-            return k >= 0 ? (xs[k]!.dataSync() as Float32Array) : values(size(i.atom.aval.shape), r);
+            if (k >= 0) return xs[k]!.dataSync() as Float32Array;
+            const m = size(i.atom.aval.shape);
+            return i.atom.aval.dtype === 'bool' ? Uint8Array.from({ length: m }, () => (r() < 0.5 ? 1 : 0)) : values(m, r);
           });
           const n = size(c.shape);
-          const outJs = c.outputs.map(() => new Float32Array(n));
-          const outW = c.outputs.map(() => new Float32Array(n));
+          const outOf = (v: (typeof c.outputs)[number]) => (v.aval.dtype === 'bool' ? new Uint8Array(n) : new Float32Array(n));
+          const outJs = c.outputs.map(outOf);
+          const outW = c.outputs.map(outOf);
           compileCluster(c)(ins, outJs);
           w(ins, outW);
           outJs.forEach((o, k) => o.forEach((v, i) => {
@@ -264,15 +276,15 @@ describe(`jit Wasm SIMD kernels for float32 clusters (fast-check seed ${SEED}, $
     const r = rng(11);
     const x = T.tensor(values(300, r), { shape: [3, 100] });
     const y = T.tensor(values(300, r), { shape: [3, 100] });
-    const row = T.tensor(values(100, r), { shape: [1, 100] });
+    const column = T.tensor(values(3, r), { shape: [3, 1] });
     const cases: [string, (...a: T.Tensor[]) => T.Tensor[], T.Tensor[]][] = [
-      ['a bool output', (a, b) => [T.greater(a, b), T.add(a, b)], [x, y]],
+      ['a cast to bool', (a, b) => [T.astype(a, 'bool'), T.add(a, b)], [x, y]],
       ['an unsupported primitive', (a) => [T.exp(a)], [x]],
       ['a reduction', (a, b) => [T.sum(T.mul(a, b), { axis: 1 })], [x, y]],
       ['float64', (a, b) => [T.add(a, b)], [T.astype(x, 'float64'), T.astype(y, 'float64')]],
       ['int32', (a, b) => [T.mul(a, b)], [T.astype(T.clip(x, -1e6, 1e6), 'int32'), T.astype(T.clip(y, -1e6, 1e6), 'int32')]],
       ['a cast to int32', (a) => [T.astype(T.astype(T.clip(a, -10, 10), 'int32'), 'float32')], [x]],
-      ['a row broadcast', (a, b) => [T.mul(a, b)], [x, row]],
+      ['a column broadcast', (a, b) => [T.mul(a, b)], [x, column]],
       ['fewer than 64 elements', (a, b) => [T.sub(a, b)], [T.tensor(values(63, r)), T.tensor(values(63, r))]],
     ];
     for (const [name, f, args] of cases) {

@@ -46,6 +46,12 @@ const F32X4: Record<string, Code> = {
   add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7),
 };
 const v128or: Code = simd(0x50);
+const v128and: Code = simd(0x4e);
+const i16x8narrowI32x4U: Code = simd(0x86);
+const i8x16narrowI16x8U: Code = simd(0x66);
+const i32x4extractLane0: Code = simd(0x1b, 0);
+const i32shrU: Code = [0x76];
+const i32store = (offset: number): Code => [0x36, ...memarg(0, offset)];
 /** bitselect(a, b, m): a where the mask bits are set, else b. */
 const v128bitselect: Code = simd(0x52);
 
@@ -63,6 +69,8 @@ export const DEFAULT_CHUNK = 4096;
 
 let memory: WebAssembly.Memory | null | undefined;
 let heapView: Float32Array | undefined;
+let byteView: Uint8Array | undefined;
+let intView: Int32Array | undefined;
 
 /** The shared memory, or null when this runtime lacks WebAssembly SIMD. */
 function sharedMemory(): WebAssembly.Memory | null {
@@ -86,6 +94,18 @@ function heap(bytes: number): Float32Array {
   return heapView;
 }
 
+/** A byte view of the memory (after heap() made it large enough). */
+function bytes(): Uint8Array {
+  if (!byteView || byteView.buffer !== memory!.buffer) byteView = new Uint8Array(memory!.buffer);
+  return byteView;
+}
+
+/** An int32 view of the memory (after heap() made it large enough), to write mask bits. */
+function ints(): Int32Array {
+  if (!intView || intView.buffer !== memory!.buffer) intView = new Int32Array(memory!.buffer);
+  return intView;
+}
+
 /** Whether this runtime runs the Wasm SIMD kernels. */
 export function wasmSimdAvailable(): boolean {
   return sharedMemory() !== null;
@@ -106,12 +126,22 @@ type Kind = 'f32' | 'mask';
 interface Plan {
   readonly n: number;
   /** Per cluster input: how it is read. */
-  readonly reads: readonly ('contiguous' | 'scalar' | 'literal')[];
+  readonly reads: readonly ('contiguous' | 'scalar' | 'literal' | 'periodic')[];
+  /** Per cluster input: for a periodic read (a row broadcast over leading axes), the row length. */
+  readonly periods: readonly number[];
+  /** Per cluster output: float32 values, or a bool mask stored as bytes. */
+  readonly outputKinds: readonly Kind[];
   /** Per cluster input: float32 values or a bool mask. */
   readonly inputKinds: readonly Kind[];
+  /** Every chunk but the last is a multiple of this many elements (4, and every period). */
+  readonly unit: number;
 }
 
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+const lcm = (a: number, b: number) => (a / gcd(a, b)) * b;
+/** The largest chunk (elements) a kernel may use. */
+const MAX_CHUNK = 1 << 16;
 
 /** The plan of a supported cluster, or the reason it is not supported. */
 export function planWasm(c: Cluster): Plan | string {
@@ -123,6 +153,7 @@ export function planWasm(c: Cluster): Plan | string {
   const contiguous: number[] = [];
   for (let i = c.shape.length - 1, acc = 1; i >= 0; acc *= c.shape[i]!, i--) contiguous[i] = acc;
   const reads: Plan['reads'][number][] = [];
+  const periods: number[] = [];
   const inputKinds: Kind[] = [];
   for (const inp of c.inputs) {
     const dt = inp.atom.aval.dtype;
@@ -130,10 +161,14 @@ export function planWasm(c: Cluster): Plan | string {
     if (dt !== 'float32' && dt !== 'bool') return `input of dtype ${dt}`;
     inputKinds.push(dt === 'bool' ? 'mask' : 'f32');
     const moving = c.shape.map((_, i) => i).filter((i) => c.shape[i]! > 1);
+    // A row broadcast: zero strides on leading axes, contiguous on the trailing ones from `first`.
+    const first = moving.find((i) => inp.strides[i] !== 0) ?? 0;
+    periods.push(product(c.shape.slice(first)));
     if (inp.atom instanceof Lit) reads.push('literal');
     else if (moving.every((i) => inp.strides[i] === 0)) reads.push('scalar');
-    else if (dt === 'bool') return 'a bool input that is not a scalar';
+    else if (dt === 'bool' && first === moving[0]) return 'a bool input read in full';
     else if (moving.every((i) => inp.strides[i] === contiguous[i])) reads.push('contiguous');
+    else if (moving.every((i) => (i < first ? inp.strides[i] === 0 : inp.strides[i] === contiguous[i]))) reads.push('periodic');
     else return `input read with strides [${inp.strides}]`;
   }
   const kinds = new Map<Var, Kind>();
@@ -158,8 +193,15 @@ export function planWasm(c: Cluster): Plan | string {
     } else return `primitive ${e.prim}`;
     kinds.set(out, kind);
   }
-  for (const o of c.outputs) if (o.aval.dtype !== 'float32' || kinds.get(o) !== 'f32') return `output of dtype ${o.aval.dtype}`;
-  return { n, reads, inputKinds };
+  const outputKinds = c.outputs.map((o) => kinds.get(o)!);
+  for (const o of c.outputs) {
+    const dt = o.aval.dtype;
+    if (!((dt === 'float32' && kinds.get(o) === 'f32') || (dt === 'bool' && kinds.get(o) === 'mask'))) return `output of dtype ${dt}`;
+  }
+  // Chunks hold whole periods, so a periodic input's region is filled once per call.
+  const unit = reads.reduce((u, r, j) => (r === 'periodic' ? lcm(u, periods[j]!) : u), 4);
+  if (unit > MAX_CHUNK && unit < n) return `a broadcast period of ${unit} elements`;
+  return { n, reads, periods, inputKinds, outputKinds, unit };
 }
 
 /** Which code a cluster compiles to (for tests): 'wasm' or 'js'. */
@@ -176,18 +218,21 @@ export function kernelKind(c: Cluster): 'wasm' | 'js' {
 export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {}): FusedKernel | undefined {
   const plan = planWasm(c);
   if (typeof plan === 'string' || !sharedMemory()) return undefined;
-  const { n, reads, inputKinds } = plan;
-  const chunk = Math.max(4, Math.min(((options.chunk ?? DEFAULT_CHUNK) + 3) & ~3, (n + 3) & ~3));
+  const { n, reads, periods, inputKinds, outputKinds, unit } = plan;
+  const round4 = (x: number) => (x + 3) & ~3;
+  const chunk = Math.min(Math.max(unit, Math.floor((options.chunk ?? DEFAULT_CHUNK) / unit) * unit), round4(n));
 
-  // Memory layout (bytes): scalars (4 each) | region per contiguous input | region per output.
+  // Memory layout (bytes): scalars (4 each) | region per contiguous or periodic input | region per output.
   const scalars = reads.flatMap((r, j) => (r === 'scalar' ? [j] : []));
   const streamed = reads.flatMap((r, j) => (r === 'contiguous' ? [j] : []));
+  const periodic = reads.flatMap((r, j) => (r === 'periodic' ? [j] : []));
   const regionBytes = chunk * 4;
   const dataAt = (scalars.length * 4 + 15) & ~15;
   const scalarAt = new Map(scalars.map((j, k) => [j, k * 4]));
-  const inputAt = new Map(streamed.map((j, k) => [j, dataAt + k * regionBytes]));
-  const outputAt = c.outputs.map((_, k) => dataAt + (streamed.length + k) * regionBytes);
-  const totalBytes = dataAt + (streamed.length + c.outputs.length) * regionBytes;
+  const regioned = [...streamed, ...periodic];
+  const inputAt = new Map(regioned.map((j, k) => [j, dataAt + k * regionBytes]));
+  const outputAt = c.outputs.map((_, k) => dataAt + (regioned.length + k) * regionBytes);
+  const totalBytes = dataAt + (regioned.length + c.outputs.length) * regionBytes;
 
   // Locals: 0 = byte count (param), 1 = i, then one v128 per input and per equation.
   const END = 0, I = 1;
@@ -234,7 +279,20 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
     local.set(out, l);
     body.push(...code, ...set(l));
   }
-  c.outputs.forEach((v, k) => body.push(...get(I), ...get(local.get(v)!), ...v128store(outputAt[k]!)));
+  c.outputs.forEach((v, k) => {
+    if (outputKinds[k] === 'f32') body.push(...get(I), ...get(local.get(v)!), ...v128store(outputAt[k]!));
+    else {
+      // A bool output: lanes masked to 0 or 1, narrowed to 4 bytes, stored at outputAt + i / 4.
+      const t = newLocal();
+      body.push(
+        ...get(I), ...i32c(2), ...i32shrU,
+        ...get(local.get(v)!), ...i32x4const(1), ...v128and, ...set(t),
+        ...get(t), ...get(t), ...i16x8narrowI32x4U, ...set(t),
+        ...get(t), ...get(t), ...i8x16narrowI16x8U, ...i32x4extractLane0,
+        ...i32store(outputAt[k]!),
+      );
+    }
+  });
   // do { body; i += 16 } while (i < end): every call has at least one vector.
   const fn: Code = [
     ...prologue,
@@ -253,18 +311,33 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
 
   const nOut = c.outputs.length;
   const streamedAt = streamed.map((j) => inputAt.get(j)! >> 2);
+  const periodicAt = periodic.map((j) => inputAt.get(j)! >> 2);
+  const periodOf = periodic.map((j) => periods[j]!);
+  const periodicMask = periodic.map((j) => inputKinds[j] === 'mask');
   const scalarSlots = scalars.map((j) => scalarAt.get(j)! >> 2);
   const scalarMask = scalars.map((j) => inputKinds[j] === 'mask');
   const anyMask = scalarMask.some(Boolean);
   const outAt = outputAt.map((b) => b >> 2);
+  const outBool = outputKinds.map((k) => k === 'mask');
+  const filled = Math.min(chunk, n);
   return (ins, outs) => {
     wasmFusedStats.calls++;
     const h = heap(totalBytes);
     for (let k = 0; k < scalars.length; k++) if (!scalarMask[k]) h[scalarSlots[k]!] = ins[scalars[k]!]![0]!;
     if (anyMask) {
       // Masks are all-one or all-zero lanes: write their bits as integers.
-      const bits = new Int32Array(h.buffer, 0, scalars.length);
+      const bits = ints();
       for (let k = 0; k < scalars.length; k++) if (scalarMask[k]) bits[scalarSlots[k]!] = ins[scalars[k]!]![0] ? -1 : 0;
+    }
+    // A periodic input's region holds its row repeated; chunks start at multiples of the period.
+    for (let k = 0; k < periodic.length; k++) {
+      const src = ins[periodic[k]!]!, p = periodOf[k]!, at = periodicAt[k]!;
+      if (periodicMask[k]) {
+        // A bool row becomes mask lanes (all ones or zeros); copyWithin below copies bits exactly.
+        const bits = ints();
+        for (let e = 0; e < p; e++) bits[at + e] = src[e] ? -1 : 0;
+      } else h.set(src.length === p ? (src as Float32Array) : (src as Float32Array).subarray(0, p), at);
+      for (let done = p; done < filled; done *= 2) h.copyWithin(at + done, at, at + Math.min(done, filled - done));
     }
     for (let off = 0; off < n; off += chunk) {
       const len = Math.min(chunk, n - off);
@@ -272,8 +345,11 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
         const src = ins[streamed[k]!] as Float32Array;
         h.set(len === src.length ? src : src.subarray(off, off + len), streamedAt[k]);
       }
-      run(((len + 3) & ~3) * 4);
-      for (let k = 0; k < nOut; k++) (outs[k] as Float32Array).set(h.subarray(outAt[k]!, outAt[k]! + len), off);
+      run(round4(len) * 4);
+      for (let k = 0; k < nOut; k++) {
+        if (outBool[k]) (outs[k] as Uint8Array).set(bytes().subarray(outAt[k]! * 4, outAt[k]! * 4 + len), off);
+        else (outs[k] as Float32Array).set(h.subarray(outAt[k]!, outAt[k]! + len), off);
+      }
     }
   };
 }
