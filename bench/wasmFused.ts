@@ -1,7 +1,7 @@
 /**
  * Fused float32 elementwise clusters: generated JS against Wasm SIMD (several chunk sizes), for
  * an Adam update over a [784, 64] weight (15 ops incl. 3 div + sqrt, 4 arrays in, 3 out) and a
- * short chain (x * y + 1). Run: npx tsx bench/wasmFused.ts
+ * short chain (x * y + 1), and a bias add + ReLU over [128, 64] (a row broadcast, a bool output). Run: npx tsx bench/wasmFused.ts
  */
 import * as T from '../src';
 import { Lit, type Jaxpr } from '../src/grad/jaxpr';
@@ -28,18 +28,25 @@ const adam = (m: T.Tensor, v: T.Tensor, g: T.Tensor, p: T.Tensor, bc1: T.Tensor,
   return [m2, v2, T.add(p, T.mul(u, -1e-3))];
 };
 const chain = (x: T.Tensor, y: T.Tensor) => [T.add(T.mul(x, y), 1)];
+/** Bias add + ReLU of a hidden layer, keeping the mask for the backward pass. */
+const biasRelu = (x: T.Tensor, b: T.Tensor) => {
+  const h = T.add(x, b);
+  const m = T.greater(h, 0);
+  return [m, T.where(m, h, 0)];
+};
 
 function bench(name: string, { c, argOf }: { c: Cluster; argOf: number[] }, argsOf: () => Float32Array[], widths: number[]): string[] {
   const n = c.shape.reduce((a, b) => a * b, 1);
   const sources = argsOf();
   const ins = c.inputs.map((i, j) => (i.atom instanceof Lit ? undefined : sources[argOf[j]!]));
-  const outs = c.outputs.map(() => new Float32Array(n));
+  const outs = c.outputs.map((o) => (o.aval.dtype === 'bool' ? new Uint8Array(n) : new Float32Array(n)));
   const lines: string[] = [];
   const js = compileCluster(c);
   const tJs = measure(() => js(ins, outs), { budgetMs: 1000, warmup: 20, maxRuns: 400 });
   const ref = outs.map((o) => o.slice());
   lines.push(row([`${name} JS`, (tJs.ms * 1000).toFixed(1), ((tJs.ms * 1e6) / n).toFixed(2), '1.0x'], widths));
   for (const chunk of [1024, 4096, 16384, 1 << 20]) {
+    if (chunk >= n && chunk !== 1 << 20) continue;
     const w = compileClusterWasm(c, { chunk })!;
     outs.forEach((o) => o.fill(0));
     const t = measure(() => w(ins, outs), { budgetMs: 1000, warmup: 200, maxRuns: 400 });
@@ -58,4 +65,6 @@ const big = () => T.tensor(rand(n), { shape });
 const scalar = (x: number) => T.tensor([[x]], { dtype: 'float32' });
 lines.push(...bench('adam', clusterOf(adam as never, [big(), big(), big(), big(), scalar(0.1), scalar(0.001)]), () => [rand(n), rand(n).map(Math.abs), rand(n), rand(n), new Float32Array([0.1]), new Float32Array([0.001])], widths));
 lines.push(...bench('x*y+1', clusterOf(chain as never, [big(), big()]), () => [rand(n), rand(n)], widths));
+lines.push(row(['cluster [128,64] + row [1,64]', 'µs', 'ns/elem', 'speedup'], widths));
+lines.push(...bench('bias+relu (bool out)', clusterOf(biasRelu as never, [T.tensor(rand(128 * 64), { shape: [128, 64] }), T.tensor(rand(64), { shape: [1, 64] })]), () => [rand(128 * 64), rand(64)], widths));
 console.log(lines.join('\n'));
