@@ -1,7 +1,8 @@
 /**
  * Wasm SIMD code generation for float32 fused clusters: the same loop as cpuCodegen's JS, four
- * lanes at a time (f32x4), for clusters whose every input and output is float32 and whose inputs
- * are read either contiguously (the iteration order) or as a broadcast scalar.
+ * lanes at a time (f32x4), for clusters whose values are float32 (and bool masks from
+ * comparisons) and whose inputs are read contiguously (the iteration order), as a broadcast
+ * scalar, or as a row repeated over leading axes (a bias [1, n] over [m, n]).
  *
  * Results are bit-identical to the JS path (and so to eager execution): f32 add, sub, mul, div
  * and sqrt in Wasm are correctly rounded IEEE single operations, which equal Math.fround of the
@@ -9,16 +10,18 @@
  * clear the sign bit like -x and Math.abs; comparisons give lane masks (NaN compares false,
  * except ne); where is a bitselect; max and min are built from compares and bitselects to match
  * the JS helpers exactly (NaN propagates, ties such as max(+0, -0) take the second operand).
+ * A bool output stores each mask lane as a byte 0 or 1, like the JS path.
  *
  * All kernels share one Wasm memory, which grows to the largest need and stays. A call walks the
  * elements in chunks that stay in cache: copy each contiguous input's chunk in, run the vector
  * loop, copy each output's chunk out. Scalar inputs are written once per call to a small area at
- * the start of the memory and splatted before the loop; literals are v128 constants. Chunks are
- * padded to whole vectors: the extra lanes compute on stale data and are never copied out, so no
- * scalar tail loop is needed.
+ * the start of the memory and splatted before the loop; literals are v128 constants; a row
+ * input's region is filled once per call with the row repeated (chunks hold whole rows). Chunks
+ * are padded to whole vectors: the extra lanes compute on stale data and are never copied out,
+ * so no scalar tail loop is needed.
  *
- * Anything else (other primitives or dtypes, strided or row-broadcast inputs, reductions, tiny
- * clusters) returns undefined and takes the JS path.
+ * Anything else (other primitives or dtypes, column broadcasts and other strides, reductions,
+ * whose float64 accumulation stays in JS, tiny clusters) returns undefined and takes the JS path.
  */
 import { Lit, Var, type Atom } from '../jaxpr';
 import type { Cluster } from './fusion';
