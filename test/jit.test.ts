@@ -216,3 +216,12 @@ describe('jit: donation', () => {
     expect(sum.toArray()).toEqual([2, 3]);
   });
 });
+
+describe('jit: literals', () => {
+  it('subtracts negative literals and keeps -0 apart from 0', () => {
+    const f = (x: T.Tensor) => [T.sub(x, -1), T.add(x, 0), T.add(x, -0), T.sub(x, -Infinity)];
+    const x = T.tensor([-0, 1.5], { dtype: 'float64' });
+    const want = f(x);
+    T.jit(f)(x).forEach((g: T.Tensor, i: number) => sameBits(g, want[i]!));
+  });
+});

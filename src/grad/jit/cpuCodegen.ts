@@ -12,11 +12,12 @@ import { erfScalar as erfHelper, stridesOf } from '../../tensor';
 export type FusedKernel = (ins: readonly (ArrayLike<number> | undefined)[], outs: readonly { [i: number]: number }[]) => void;
 
 function literal(x: number): string {
+  // Parenthesized when negative, so `a - -1` never prints as `a--1`.
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '-Infinity';
-  if (Object.is(x, -0)) return '-0';
-  return String(x);
+  if (x === -Infinity) return '(-Infinity)';
+  if (Object.is(x, -0)) return '(-0)';
+  return x < 0 ? `(${x})` : String(x);
 }
 
 /** The JS expression of one elementwise primitive applied to operand expressions. */

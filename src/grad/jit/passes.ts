@@ -42,7 +42,11 @@ export function commonSubexpressionElimination({ jaxpr, consts }: Program): Prog
   const subst = new Map<Var, Var>();
   const ids = new Map<Var, number>();
   const idOf = (a: Atom): string => {
-    if (a instanceof Lit) return `lit:${a.value.dtype}:${a.value.dataSync()[0]}`;
+    if (a instanceof Lit) {
+      const v = a.value.dataSync()[0]!;
+      // -0 and 0 are different literals (String(-0) is '0').
+      return `lit:${a.value.dtype}:${Object.is(v, -0) ? '-0' : v}`;
+    }
     const v = subst.get(a) ?? a;
     let id = ids.get(v);
     if (id === undefined) ids.set(v, (id = ids.size));
