@@ -10,6 +10,7 @@ import { Lit, type Jaxpr } from '../src/grad/jaxpr';
 import { fuse, type Cluster } from '../src/grad/jit/fusion';
 import { compileCluster } from '../src/grad/jit/cpuCodegen';
 import { compileClusterWasm, kernelKind, planWasm, wasmFusedStats, wasmMemoryBytes, wasmSimdAvailable } from '../src/grad/jit/wasmCodegen';
+import { rng } from './ops.helpers';
 
 const SEED = 20240611;
 const RUNS = 200;
@@ -18,17 +19,6 @@ const RUNS = 200;
 
 const SPECIALS = [NaN, 0, -0, Infinity, -Infinity, 1.4e-45, -1.4e-45, 3e-39, -2.5e-39, 1.1754942e-38, 3.4028235e38, -3.4028235e38, 1, -1, 0.5, 2];
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** float32 values: a quarter special, some small integers (ties), the rest of any magnitude. */
 function values(n: number, r: () => number): Float32Array {

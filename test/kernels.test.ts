@@ -13,20 +13,10 @@ import { sleb, uleb } from '../src/tensor/backend/cpu/wasm/emit';
 import { sgemmModuleBytes } from '../src/tensor/backend/cpu/wasm/sgemmModule';
 import { arrayFor, type DType, type TypedArray } from '../src/tensor/dtype';
 import { windowOutSize, type PatchesParams } from '../src/tensor/primitives';
+import { rng } from './ops.helpers';
 
 const SEED = 20240611;
 
-/** A deterministic generator (mulberry32) so failures reproduce without fast-check. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(dtype: DType, n: number, rand: () => number, intRange = 10): TypedArray {
   const out = arrayFor(dtype, n);

@@ -2,6 +2,9 @@
 import { expect } from 'vitest';
 import * as T from '../src/tensor';
 import { initWebGPU } from '../src/tensor/backend/webgpu';
+import { rng } from './ops.helpers';
+
+export { rng };
 
 /** Open the device once; warn (the suites skip) when no adapter exists. */
 export async function webgpuOrWarn(suite: string): Promise<boolean> {
@@ -10,17 +13,6 @@ export async function webgpuOrWarn(suite: string): Promise<boolean> {
   return ok;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type Gen = 'float' | 'positive' | 'int' | 'smallInt' | 'bool' | 'unit';
 
