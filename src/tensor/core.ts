@@ -313,7 +313,38 @@ export function evalPrimitive(prim: string, args: readonly Tensor[], params: any
     if (a.device !== device && !(a.device === 'cpu' && backend.adopt)) opError(prim, `operands live on different devices (${device} and ${a.device}); move them with toDevice first`);
   }
   const operands = device === 'cpu' ? args : args.map((a) => (a.device === 'cpu' ? backend.adopt!(a) : a));
-  return [backend.run(prim as Prim, operands, params, out)];
+  const y = backend.run(prim as Prim, operands, params, out);
+  if (debugNans) checkFinite(prim, args, y);
+  return [y];
+}
+
+let debugNans = false;
+
+/**
+ * Debug mode: after every primitive evaluated on the CPU, check that a float result has no NaN or
+ * infinity when its operands had none, and throw naming that primitive (and the transformations
+ * around it). jit runs its programs primitive by primitive while this is on.
+ * @example setDebugNans(true); grad(loss)(params);   // "log: produced NaN/Infinity from finite operands ..."
+ */
+export function setDebugNans(on: boolean): void {
+  debugNans = on;
+}
+
+export function debugNansEnabled(): boolean {
+  return debugNans;
+}
+
+function nonFinite(t: Tensor): boolean {
+  if (t.device !== 'cpu' || (t.dtype !== 'float32' && t.dtype !== 'float64')) return false;
+  const d = t._storage as TypedArray;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return true;
+  return false;
+}
+
+function checkFinite(prim: string, args: readonly Tensor[], y: Tensor): void {
+  if (nonFinite(y) && !args.some(nonFinite)) {
+    opError(prim, `produced NaN/Infinity from finite operands ${args.map(fmtAval).join(', ')} (debug mode: setDebugNans(true))`);
+  }
 }
 
 /** Apply a primitive, letting the innermost interpreter that owns an argument handle it. */

@@ -6,7 +6,7 @@
  * transformation composes with it.
  */
 import * as T from '../../tensor';
-import { markDonated, registerImpl, Tensor, Tracer, type Device } from '../../tensor';
+import { debugNansEnabled, markDonated, registerImpl, Tensor, Tracer, type Device } from '../../tensor';
 import { flatten, unflatten, type TreeDef } from '../../tree';
 import { evalJaxpr, type Jaxpr } from '../jaxpr';
 import { traceToJaxpr } from '../staging';
@@ -168,7 +168,9 @@ function toLeaf(name: string, x: unknown, arg: number, k: number): Tensor {
 // Eager meaning: run the compiled program when every argument is concrete; otherwise (inside
 // another transformation, or staged into an outer jit) inline the jaxpr.
 registerImpl('jitCall', (args, p: JitCallParams) => {
-  if (args.some((a) => a instanceof Tracer)) return evalJaxpr(p.compiled.jaxpr, [...p.compiled.consts, ...args]);
+  // Inside another transformation, or in NaN-debug mode (which checks each primitive), run the
+  // program primitive by primitive.
+  if (args.some((a) => a instanceof Tracer) || debugNansEnabled()) return evalJaxpr(p.compiled.jaxpr, [...p.compiled.consts, ...args]);
   const device: Device = args.length > 0 ? args[0]!.device : 'cpu';
   for (const a of args) if (a.device !== device) throw new Error(`jit(${p.name}): arguments live on different devices (${device} and ${a.device}); move them with toDevice first`);
   let exe = p.compiled.executables.get(device);
