@@ -63,7 +63,11 @@ export interface FitResult<S> {
   readonly stoppedEarly: boolean;
 }
 
-const toNumber = (x: Tensor | number): number => (x instanceof Tensor ? Number(x.item()) : x);
+/** A metric as a JS number; device tensors (WebGPU) are read back asynchronously. */
+async function toNumber(x: Tensor | number): Promise<number> {
+  if (!(x instanceof Tensor)) return x;
+  return x.device === 'cpu' ? Number(x.item()) : Number((await x.data())[0]);
+}
 
 function batchSize(b: unknown): number {
   const first = (function find(x: unknown): Tensor | undefined {
@@ -79,9 +83,9 @@ function batchSize(b: unknown): number {
 class Averager {
   private sums: Record<string, number> = {};
   private count = 0;
-  add(metrics: Metrics, weight: number): Record<string, number> {
+  async add(metrics: Metrics, weight: number): Promise<Record<string, number>> {
     this.count += weight;
-    for (const [k, v] of Object.entries(metrics)) this.sums[k] = (this.sums[k] ?? 0) + toNumber(v) * weight;
+    for (const [k, v] of Object.entries(metrics)) this.sums[k] = (this.sums[k] ?? 0) + (await toNumber(v)) * weight;
     return this.means();
   }
   means(): Record<string, number> {
@@ -123,7 +127,7 @@ export async function fit<S, B>(initial: S, train: BatchSource<B>, options: FitO
       const [next, metrics] = options.step(state, batch, { epoch, batch: b, key: foldIn(epochKey, b + 1) });
       state = next;
       const n = batchSize(batch);
-      const running = avg.add(metrics, n);
+      const running = await avg.add(metrics, n);
       bar?.update(n, running);
       options.callbacks?.onBatchEnd?.(b, running);
       b++;
@@ -131,7 +135,7 @@ export async function fit<S, B>(initial: S, train: BatchSource<B>, options: FitO
     const logs: Record<string, number> = { ...avg.means() };
     if (options.validation && options.evalStep) {
       const vavg = new Averager();
-      for (const batch of options.validation.batch(options.batchSize)) vavg.add(options.evalStep(state, batch), batchSize(batch));
+      for (const batch of options.validation.batch(options.batchSize)) await vavg.add(options.evalStep(state, batch), batchSize(batch));
       for (const [k, v] of Object.entries(vavg.means())) logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
     }
     bar?.end(logs);
