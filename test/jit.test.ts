@@ -225,3 +225,17 @@ describe('jit: literals', () => {
     T.jit(f)(x).forEach((g: T.Tensor, i: number) => sameBits(g, want[i]!));
   });
 });
+
+describe('jit: profile', () => {
+  it('times every compiled step, slowest first, without changing the cache', () => {
+    const f = T.jit((x: T.Tensor, w: T.Tensor) => T.sum(T.relu(T.matmul(x, w))));
+    const x = T.ones([4, 3]);
+    const w = T.ones([3, 2]);
+    const rows = f.profile(x, w);
+    expect(rows.some((r) => r.step.startsWith('dot'))).toBe(true);
+    expect(rows.some((r) => r.step.startsWith('fused'))).toBe(true);
+    expect(rows.every((r, i) => r.ms >= 0 && (i === 0 || rows[i - 1]!.ms >= r.ms))).toBe(true);
+    f(x, w);
+    expect(f.stats.traces).toBe(1);
+  });
+});

@@ -14,6 +14,8 @@ export interface Executable {
   run(args: readonly Tensor[]): Tensor[];
   /** What the lowering produced, for tests and debugging. */
   readonly stats: { readonly steps: number; readonly fused: number; readonly kernels: number; readonly buffers: number };
+  /** Run once and time each step (milliseconds, with a description of the step). */
+  profile?(args: readonly Tensor[]): { step: string; ms: number }[];
 }
 
 /** Where a value lives at run time. */
@@ -39,6 +41,7 @@ export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[], options: { don
   let kernels = 0;
   for (const s of steps) s.kind === 'fused' ? fused++ : s.kind === 'eqn' ? kernels++ : 0;
 
+  let timings: number[] | undefined;
   const run = (args: readonly Tensor[]): Tensor[] => {
     const fresh: TypedArray[] = plan.fresh.map((a, k) => {
       // A donated argument's buffer becomes this output when it is exclusively owned.
@@ -62,7 +65,13 @@ export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[], options: { don
     };
     const read = (a: Atom): TypedArray => (a instanceof Lit ? a.value._cpu : storageOf(plan.slotOf.get(a)!));
     const write = (v: Var): TypedArray => storageOf(plan.slotOf.get(v)!);
-    for (const r of runners) r(read, write);
+    if (timings) {
+      runners.forEach((r, i) => {
+        const t = performance.now();
+        r(read, write);
+        timings![i] = performance.now() - t;
+      });
+    } else for (const r of runners) r(read, write);
     return jaxpr.outs.map((o) => {
       if (o instanceof Lit) return o.value;
       const slot = plan.slotOf.get(o)!;
@@ -72,7 +81,27 @@ export function lowerCpu(jaxpr: Jaxpr, consts: readonly Tensor[], options: { don
       return fromStorage(o.aval.shape, o.aval.dtype, storage);
     });
   };
-  return { run, stats: { steps: steps.length, fused, kernels, buffers: plan.buffers.length } };
+  const profile = (args: readonly Tensor[]) => {
+    timings = new Array(runners.length).fill(0);
+    try {
+      run(args);
+      return steps.map((s, i) => ({ step: describeStep(s), ms: timings![i]! }));
+    } finally {
+      timings = undefined;
+    }
+  };
+  return { run, profile, stats: { steps: steps.length, fused, kernels, buffers: plan.buffers.length } };
+}
+
+function describeStep(s: Step): string {
+  const shape = (v: { aval: { shape: readonly number[] } }) => `[${v.aval.shape.join(',')}]`;
+  if (s.kind === 'fused') {
+    const ops = [...new Set(s.cluster.eqns.map((e) => e.prim))].join(',');
+    return `fused ${s.cluster.reduce ? `${s.cluster.reduce.prim} ` : ''}[${s.cluster.shape.join(',')}] ${s.cluster.eqns.length} eqns (${ops})`;
+  }
+  const e = s.eqn;
+  const flags = e.prim === 'dot' ? Object.entries(e.params ?? {}).filter(([, v]) => v).map(([k]) => k).join(',') : '';
+  return `${s.kind === 'alias' ? 'alias ' : ''}${e.prim}${flags ? `(${flags})` : ''} ${e.inputs.map(shape).join('x')} -> ${shape(e.outs[0]!)}`;
 }
 
 /** A dot whose operands may be read transposed (the matmul kernel packs them directly). */

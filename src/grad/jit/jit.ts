@@ -41,7 +41,8 @@ interface Compiled {
   readonly jaxpr: Jaxpr;
   readonly consts: readonly Tensor[];
   readonly outDef: TreeDef;
-  readonly executables: Map<Device, Executable>;
+  /** Compiled programs by device and donation pattern. */
+  readonly executables: Map<string, Executable>;
 }
 
 interface JitCallParams {
@@ -74,6 +75,8 @@ export type Jitted<F> = F & {
   readonly stats: JitStats;
   /** The optimized jaxpr for these arguments (traces if needed). */
   lower(...args: unknown[]): Jaxpr;
+  /** Run once on CPU arguments and time every compiled step, slowest first. */
+  profile(...args: unknown[]): { step: string; ms: number }[];
 };
 
 /**
@@ -147,6 +150,15 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
   }) as Jitted<F>;
   Object.defineProperty(jitted, 'stats', { get: () => ({ ...stats }) });
   Object.defineProperty(jitted, 'name', { value: `jit(${name})` });
+  (jitted as { profile: unknown }).profile = (...args: unknown[]) => {
+    const { leaves, defs, donate, key } = prepare(args);
+    const c = cache.get(key) ?? compile(args, leaves, defs);
+    cache.set(key, c);
+    stats.cacheSize = cache.size;
+    const exe = executableFor(c, leaves, donate.map(() => false), name);
+    if (!exe.profile) throw new Error(`jit(${name}).profile: the ${leaves[0]?.device ?? 'cpu'} backend does not profile`);
+    return exe.profile(leaves).sort((a, b) => b.ms - a.ms);
+  };
   (jitted as { lower: unknown }).lower = (...args: unknown[]) => {
     const { leaves, defs, key } = prepare(args);
     const c = cache.get(key) ?? compile(args, leaves, defs);
@@ -165,22 +177,28 @@ function toLeaf(name: string, x: unknown, arg: number, k: number): Tensor {
   throw new Error(`jit(${name}): ${where} is ${x === null ? 'null' : typeof x}, not a tensor; mark non-tensor arguments with staticArgnums`);
 }
 
+/** The compiled program for the arguments' device (compiled on first use). */
+function executableFor(compiled: Compiled, args: readonly Tensor[], donate: readonly boolean[], name: string): Executable {
+  const device: Device = args.length > 0 ? args[0]!.device : 'cpu';
+  for (const a of args) if (a.device !== device) throw new Error(`jit(${name}): arguments live on different devices (${device} and ${a.device}); move them with toDevice first`);
+  const key = `${device}:${donate.map((d) => (d ? 1 : 0)).join('')}`;
+  let exe = compiled.executables.get(key);
+  if (!exe) {
+    const lower = lowerings[device];
+    if (!lower) throw new Error(`jit(${name}): no compiler for device '${device}'`);
+    exe = lower(compiled.jaxpr, compiled.consts, { donate });
+    compiled.executables.set(key, exe);
+  }
+  return exe;
+}
+
 // Eager meaning: run the compiled program when every argument is concrete; otherwise (inside
 // another transformation, or staged into an outer jit) inline the jaxpr.
 registerImpl('jitCall', (args, p: JitCallParams) => {
   // Inside another transformation, or in NaN-debug mode (which checks each primitive), run the
   // program primitive by primitive.
   if (args.some((a) => a instanceof Tracer) || debugNansEnabled()) return evalJaxpr(p.compiled.jaxpr, [...p.compiled.consts, ...args]);
-  const device: Device = args.length > 0 ? args[0]!.device : 'cpu';
-  for (const a of args) if (a.device !== device) throw new Error(`jit(${p.name}): arguments live on different devices (${device} and ${a.device}); move them with toDevice first`);
-  let exe = p.compiled.executables.get(device);
-  if (!exe) {
-    const lower = lowerings[device];
-    if (!lower) throw new Error(`jit(${p.name}): no compiler for device '${device}'`);
-    exe = lower(p.compiled.jaxpr, p.compiled.consts, { donate: p.donate });
-    p.compiled.executables.set(device, exe);
-  }
-  const outs = exe.run(args);
+  const outs = executableFor(p.compiled, args, p.donate, p.name).run(args);
   // Donated arguments are invalid from now on (an output may own their storage); an argument
   // returned unchanged as an output stays valid, since it is that output.
   if (p.donate.some(Boolean)) {
