@@ -8,7 +8,7 @@ import { isZero, Zero, type MaybeZero } from './zero';
 
 export class JVPTracer extends Tracer {
   constructor(readonly _trace: JVPTrace, readonly primal: Tensor, readonly tangent: MaybeZero) {
-    super(primal.shape, primal.dtype);
+    super(primal.shape, primal.dtype, primal.device);
   }
   override concreteValue(): Tensor | undefined {
     return this.primal instanceof Tracer ? this.primal.concreteValue() : this.primal;

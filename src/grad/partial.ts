@@ -27,7 +27,7 @@ interface EqnRecipe {
 export class PartialEvalTracer extends Tracer {
   recipe: Recipe | null = null;
   constructor(readonly _trace: PartialEvalTrace, readonly pval: PartialVal) {
-    super('known' in pval ? pval.known.shape : pval.unknown.shape, 'known' in pval ? pval.known.dtype : pval.unknown.dtype);
+    super('known' in pval ? pval.known.shape : pval.unknown.shape, 'known' in pval ? pval.known.dtype : pval.unknown.dtype, 'known' in pval ? pval.known.device : 'cpu');
   }
   get isKnown(): boolean {
     return 'known' in this.pval;

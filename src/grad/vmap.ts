@@ -7,7 +7,7 @@ import { batchRules, moveBatchAxis, type BatchDim } from './rules/batchRules';
 
 export class BatchTracer extends Tracer {
   constructor(readonly _trace: BatchTrace, readonly val: Tensor, readonly bdim: BatchDim) {
-    super(bdim === null ? val.shape : val.shape.filter((_, i) => i !== bdim), val.dtype);
+    super(bdim === null ? val.shape : val.shape.filter((_, i) => i !== bdim), val.dtype, val.device);
   }
   override fullLower(): Tensor {
     return this.bdim === null ? this.val : this;

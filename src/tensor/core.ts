@@ -212,8 +212,9 @@ export abstract class Trace {
 /** A value inside a transformation. Its aval says what tracing knows (shape and dtype). */
 export abstract class Tracer extends Tensor {
   abstract readonly _trace: Trace;
-  constructor(shape: Shape, dtype: DType) {
-    super(shape, dtype, 'cpu', undefined);
+  /** `device` is where the traced value lives, when known (staged values report 'cpu'). */
+  constructor(shape: Shape, dtype: DType, device: Device = 'cpu') {
+    super(shape, dtype, device, undefined);
   }
   /** The concrete value, when this interpreter knows one (forward mode does). */
   concreteValue(): Tensor | undefined {
