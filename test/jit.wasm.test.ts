@@ -80,8 +80,7 @@ interface Program {
  * literals with -0 inputs (which once exposed a CSE bug merging the two) and negative literals
  * are subtracted too (which once printed as `x--1`).
  */
-function literalFor(p: Program, value: number, subtracted: boolean): number {
-  void subtracted;
+function literalFor(p: Program, value: number): number {
   return value === 0 && p.negZero ? -0 : value;
 }
 
@@ -132,10 +131,10 @@ function programFn(p: Program): (...xs: T.Tensor[]) => T.Tensor[] {
       } else if (nd.kind === 'binary') {
         const a = pick(nd.a);
         const first = nd.litFirst && nd.lit !== undefined;
-        const b = nd.lit === undefined ? pick(nd.b) : literalFor(p, nd.lit, !first && nd.op === 'sub');
+        const b = nd.lit === undefined ? pick(nd.b) : literalFor(p, nd.lit);
         pool.push(first ? T[nd.op](b, a) : T[nd.op](a, b));
       } else {
-        const cond = T[nd.cmp](pick(nd.a), nd.lit === undefined ? pick(nd.b) : literalFor(p, nd.lit, false));
+        const cond = T[nd.cmp](pick(nd.a), nd.lit === undefined ? pick(nd.b) : literalFor(p, nd.lit));
         pool.push(T.where(cond, pick(nd.x), pick(nd.y)));
       }
     }
