@@ -119,6 +119,7 @@ function transposedOperands(jaxpr: Jaxpr, steps: readonly Step[]): Step[] {
   for (const e of jaxpr.eqns) for (const a of e.inputs) if (a instanceof Var) uses.set(a, [...(uses.get(a) ?? []), e]);
   const outs = new Set(jaxpr.outs);
   const source = new Map<Var, Atom>();
+  // The transpose of an operand is read by the matmul's packing instead of materialized.
   for (const s of steps) {
     if (s.kind !== 'eqn' || s.eqn.prim !== 'transpose') continue;
     const perm = (s.eqn.params as { perm: readonly number[] }).perm;
@@ -127,8 +128,7 @@ function transposedOperands(jaxpr: Jaxpr, steps: readonly Step[]): Step[] {
     const v = s.eqn.outs[0]!;
     if (swapsLast && !outs.has(v) && (uses.get(v) ?? []).every((e) => e.prim === 'dot')) source.set(v, s.eqn.inputs[0]!);
   }
-  if (source.size === 0) return [...steps];
-  return steps.flatMap((s): Step[] => {
+  const withOperands = steps.flatMap((s): Step[] => {
     if (s.kind !== 'eqn') return [s];
     if (s.eqn.prim === 'transpose' && source.has(s.eqn.outs[0]!)) return [];
     if (s.eqn.prim !== 'dot') return [s];
@@ -138,6 +138,38 @@ function transposedOperands(jaxpr: Jaxpr, steps: readonly Step[]): Step[] {
     if (!ta && !tb) return [s];
     const params: DotParams = { transA: ta, transB: tb };
     return [{ kind: 'eqn', eqn: { ...s.eqn, inputs: [ta ? source.get(a)! : a, tb ? source.get(b as Var)! : b], params } }];
+  });
+  return transposedResults(withOperands, uses, outs);
+}
+
+/**
+ * transpose(dot(a, b)) over the last two axes, when the transpose is the product's only reader,
+ * is computed directly as dot(b^T, a^T) (operand flags flipped): no intermediate, no copy.
+ * A weight gradient in PyTorch's [out, in] layout is such a product.
+ */
+function transposedResults(steps: readonly Step[], uses: ReadonlyMap<Var, Eqn[]>, outs: ReadonlySet<Atom>): Step[] {
+  const dotOf = new Map<Var, Eqn>();
+  for (const s of steps) if (s.kind === 'eqn' && s.eqn.prim === 'dot') dotOf.set(s.eqn.outs[0]!, s.eqn);
+  const fused = new Map<Eqn, Eqn>();
+  for (const s of steps) {
+    if (s.kind !== 'eqn' || s.eqn.prim !== 'transpose') continue;
+    const src = s.eqn.inputs[0]!;
+    const dot = src instanceof Var ? dotOf.get(src) : undefined;
+    const perm = (s.eqn.params as { perm: readonly number[] }).perm;
+    const r = perm.length;
+    const swapsLast = r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, -2).every((p, i) => p === i);
+    if (!dot || !swapsLast || outs.has(src) || (uses.get(src as Var) ?? []).length !== 1) continue;
+    const { transA = false, transB = false } = (dot.params ?? {}) as DotParams;
+    const params: DotParams = { transA: !transB, transB: !transA };
+    fused.set(dot, { prim: 'dot', inputs: [dot.inputs[1]!, dot.inputs[0]!], params, outs: s.eqn.outs });
+  }
+  if (fused.size === 0) return [...steps];
+  const dropped = new Set([...fused.values()].map((e) => e.outs[0]!));
+  return steps.flatMap((s): Step[] => {
+    if (s.kind !== 'eqn') return [s];
+    const f = fused.get(s.eqn);
+    if (f) return [{ kind: 'eqn', eqn: f }];
+    return s.eqn.prim === 'transpose' && dropped.has(s.eqn.outs[0]!) ? [] : [s];
   });
 }
 
