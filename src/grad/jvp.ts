@@ -2,8 +2,9 @@
  * Forward mode: the JVP interpreter. Each tracer carries a primal and a tangent (or a symbolic
  * zero); each primitive's rule (rules/jvpRules.ts) maps primals and tangents to outputs.
  */
-import { higherOrderImpl, isFloat, Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
+import { isFloat, Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
 import { jvpRules } from './rules/jvpRules';
+import { inlineOrFail } from './inline';
 import { isZero, Zero, type MaybeZero } from './zero';
 
 export class JVPTracer extends Tracer {
@@ -25,11 +26,7 @@ export class JVPTrace extends Trace {
   processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[] {
     const ts = tracers as JVPTracer[];
     const rule = jvpRules[prim];
-    if (!rule) {
-      const inline = higherOrderImpl(prim);
-      if (inline) return inline(tracers, params);
-      throw new Error(`${prim}: no differentiation (jvp) rule`);
-    }
+    if (!rule) return inlineOrFail(prim, tracers, params, 'differentiation (jvp)');
     const [primalsOut, tangentsOut] = rule(ts.map((t) => t.primal), ts.map((t) => t.tangent), params);
     return primalsOut.map((p, i) => new JVPTracer(this, p, zeroIfNonFloat(p, tangentsOut[i]!)));
   }

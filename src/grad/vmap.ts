@@ -2,8 +2,9 @@
  * Batching: the vmap interpreter. Each tracer carries a value and the axis (or null) along which
  * it is batched; each primitive's rule (rules/batchRules.ts) says where the batch axis goes.
  */
-import { higherOrderImpl, Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
+import { Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
 import { batchRules, moveBatchAxis, type BatchDim } from './rules/batchRules';
+import { inlineOrFail } from './inline';
 
 export class BatchTracer extends Tracer {
   constructor(readonly _trace: BatchTrace, readonly val: Tensor, readonly bdim: BatchDim) {
@@ -27,11 +28,7 @@ export class BatchTrace extends Trace {
   processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[] {
     const ts = tracers as BatchTracer[];
     const rule = batchRules[prim];
-    if (!rule) {
-      const inline = higherOrderImpl(prim);
-      if (inline) return inline(tracers, params);
-      throw new Error(`${prim}: no batching (vmap) rule`);
-    }
+    if (!rule) return inlineOrFail(prim, tracers, params, 'batching (vmap)');
     const [outs, dims] = rule(ts.map((t) => t.val), ts.map((t) => t.bdim), params, this.axisSize);
     return outs.map((o, i) => new BatchTracer(this, o, dims[i]!));
   }
