@@ -136,36 +136,34 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     return { jaxpr, consts, outDef: outDef!, executables: new Map() };
   };
 
-  const jitted = ((...args: unknown[]) => {
+  /** The compiled program for these arguments, tracing on a new signature. */
+  const lookup = (args: unknown[], countHit: boolean) => {
     const { leaves, defs, donate, key } = prepare(args);
     let compiled = cache.get(key);
-    if (compiled) stats.cacheHits++;
-    else {
+    if (compiled) {
+      if (countHit) stats.cacheHits++;
+    } else {
       compiled = compile(args, leaves, defs);
       cache.set(key, compiled);
       stats.cacheSize = cache.size;
     }
+    return { compiled, leaves, donate };
+  };
+
+  const jitted = ((...args: unknown[]) => {
+    const { compiled, leaves, donate } = lookup(args, true);
     const outs = T.bind('jitCall', leaves, { compiled, donate, name } satisfies JitCallParams);
     return unflatten(compiled.outDef, outs);
   }) as Jitted<F>;
   Object.defineProperty(jitted, 'stats', { get: () => ({ ...stats }) });
   Object.defineProperty(jitted, 'name', { value: `jit(${name})` });
   (jitted as { profile: unknown }).profile = (...args: unknown[]) => {
-    const { leaves, defs, donate, key } = prepare(args);
-    const c = cache.get(key) ?? compile(args, leaves, defs);
-    cache.set(key, c);
-    stats.cacheSize = cache.size;
-    const exe = executableFor(c, leaves, donate.map(() => false), name);
+    const { compiled, leaves } = lookup(args, false);
+    const exe = executableFor(compiled, leaves, leaves.map(() => false), name);
     if (!exe.profile) throw new Error(`jit(${name}).profile: the ${leaves[0]?.device ?? 'cpu'} backend does not profile`);
     return exe.profile(leaves).sort((a, b) => b.ms - a.ms);
   };
-  (jitted as { lower: unknown }).lower = (...args: unknown[]) => {
-    const { leaves, defs, key } = prepare(args);
-    const c = cache.get(key) ?? compile(args, leaves, defs);
-    cache.set(key, c);
-    stats.cacheSize = cache.size;
-    return c.jaxpr;
-  };
+  (jitted as { lower: unknown }).lower = (...args: unknown[]) => lookup(args, false).compiled.jaxpr;
   return jitted;
 }
 
