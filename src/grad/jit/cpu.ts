@@ -104,6 +104,13 @@ function describeStep(s: Step): string {
   return `${s.kind === 'alias' ? 'alias ' : ''}${e.prim}${flags ? `(${flags})` : ''} ${e.inputs.map(shape).join('x')} -> ${shape(e.outs[0]!)}`;
 }
 
+/** A transpose that swaps the last two axes and keeps the batch axes in place. */
+function swapsLastTwo(e: Eqn): boolean {
+  const perm = (e.params as { perm: readonly number[] }).perm;
+  const r = perm.length;
+  return r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, -2).every((p, i) => p === i);
+}
+
 /** A dot whose operands may be read transposed (the matmul kernel packs them directly). */
 interface DotParams {
   readonly transA?: boolean;
@@ -122,9 +129,7 @@ function transposedOperands(jaxpr: Jaxpr, steps: readonly Step[]): Step[] {
   // The transpose of an operand is read by the matmul's packing instead of materialized.
   for (const s of steps) {
     if (s.kind !== 'eqn' || s.eqn.prim !== 'transpose') continue;
-    const perm = (s.eqn.params as { perm: readonly number[] }).perm;
-    const r = perm.length;
-    const swapsLast = r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, -2).every((p, i) => p === i);
+    const swapsLast = swapsLastTwo(s.eqn);
     const v = s.eqn.outs[0]!;
     if (swapsLast && !outs.has(v) && (uses.get(v) ?? []).every((e) => e.prim === 'dot')) source.set(v, s.eqn.inputs[0]!);
   }
@@ -155,9 +160,7 @@ function transposedResults(steps: readonly Step[], uses: ReadonlyMap<Var, Eqn[]>
     if (s.kind !== 'eqn' || s.eqn.prim !== 'transpose') continue;
     const src = s.eqn.inputs[0]!;
     const dot = src instanceof Var ? dotOf.get(src) : undefined;
-    const perm = (s.eqn.params as { perm: readonly number[] }).perm;
-    const r = perm.length;
-    const swapsLast = r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, -2).every((p, i) => p === i);
+    const swapsLast = swapsLastTwo(s.eqn);
     if (!dot || !swapsLast || outs.has(src) || (uses.get(src as Var) ?? []).length !== 1) continue;
     const { transA = false, transB = false } = (dot.params ?? {}) as DotParams;
     const params: DotParams = { transA: !transB, transB: !transA };
