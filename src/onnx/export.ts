@@ -1,0 +1,306 @@
+/**
+ * toOnnx: trace a function the way jit does (same staging, same optimizing passes), lower the
+ * program to an ONNX graph and encode it as a ModelProto for ONNX Runtime and other engines.
+ */
+import { toBinary, create } from '@bufbuild/protobuf';
+import { jit, makeJaxpr } from '../grad';
+import * as T from '../tensor';
+import { arrayFor, bind, fromStorage, Tensor, type DType, type TypedArray } from '../tensor';
+import { flatten, flattenWithPath, unflatten, type KeyPath, type TreeDef } from '../tree';
+import { GraphBuilder, valueInfo, type OnnxDim } from './graph';
+import { lowerJaxpr, staticDims, type Eqn, type SymShape, type Var } from './lower';
+import { ModelProtoSchema } from './proto/onnx_pb';
+import { ruleFor } from './rules';
+import { alignTraces, type Traced } from './symbolic';
+
+export interface DynamicBatchOptions {
+  /** Arguments whose leaves carry the batch (default: every non-parameter argument). */
+  readonly argnums?: number | readonly number[];
+  /** The batch axis of those leaves (default 0). */
+  readonly axis?: number;
+  /** The symbolic dimension's name in the model (default 'batch'). */
+  readonly name?: string;
+}
+
+export interface ToOnnxOptions {
+  /** Arguments holding parameters: their leaves become initializers named by tree path (`layers.0.weight`). */
+  readonly parameterArgnums?: number | readonly number[];
+  /**
+   * Names of f's positional arguments: each leaf is named `name.path` (`name` alone for a single
+   * tensor). Default `input0`, `input1`...; parameter arguments default to their paths alone.
+   */
+  readonly argNames?: readonly (string | undefined)[];
+  /** Names of the output leaves in flattening order (default: their tree paths, or `output`). */
+  readonly outputNames?: readonly string[];
+  /** A symbolic batch dimension: `true` for axis 0 of every non-parameter argument, or details. */
+  readonly dynamicBatch?: boolean | DynamicBatchOptions;
+  /** ONNX opset, 17 to 21 (default 18). */
+  readonly opset?: number;
+  /** The graph's name (default: f's name). */
+  readonly name?: string;
+}
+
+/** A graph input or output: its name, dtype and shape (a string names a dynamic dimension, null an unnamed one). */
+export interface OnnxValue {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly OnnxDim[];
+}
+
+/** A tensor as ONNX Runtime returns it (onnxruntime's Tensor has these fields). */
+export interface OrtTensorLike {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+
+export interface OnnxModel {
+  /** The serialized ModelProto: write it to a .onnx file or hand it to InferenceSession.create. */
+  readonly bytes: Uint8Array;
+  /** Graph inputs in order: the non-parameter leaves, then one input per random-bits draw. */
+  readonly inputs: readonly OnnxValue[];
+  readonly outputs: readonly OnnxValue[];
+  /** Names of the initializers holding the parameters. */
+  readonly parameters: readonly string[];
+  /**
+   * Inputs standing for random bits (int32, uniformly random). In serving, fill them with fresh
+   * random values; `feeds` computes the bits tensorlaw would draw from the arguments' keys.
+   */
+  readonly randomInputs: readonly string[];
+  /**
+   * ONNX Runtime feeds for f's arguments (parameter arguments are ignored, their values are in
+   * the model): `model.feeds([params, x], (type, data, dims) => new ort.Tensor(type, data, dims))`.
+   */
+  feeds<R>(args: readonly unknown[], makeTensor: (type: DType, data: TypedArray, dims: readonly number[]) => R): Record<string, R>;
+  /** f's output tree rebuilt from ONNX Runtime's results. */
+  outputTree(results: Readonly<Record<string, OrtTensorLike>>): any;
+}
+
+const OPTIONS = ['parameterArgnums', 'argNames', 'outputNames', 'dynamicBatch', 'opset', 'name'];
+const BATCH_OPTIONS = ['argnums', 'axis', 'name'];
+/** The IR version each supported opset was released with. */
+const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
+
+const fail = (msg: string): never => {
+  throw new Error(`toOnnx: ${msg}`);
+};
+
+function checkKeys(what: string, o: object, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(`unknown ${what} '${k}' (expected one of ${allowed.join(', ')})`);
+}
+
+function argnumList(x: number | readonly number[] | undefined, n: number, what: string): number[] {
+  const list = x === undefined ? [] : typeof x === 'number' ? [x] : [...x];
+  for (const i of list) if (!Number.isInteger(i) || i < 0 || i >= n) fail(`${what} ${i} is out of range for ${n} arguments`);
+  return list;
+}
+
+function toLeaf(x: unknown, where: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number') return T.scalar(x, 'float32');
+  if (typeof x === 'boolean') return T.scalar(x, 'bool');
+  return fail(`${where} is ${x === null ? 'null' : typeof x}, not a tensor (close over configuration values instead of passing them)`);
+}
+
+const pathName = (path: KeyPath) => path.map(String).join('.');
+
+interface Leaf {
+  readonly arg: number;
+  readonly name: string;
+  readonly tensor: Tensor;
+}
+
+function leavesOf(args: readonly unknown[], params: readonly number[], argNames: readonly (string | undefined)[]): Leaf[] {
+  return args.flatMap((a, arg) =>
+    flattenWithPath(a).map(([path, x]) => {
+      const prefix = argNames[arg] ?? (params.includes(arg) ? undefined : `input${arg}`);
+      const name = [prefix, pathName(path)].filter((s) => s).join('.') || `param${arg}`;
+      return { arg, name, tensor: toLeaf(x, `argument ${arg} leaf '${pathName(path) || '(root)'}'`) };
+    }),
+  );
+}
+
+interface Trace extends Traced {
+  readonly outDef: TreeDef;
+  readonly outPaths: readonly KeyPath[];
+}
+
+/** Stage f as jit would (optimized), then inline that program into a jaxpr with its constants. */
+function trace(f: (...args: any[]) => unknown, args: readonly unknown[]): Trace {
+  let outDef: TreeDef | undefined;
+  let outPaths: KeyPath[] = [];
+  const recorded = (...a: unknown[]) => {
+    const out = f(...a);
+    outDef = flatten(out)[1];
+    outPaths = flattenWithPath(out).map(([p]) => p);
+    return out;
+  };
+  Object.defineProperty(recorded, 'name', { value: f.name || 'f' });
+  const jaxpr = makeJaxpr(jit(recorded))(...args);
+  return { jaxpr, consts: jaxpr.consts, outDef: outDef!, outPaths };
+}
+
+/** The arguments with the batch axis of the batched leaves resized (zeros: tracing reads shapes only). */
+function resized(args: readonly unknown[], batched: readonly number[], axis: number, size: number): unknown[] {
+  return args.map((a, i) => {
+    if (!batched.includes(i)) return a;
+    const [xs, def] = flatten(a);
+    return unflatten(def, xs.map((x, k) => {
+      const t = toLeaf(x, `argument ${i} leaf ${k}`);
+      return T.zeros(t.shape.map((d, j) => (j === axis ? size : d)), t.dtype);
+    }));
+  });
+}
+
+/**
+ * Export `f` at the shapes of `exampleArgs` as an ONNX model. The program is staged like jit
+ * stages it (control flow inlined, constants folded), so whatever jit compiles exports: a
+ * forward pass, or a whole training step with its backward pass and optimizer update.
+ * Random draws inside f become int32 graph inputs (`randomInputs`).
+ * @example const model = toOnnx((p, x) => mlp.apply(p, x), [params, x], { parameterArgnums: 0, argNames: [, 'x'], dynamicBatch: true });
+ * @example const session = await ort.InferenceSession.create(model.bytes);
+ */
+export function toOnnx(f: (...args: any[]) => unknown, exampleArgs: readonly unknown[], options: ToOnnxOptions = {}): OnnxModel {
+  if (typeof f !== 'function') fail(`expects a function, got ${typeof f}`);
+  if (!Array.isArray(exampleArgs)) fail(`expects the example arguments as an array (one entry per positional argument), got ${typeof exampleArgs}`);
+  checkKeys('option', options, OPTIONS);
+  const opset = options.opset ?? 18;
+  if (!(opset in IR_VERSION)) fail(`opset ${opset} is not supported (expected 17 to 21)`);
+  const params = argnumList(options.parameterArgnums, exampleArgs.length, 'parameterArgnums');
+  const argNames = options.argNames ?? [];
+  const leaves = leavesOf(exampleArgs, params, argNames);
+
+  const batch = options.dynamicBatch === true ? {} : options.dynamicBatch || undefined;
+  if (batch) checkKeys('dynamicBatch option', batch, BATCH_OPTIONS);
+  const batchAxis = batch?.axis ?? 0;
+  const batchName = batch?.name ?? 'batch';
+  const batched = batch ? (batch.argnums === undefined ? exampleArgs.map((_, i) => i).filter((i) => !params.includes(i)) : argnumList(batch.argnums, exampleArgs.length, 'dynamicBatch.argnums')) : [];
+  for (const i of batched) if (params.includes(i)) fail(`argument ${i} is both a parameter and batched`);
+
+  let traced: Trace;
+  let dims: Map<Var, SymShape> | undefined;
+  if (batch) {
+    const sizes = leaves.filter((l) => batched.includes(l.arg)).map((l) => {
+      if (!Number.isInteger(batchAxis) || batchAxis < 0 || batchAxis >= l.tensor.shape.length) fail(`dynamicBatch axis ${batchAxis} is out of range for input '${l.name}' of shape [${l.tensor.shape.join(',')}]`);
+      return l.tensor.shape[batchAxis]!;
+    });
+    if (sizes.length === 0) fail('dynamicBatch is set but no argument carries a batch');
+    if (!sizes.every((s) => s === sizes[0])) fail(`the batched inputs disagree on the batch size (axis ${batchAxis}: ${sizes.join(', ')})`);
+    // Trace at three sizes (at least 2, where broadcasting cannot hide the batch axis).
+    const b0 = Math.max(2, sizes[0]!);
+    const batches = [b0, b0 + 1, b0 + 2];
+    const traces = batches.map((b) => trace(f, resized(exampleArgs, batched, batchAxis, b)));
+    dims = alignTraces(traces, batches);
+    traced = traces[0]!;
+  } else traced = trace(f, exampleArgs);
+
+  const { jaxpr } = traced;
+  const graph = new GraphBuilder();
+  const symbolic = (v: Var): SymShape => dims?.get(v) ?? staticDims(v.aval.shape);
+  const onnxDims = (s: SymShape): OnnxDim[] => s.map((d) => (d.a === 0 ? d.c : d.a === 1 && d.c === 0 ? batchName : null));
+
+  const inputs: OnnxValue[] = [];
+  const parameters: string[] = [];
+  const invarNames = leaves.map((leaf, i) => {
+    if (params.includes(leaf.arg)) {
+      parameters.push(graph.tensor(leaf.tensor, graph.reserve(leaf.name, `a parameter of argument ${leaf.arg}`)));
+      return leaf.name;
+    }
+    inputs.push({ name: graph.reserve(leaf.name, `an input of argument ${leaf.arg}`), dtype: leaf.tensor.dtype, shape: onnxDims(symbolic(jaxpr.invars[i]!)) });
+    return leaf.name;
+  });
+  const outputNames = options.outputNames ?? traced.outPaths.map((p) => (p.length === 0 ? 'output' : typeof p[0] === 'number' ? `output.${pathName(p)}` : pathName(p)));
+  if (outputNames.length !== jaxpr.outs.length) fail(`outputNames has ${outputNames.length} names for ${jaxpr.outs.length} output leaves`);
+  outputNames.forEach((n, i) => graph.reserve(n, `output ${i}`));
+
+  const randomEqns: number[] = [];
+  const randomInputs: string[] = [];
+  const outs = lowerJaxpr(graph, jaxpr, {
+    opset,
+    inputs: invarNames,
+    consts: traced.consts,
+    rules: ruleFor,
+    dims,
+    batch: batch && inputs.length ? { value: inputs.find((v) => v.shape[batchAxis] === batchName)?.name ?? inputs[0]!.name, axis: batchAxis } : undefined,
+    extraInput: (eqn: Eqn) => {
+      const name = graph.fresh('random_bits');
+      randomEqns.push(jaxpr.eqns.indexOf(eqn));
+      randomInputs.push(name);
+      inputs.push({ name, dtype: 'int32', shape: onnxDims(symbolic(eqn.outs[0]!)) });
+      return name;
+    },
+  });
+  const outputs: OnnxValue[] = jaxpr.outs.map((o, i) => ({ name: outputNames[i]!, dtype: o.aval.dtype, shape: onnxDims('id' in o ? symbolic(o) : staticDims(o.aval.shape)) }));
+  outs.forEach((v, i) => graph.node('Identity', [v], {}, [outputNames[i]!]));
+
+  const model = create(ModelProtoSchema, {
+    irVersion: BigInt(IR_VERSION[opset]!),
+    opsetImport: [{ domain: '', version: BigInt(opset) }],
+    producerName: 'tensorlaw',
+    graph: graph.graph(options.name ?? (f.name || 'tensorlaw'), inputs.map((v) => valueInfo(v.name, v.dtype, v.shape)), outputs.map((v) => valueInfo(v.name, v.dtype, v.shape))),
+  });
+  const bytes = toBinary(ModelProtoSchema, model);
+
+  return {
+    bytes, inputs, outputs, parameters, randomInputs,
+    feeds(args, makeTensor) {
+      if (!Array.isArray(args) || args.length !== exampleArgs.length) fail(`feeds expects ${exampleArgs.length} arguments like the example, got ${Array.isArray(args) ? args.length : typeof args}`);
+      const given = leavesOf(args, params, argNames).filter((l) => !params.includes(l.arg));
+      const out: Record<string, ReturnType<typeof makeTensor>> = {};
+      const fed = inputs.filter((v) => !randomInputs.includes(v.name));
+      if (given.length !== fed.length) fail(`feeds got ${given.length} input leaves, the model has ${fed.length}`);
+      given.forEach((l, i) => {
+        const want = fed[i]!;
+        if (l.tensor.dtype !== want.dtype || l.tensor.shape.length !== want.shape.length || want.shape.some((d, k) => typeof d === 'number' && d !== l.tensor.shape[k])) {
+          fail(`feeds: input '${want.name}' expects ${want.dtype}[${want.shape.join(',')}], got ${T.fmtAval(l.tensor)}`);
+        }
+        out[want.name] = makeTensor(l.tensor.dtype, readCpu(l.tensor, want.name), l.tensor.shape);
+      });
+      if (randomInputs.length) {
+        const bits = randomBitsFor(trace(f, args), randomEqns, args, params);
+        bits.forEach((b, i) => (out[randomInputs[i]!] = makeTensor('int32', readCpu(b, randomInputs[i]!), b.shape)));
+      }
+      return out;
+    },
+    outputTree(results) {
+      const values = outputs.map((o) => {
+        const r = results[o.name];
+        if (!r) fail(`outputTree: the results have no output '${o.name}'`);
+        const data = arrayFor(o.dtype, (r!.data as ArrayLike<number>).length);
+        data.set(r!.data as ArrayLike<number>);
+        return fromStorage([...r!.dims], o.dtype, data);
+      });
+      return unflatten(traced.outDef, values);
+    },
+  };
+}
+
+function readCpu(t: Tensor, name: string): TypedArray {
+  if (t.device !== 'cpu') fail(`input '${name}' is a ${t.device} tensor; move it with toDevice(x, 'cpu') first`);
+  return t.dataSync().slice();
+}
+
+/** Evaluate the equations the random draws need (and only those) to get tensorlaw's bits. */
+function randomBitsFor({ jaxpr, consts }: Traced, indices: readonly number[], args: readonly unknown[], params: readonly number[]): Tensor[] {
+  const env = new Map<unknown, Tensor>();
+  jaxpr.constvars.forEach((v, i) => env.set(v, consts[i]!));
+  const leaves = leavesOf(args, params, []).map((l) => l.tensor);
+  jaxpr.invars.forEach((v, i) => env.set(v, leaves[i]!));
+  const needed = new Set<unknown>();
+  const last = Math.max(...indices);
+  for (const i of indices) jaxpr.eqns[i]!.inputs.forEach((a) => needed.add(a));
+  for (let i = last; i >= 0; i--) {
+    const e = jaxpr.eqns[i]!;
+    if (indices.includes(i) || e.outs.some((o) => needed.has(o))) e.inputs.forEach((a) => needed.add(a));
+  }
+  const read = (a: unknown) => ('id' in (a as object) ? env.get(a)! : (a as { value: Tensor }).value);
+  for (let i = 0; i <= last; i++) {
+    const e = jaxpr.eqns[i]!;
+    if (!indices.includes(i) && !e.outs.some((o) => needed.has(o))) continue;
+    bind(e.prim, e.inputs.map(read), e.params).forEach((t, k) => env.set(e.outs[k], t));
+  }
+  return indices.map((i) => {
+    const e = jaxpr.eqns[i]!;
+    if (e.prim !== 'randomBits') fail('feeds: the program traced differently for these arguments; export at their shapes');
+    return env.get(e.outs[0])!;
+  });
+}
