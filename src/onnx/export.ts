@@ -208,7 +208,10 @@ export function toOnnx(f: (...args: any[]) => unknown, exampleArgs: readonly unk
     inputs.push({ name: graph.reserve(leaf.name, `an input of argument ${leaf.arg}`), dtype: leaf.tensor.dtype, shape: onnxDims(symbolic(jaxpr.invars[i]!)) });
     return leaf.name;
   });
-  const outputNames = options.outputNames ?? traced.outPaths.map((p) => (p.length === 0 ? 'output' : typeof p[0] === 'number' ? `output.${pathName(p)}` : pathName(p)));
+  // Default output names are tree paths; one that is not a plain key, or that an input already
+  // has (a training step returns new params under the inputs' names), gets an 'output.' prefix.
+  const taken = new Set(leaves.map((l) => l.name));
+  const outputNames = options.outputNames ?? traced.outPaths.map((p) => (p.length === 0 ? 'output' : typeof p[0] === 'number' || taken.has(pathName(p)) ? `output.${pathName(p)}` : pathName(p)));
   if (outputNames.length !== jaxpr.outs.length) fail(`outputNames has ${outputNames.length} names for ${jaxpr.outs.length} output leaves`);
   outputNames.forEach((n, i) => graph.reserve(n, `output ${i}`));
 
