@@ -28,6 +28,7 @@ describe('example models', () => {
     expect(model.outputs).toEqual([{ name: 'output', dtype: 'float32', shape: ['batch', 4] }]);
     expect(opTypes(model).filter((op) => op === 'Gemm')).toHaveLength(3);
     expect(opTypes(model)).not.toContain('Expand');
+    expect(opTypes(model)).not.toContain('Reshape'); // biases feed Gemm as they are
     expect(await exportMatchesEager(runOnnx, f, [params, normal(3, [5, 8])], options)).toBe(true);
     expect(await dynamicBatchMatchesEager(runOnnx, f, [params, normal(2, [5, 8])], [params, normal(4, [3, 8])], options)).toBe(true);
   });
@@ -66,6 +67,20 @@ describe('example models', () => {
     const tol = { rtol: 1e-4, atol: 2e-5 };
     expect(await exportMatchesEager(runOnnx, f, [params, normal(1, [2, 6, 16])], options, tol)).toBe(true);
     expect(await dynamicBatchMatchesEager(runOnnx, f, [params, normal(1, [2, 6, 16])], [params, normal(2, [3, 6, 16])], options, tol)).toBe(true);
+  });
+});
+
+describe('convolution gradients', () => {
+  it('the input gradient of conv2d exports as ConvTranspose (stride, padding, dilation, groups)', async () => {
+    for (const options of [{ stride: 2, padding: 1, groups: 2 }, { stride: [1, 2] as [number, number], dilation: 2, padding: [[2, 0], [1, 1]] as T.Padding2d }]) {
+      const g = T.grad((x: Tensor, w: Tensor) => T.sum(T.sin(T.conv2d(x, w, options))), { argnums: [0, 1] });
+      const args = [normal(1, [2, 4, 9, 8]), normal(2, [6, options.groups ? 2 : 4, 3, 3])];
+      const model = toOnnx(g, args);
+      expect(opTypes(model)).toContain('ConvTranspose');
+      // One Pad for the weight gradient's patches; the general patchesTranspose would pad every tap.
+      expect(opTypes(model).filter((op) => op === 'Pad').length).toBeLessThanOrEqual(1);
+      expect(treesClose(await runOnnx(model, args), g(...args), { rtol: 1e-4, atol: 1e-5 })).toBe(true);
+    }
   });
 });
 

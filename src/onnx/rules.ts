@@ -11,7 +11,7 @@ import { arithmetic, atan2, broadcasting, composite, divide, expm1, log1p, logic
 import type { Atom, LowerContext, Plan, PlanRule } from './lower';
 import { argReduce, broadcast, concatenate, cumsum, flip, pad, reduction, reshape, slice, transpose } from './movement';
 import { dtypeOf, op, reading, simple, type EqnOf, type Rule } from './plans';
-import { avgPoolPlan, convPlan, emitConv, matchConv, maxPoolPlan, patches, patchesTranspose } from './windows';
+import { avgPoolPlan, convPlan, convTransposePlan, emitConv, matchConv, maxPoolPlan, patches, patchesTransposeGeneral } from './windows';
 
 /** The first plan that applies. */
 const firstOf = <P extends Prim>(...rules: ((ctx: LowerContext, eqn: EqnOf<P>) => Plan | undefined)[]): Rule<P> => (ctx, eqn) => {
@@ -41,7 +41,11 @@ function gemmPlan(ctx: LowerContext, eqn: EqnOf<'add'>): Plan | undefined {
     const [a, b] = d.inputs as [Atom, Atom];
     const ta = transposed(ctx, a);
     const tb = transposed(ctx, b);
-    return reading(ctx, [ta ?? a, tb ?? b, broadcastSource(ctx, eqn.inputs[bi]!)], (xs) => ctx.graph.op('Gemm', xs, { transA: ta ? 1 : 0, transB: tb ? 1 : 0 }));
+    // Gemm broadcasts C itself: read a [1, n] bias before its reshape from [n].
+    let c = broadcastSource(ctx, eqn.inputs[bi]!);
+    const r = ctx.producer(c);
+    if (r?.prim === 'reshape' && c.aval.shape[0] === 1 && r.inputs[0]!.aval.shape.join() === String(c.aval.shape[1])) c = r.inputs[0]!;
+    return reading(ctx, [ta ?? a, tb ?? b, c], (xs) => ctx.graph.op('Gemm', xs, { transA: ta ? 1 : 0, transB: tb ? 1 : 0 }));
   }
   return undefined;
 }
@@ -118,7 +122,7 @@ export const onnxRules = {
   gather: simple((ctx, xs, eqn) => ctx.graph.op('GatherElements', xs, { axis: eqn.params.axis })),
   scatterAdd: simple((ctx, xs, eqn) => ctx.graph.op('ScatterElements', xs, { axis: eqn.params.axis, reduction: 'add' })),
   patches,
-  patchesTranspose,
+  patchesTranspose: firstOf(convTransposePlan, patchesTransposeGeneral),
   // The graph cannot reproduce the threefry stream cheaply, so random bits are graph inputs.
   randomBits: (ctx, eqn) => ({ reads: [], emit: () => [ctx.extraInput(eqn)] }),
   // BitShift is defined on unsigned integers: the int32 bits pass through uint32 unchanged.

@@ -85,6 +85,41 @@ export function convPlan(ctx: LowerContext, root: Atom): Plan | undefined {
   return m && reading(ctx, [m.x, m.w], ([x, w]) => emitConv(ctx, m, x!, w!));
 }
 
+/**
+ * conv2d's input gradient: patchesTranspose(reshape(dot(transpose(broadcast(reshape(W))), ct)))
+ * is ConvTranspose of the output cotangent [n, o, oh, ow] with the same OIHW weights.
+ */
+export function convTransposePlan(ctx: LowerContext, eqn: EqnOf<'patchesTranspose'>): Plan | undefined {
+  const cols = eqn.inputs[0]!;
+  const r = ctx.producer(cols);
+  const d = r?.prim === 'reshape' ? ctx.producer(r.inputs[0]!) : undefined;
+  const t = d?.prim === 'dot' ? ctx.producer(d.inputs[0]!) : undefined;
+  if (t?.prim !== 'transpose' || t.params.perm.join() !== '0,1,3,2' || !isFloatAtom(cols)) return undefined;
+  const [n, c, kh, kw, oh, ow] = cols.aval.shape as [number, number, number, number, number, number];
+  const [, g, og, k] = t.inputs[0]!.aval.shape as [number, number, number, number];
+  const o = g * og;
+  const wFlat = throughLeadingBroadcast(ctx, t.inputs[0]!, 1);
+  if (k * g !== c * kh * kw || !shapeIs(wFlat, [1, g, og, k]) || !shapeIs(d!.inputs[1]!, [n, g, og, oh * ow])) return undefined;
+  const w = throughReshapes(ctx, wFlat);
+  const ctFlat = d!.inputs[1]!;
+  const ctSource = ctx.producer(ctFlat)?.prim === 'reshape' ? ctx.producer(ctFlat)!.inputs[0]! : undefined;
+  const ct = ctSource && shapeIs(ctSource, [n, o, oh, ow]) ? ctSource : ctFlat;
+  const p = eqn.params;
+  const [, , h, wd] = eqn.outs[0]!.aval.shape as [number, number, number, number];
+  // ConvTranspose covers (out - 1) * stride + span - pads pixels; output_padding adds the rest.
+  const covered = (i: 0 | 1, out: number) => (out - 1) * p.stride[i] + p.dilation[i] * (p.kernel[i] - 1) + 1 - p.padding[i][0] - p.padding[i][1];
+  const extra = [h - covered(0, oh), wd - covered(1, ow)];
+  if (extra.some((e, i) => e < 0 || e >= Math.max(p.stride[i as 0 | 1], p.dilation[i as 0 | 1]))) return undefined;
+  const oihw = [o, c / g, kh, kw];
+  return reading(ctx, [ct, w], ([y, wv]) => {
+    const gb = ctx.graph;
+    // 0 copies the (possibly dynamic) batch size.
+    const input = ct === ctFlat ? gb.op('Reshape', [y!, gb.ints([0, o, oh, ow])]) : y!;
+    const weights = shapeIs(w, oihw) ? wv! : gb.op('Reshape', [wv!, gb.ints(oihw)]);
+    return gb.op('ConvTranspose', [input, weights], { ...windowAttrs(p), group: g, output_padding: extra });
+  });
+}
+
 /** The patches equation a pooling reduction reads, when it pools over the window axes [2, 3]. */
 function pooled(ctx: LowerContext, eqn: Eqn): EqnOf<'patches'> | undefined {
   const p = ctx.producer(eqn.inputs[0]!);
@@ -168,7 +203,7 @@ export const patches: Rule<'patches'> = simple((ctx, [x], eqn) => {
  * [n, c, kh, kw, oh, ow] -> [n, c, h, w]: each tap's [oh, ow] grid is spread out by the stride
  * (interleaving zeros), shifted to its offset by Pad (negative pads crop), and the taps summed.
  */
-export const patchesTranspose: Rule<'patchesTranspose'> = simple((ctx, [cols], eqn) => {
+export const patchesTransposeGeneral: Rule<'patchesTranspose'> = simple((ctx, [cols], eqn) => {
   const g = ctx.graph;
   const p = eqn.params;
   const dtype = dtypeOf(eqn.inputs[0]!);
