@@ -72,9 +72,10 @@ describe('example models', () => {
 
 describe('convolution gradients', () => {
   it('the input gradient of conv2d exports as ConvTranspose (stride, padding, dilation, groups)', async () => {
-    for (const options of [{ stride: 2, padding: 1, groups: 2 }, { stride: [1, 2] as [number, number], dilation: 2, padding: [[2, 0], [1, 1]] as T.Padding2d }]) {
+    const cases: T.Conv2dOptions[] = [{ stride: 2, padding: 1, groups: 2 }, { stride: [1, 2], dilation: 2, padding: [[2, 0], [1, 1]] }];
+    for (const options of cases) {
       const g = T.grad((x: Tensor, w: Tensor) => T.sum(T.sin(T.conv2d(x, w, options))), { argnums: [0, 1] });
-      const args = [normal(1, [2, 4, 9, 8]), normal(2, [6, options.groups ? 2 : 4, 3, 3])];
+      const args: [Tensor, Tensor] = [normal(1, [2, 4, 9, 8]), normal(2, [6, 4 / (options.groups ?? 1), 3, 3])];
       const model = toOnnx(g, args);
       expect(opTypes(model)).toContain('ConvTranspose');
       // One Pad for the weight gradient's patches; the general patchesTranspose would pad every tap.
