@@ -2,16 +2,17 @@
  * toOnnx: trace a function the way jit does (same staging, same optimizing passes), lower the
  * program to an ONNX graph and encode it as a ModelProto for ONNX Runtime and other engines.
  */
-import { toBinary, create } from '@bufbuild/protobuf';
-import { jit, makeJaxpr } from '../grad';
-import * as T from '../tensor';
-import { arrayFor, bind, fromStorage, Tensor, type DType, type TypedArray } from '../tensor';
-import { flatten, flattenWithPath, unflatten, type KeyPath, type TreeDef } from '../tree';
+import { create, toBinary } from '@bufbuild/protobuf';
+import type { DType, TypedArray } from '../tensor';
+import { makeFeeds, outputTree, type FeedSpec, type OnnxValue, type OrtTensorLike } from './feeds';
 import { GraphBuilder, valueInfo, type OnnxDim } from './graph';
 import { lowerJaxpr, staticDims, type Eqn, type SymShape, type Var } from './lower';
 import { ModelProtoSchema } from './proto/onnx_pb';
 import { ruleFor } from './rules';
-import { alignTraces, type Traced } from './symbolic';
+import { alignTraces } from './symbolic';
+import { fail, leavesOf, pathName, resized, trace, type Trace } from './trace';
+
+export type { OnnxValue, OrtTensorLike };
 
 export interface DynamicBatchOptions {
   /** Arguments whose leaves carry the batch (default: every non-parameter argument). */
@@ -38,19 +39,6 @@ export interface ToOnnxOptions {
   readonly opset?: number;
   /** The graph's name (default: f's name). */
   readonly name?: string;
-}
-
-/** A graph input or output: its name, dtype and shape (a string names a dynamic dimension, null an unnamed one). */
-export interface OnnxValue {
-  readonly name: string;
-  readonly dtype: DType;
-  readonly shape: readonly OnnxDim[];
-}
-
-/** A tensor as ONNX Runtime returns it (onnxruntime's Tensor has these fields). */
-export interface OrtTensorLike {
-  readonly data: unknown;
-  readonly dims: readonly number[];
 }
 
 export interface OnnxModel {
@@ -80,10 +68,6 @@ const BATCH_OPTIONS = ['argnums', 'axis', 'name'];
 /** The IR version each supported opset was released with. */
 const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
-const fail = (msg: string): never => {
-  throw new Error(`toOnnx: ${msg}`);
-};
-
 function checkKeys(what: string, o: object, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(`unknown ${what} '${k}' (expected one of ${allowed.join(', ')})`);
 }
@@ -92,63 +76,6 @@ function argnumList(x: number | readonly number[] | undefined, n: number, what: 
   const list = x === undefined ? [] : typeof x === 'number' ? [x] : [...x];
   for (const i of list) if (!Number.isInteger(i) || i < 0 || i >= n) fail(`${what} ${i} is out of range for ${n} arguments`);
   return list;
-}
-
-function toLeaf(x: unknown, where: string): Tensor {
-  if (x instanceof Tensor) return x;
-  if (typeof x === 'number') return T.scalar(x, 'float32');
-  if (typeof x === 'boolean') return T.scalar(x, 'bool');
-  return fail(`${where} is ${x === null ? 'null' : typeof x}, not a tensor (close over configuration values instead of passing them)`);
-}
-
-const pathName = (path: KeyPath) => path.map(String).join('.');
-
-interface Leaf {
-  readonly arg: number;
-  readonly name: string;
-  readonly tensor: Tensor;
-}
-
-function leavesOf(args: readonly unknown[], params: readonly number[], argNames: readonly (string | undefined)[]): Leaf[] {
-  return args.flatMap((a, arg) =>
-    flattenWithPath(a).map(([path, x]) => {
-      const prefix = argNames[arg] ?? (params.includes(arg) ? undefined : `input${arg}`);
-      const name = [prefix, pathName(path)].filter((s) => s).join('.') || `param${arg}`;
-      return { arg, name, tensor: toLeaf(x, `argument ${arg} leaf '${pathName(path) || '(root)'}'`) };
-    }),
-  );
-}
-
-interface Trace extends Traced {
-  readonly outDef: TreeDef;
-  readonly outPaths: readonly KeyPath[];
-}
-
-/** Stage f as jit would (optimized), then inline that program into a jaxpr with its constants. */
-function trace(f: (...args: any[]) => unknown, args: readonly unknown[]): Trace {
-  let outDef: TreeDef | undefined;
-  let outPaths: KeyPath[] = [];
-  const recorded = (...a: unknown[]) => {
-    const out = f(...a);
-    outDef = flatten(out)[1];
-    outPaths = flattenWithPath(out).map(([p]) => p);
-    return out;
-  };
-  Object.defineProperty(recorded, 'name', { value: f.name || 'f' });
-  const jaxpr = makeJaxpr(jit(recorded))(...args);
-  return { jaxpr, consts: jaxpr.consts, outDef: outDef!, outPaths };
-}
-
-/** The arguments with the batch axis of the batched leaves resized (zeros: tracing reads shapes only). */
-function resized(args: readonly unknown[], batched: readonly number[], axis: number, size: number): unknown[] {
-  return args.map((a, i) => {
-    if (!batched.includes(i)) return a;
-    const [xs, def] = flatten(a);
-    return unflatten(def, xs.map((x, k) => {
-      const t = toLeaf(x, `argument ${i} leaf ${k}`);
-      return T.zeros(t.shape.map((d, j) => (j === axis ? size : d)), t.dtype);
-    }));
-  });
 }
 
 /**
@@ -243,67 +170,10 @@ export function toOnnx(f: (...args: any[]) => unknown, exampleArgs: readonly unk
   });
   const bytes = toBinary(ModelProtoSchema, model);
 
+  const spec: FeedSpec = { f, arity: exampleArgs.length, params, argNames, inputs, randomInputs, randomEqns };
   return {
     bytes, inputs, outputs, parameters, randomInputs,
-    feeds(args, makeTensor) {
-      if (!Array.isArray(args) || args.length !== exampleArgs.length) fail(`feeds expects ${exampleArgs.length} arguments like the example, got ${Array.isArray(args) ? args.length : typeof args}`);
-      const given = leavesOf(args, params, argNames).filter((l) => !params.includes(l.arg));
-      const out: Record<string, ReturnType<typeof makeTensor>> = {};
-      const fed = inputs.filter((v) => !randomInputs.includes(v.name));
-      if (given.length !== fed.length) fail(`feeds got ${given.length} input leaves, the model has ${fed.length}`);
-      given.forEach((l, i) => {
-        const want = fed[i]!;
-        if (l.tensor.dtype !== want.dtype || l.tensor.shape.length !== want.shape.length || want.shape.some((d, k) => typeof d === 'number' && d !== l.tensor.shape[k])) {
-          fail(`feeds: input '${want.name}' expects ${want.dtype}[${want.shape.join(',')}], got ${T.fmtAval(l.tensor)}`);
-        }
-        out[want.name] = makeTensor(l.tensor.dtype, readCpu(l.tensor, want.name), l.tensor.shape);
-      });
-      if (randomInputs.length) {
-        const bits = randomBitsFor(trace(f, args), randomEqns, args, params);
-        bits.forEach((b, i) => (out[randomInputs[i]!] = makeTensor('int32', readCpu(b, randomInputs[i]!), b.shape)));
-      }
-      return out;
-    },
-    outputTree(results) {
-      const values = outputs.map((o) => {
-        const r = results[o.name];
-        if (!r) fail(`outputTree: the results have no output '${o.name}'`);
-        const data = arrayFor(o.dtype, (r!.data as ArrayLike<number>).length);
-        data.set(r!.data as ArrayLike<number>);
-        return fromStorage([...r!.dims], o.dtype, data);
-      });
-      return unflatten(traced.outDef, values);
-    },
+    feeds: (args, makeTensor) => makeFeeds(spec, args, makeTensor),
+    outputTree: (results) => outputTree(outputs, traced.outDef, results),
   };
-}
-
-function readCpu(t: Tensor, name: string): TypedArray {
-  if (t.device !== 'cpu') fail(`input '${name}' is a ${t.device} tensor; move it with toDevice(x, 'cpu') first`);
-  return t.dataSync().slice();
-}
-
-/** Evaluate the equations the random draws need (and only those) to get tensorlaw's bits. */
-function randomBitsFor({ jaxpr, consts }: Traced, indices: readonly number[], args: readonly unknown[], params: readonly number[]): Tensor[] {
-  const env = new Map<unknown, Tensor>();
-  jaxpr.constvars.forEach((v, i) => env.set(v, consts[i]!));
-  const leaves = leavesOf(args, params, []).map((l) => l.tensor);
-  jaxpr.invars.forEach((v, i) => env.set(v, leaves[i]!));
-  const needed = new Set<unknown>();
-  const last = Math.max(...indices);
-  for (const i of indices) jaxpr.eqns[i]!.inputs.forEach((a) => needed.add(a));
-  for (let i = last; i >= 0; i--) {
-    const e = jaxpr.eqns[i]!;
-    if (indices.includes(i) || e.outs.some((o) => needed.has(o))) e.inputs.forEach((a) => needed.add(a));
-  }
-  const read = (a: unknown) => ('id' in (a as object) ? env.get(a)! : (a as { value: Tensor }).value);
-  for (let i = 0; i <= last; i++) {
-    const e = jaxpr.eqns[i]!;
-    if (!indices.includes(i) && !e.outs.some((o) => needed.has(o))) continue;
-    bind(e.prim, e.inputs.map(read), e.params).forEach((t, k) => env.set(e.outs[k], t));
-  }
-  return indices.map((i) => {
-    const e = jaxpr.eqns[i]!;
-    if (e.prim !== 'randomBits') fail('feeds: the program traced differently for these arguments; export at their shapes');
-    return env.get(e.outs[0])!;
-  });
 }

@@ -58,8 +58,6 @@ export interface LowerContext {
   shapeValue(dims: SymShape): string;
   /** A new graph input standing for an equation's output the graph cannot compute (random bits). */
   extraInput(eqn: Eqn): string;
-  /** Fail naming the primitive and what made it inexpressible. */
-  fail(eqn: Eqn, why: string): never;
 }
 
 export type PlanRule = (ctx: LowerContext, eqn: Eqn) => Plan;
@@ -148,9 +146,6 @@ export function lowerJaxpr(graph: GraphBuilder, jaxpr: Jaxpr, options: LowerOpti
     extraInput(eqn) {
       if (!options.extraInput) throw new Error(`toOnnx: primitive '${eqn.prim}' needs a graph input of its own here, and this graph cannot declare one`);
       return options.extraInput(eqn);
-    },
-    fail(eqn, why) {
-      throw new Error(`toOnnx: cannot express primitive '${eqn.prim}' (${eqn.inputs.map((a) => `${a.aval.dtype}[${a.aval.shape.join(',')}]`).join(', ')}) in ONNX: ${why}`);
     },
   };
 
