@@ -154,6 +154,23 @@ describe('options and errors', () => {
     expect(() => toOnnx(f, [{ x, n: 'three' }])).toThrow(/argument 0 leaf 'n' is string, not a tensor/);
   });
 
+  it('computes batch-sized shapes in the graph (an expand along the batch, reshapes through it)', async () => {
+    const f = (row: Tensor, x: Tensor) => ({
+      tiled: T.add(T.broadcastTo(row, x.shape), 0),
+      pairs: T.reshape(T.concatenate([x, x], 0), [2, -1, 2]),
+      flat: T.sum(T.reshape(x, [-1]), { keepdims: true }),
+    });
+    const row = normal(1, [1, 4]);
+    expect(opTypes(toOnnx(f, [row, normal(2, [3, 4])], { parameterArgnums: 0, dynamicBatch: true }))).toEqual(expect.arrayContaining(['Shape', 'Expand']));
+    expect(await dynamicBatchMatchesEager(runOnnx, f, [row, normal(2, [3, 4])], [row, normal(3, [6, 4])], { parameterArgnums: 0 })).toBe(true);
+  });
+
+  it('names a primitive that has no ONNX mapping', () => {
+    const f = T.customVjp((x: Tensor) => T.sin(x), (x: Tensor) => [T.sin(x), x], (x: Tensor, ct: Tensor) => [T.mul(ct, T.cos(x))]);
+    const tangent = (x: Tensor, t: Tensor) => T.jvp(f, [x], [t]);
+    expect(() => toOnnx(tangent, [normal(1, [3]), normal(2, [3])])).toThrow(/no ONNX mapping for primitive 'customVjpLinear'/);
+  });
+
   it('refuses a dynamic batch when the program uses the batch size as a value, naming where', () => {
     const meanOverBatch = (x: Tensor) => T.mean(x, { axis: 0 });
     expect(() => toOnnx(meanOverBatch, [normal(1, [4, 3])], { dynamicBatch: true })).toThrow(/a constant of shape \[1\] differs between batch sizes \(a mean over the batch axis/);

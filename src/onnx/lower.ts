@@ -190,5 +190,5 @@ export function lowerJaxpr(graph: GraphBuilder, jaxpr: Jaxpr, options: LowerOpti
 
 /** Why a higher-order primitive can reach the exporter at all (tracing inlines the others). */
 const HIGHER_ORDER_NOTE: Record<string, string> = {
-  customVjpLinear: 'the tangent map of a customVjp function; export the function itself or its grad, not a linearized program',
+  customVjpLinear: 'the forward-mode tangent of a customVjp function; export the function or its grad instead',
 };
