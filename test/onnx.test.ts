@@ -152,6 +152,10 @@ describe('options and errors', () => {
     expect(() => toOnnx((a: Tensor, b: Tensor) => T.add(a, b), [x, x], { argNames: ['v', 'v'] })).toThrow(/two values are named 'v'/);
     expect(() => toOnnx(f, [x], { outputNames: ['a', 'b'] })).toThrow(/outputNames has 2 names for 1 output leaves/);
     expect(() => toOnnx(f, [{ x, n: 'three' }])).toThrow(/argument 0 leaf 'n' is string, not a tensor/);
+    expect(() => toOnnx(f, [x], { outputNames: [3] } as never)).toThrow(/outputNames must be an array of non-empty strings/);
+    expect(() => toOnnx(f, [x], { opset: '18' } as never)).toThrow(/opset 18 is not supported/);
+    expect(() => toOnnx(f, [x], { dynamicBatch: { name: '' } })).toThrow(/dynamicBatch name must be a non-empty string/);
+    expect(() => toOnnx(f, [x], { dynamicBatch: { axs: 1 } as never })).toThrow(/unknown dynamicBatch option 'axs'/);
   });
 
   it('computes batch-sized shapes in the graph (an expand along the batch, reshapes through it)', async () => {

@@ -10,7 +10,7 @@ import { lowerJaxpr, staticDims, type Eqn, type SymShape, type Var } from './low
 import { ModelProtoSchema } from './proto/onnx_pb';
 import { ruleFor } from './rules';
 import { alignTraces } from './symbolic';
-import { fail, leavesOf, pathName, resized, trace, type Trace } from './trace';
+import { fail, leavesOf, pathName, resized, trace, type Leaf, type Trace } from './trace';
 
 export type { OnnxValue, OrtTensorLike };
 
@@ -78,6 +78,51 @@ function argnumList(x: number | readonly number[] | undefined, n: number, what: 
   return list;
 }
 
+interface Batch {
+  readonly argnums: readonly number[];
+  readonly axis: number;
+  readonly name: string;
+}
+
+const isNameList = (x: unknown, holes: boolean) => Array.isArray(x) && Array.from(x).every((n) => (typeof n === 'string' && n.length > 0) || (holes && n === undefined));
+
+function checkOptions(options: ToOnnxOptions, arity: number): { opset: number; params: number[]; argNames: readonly (string | undefined)[]; batch?: Batch } {
+  if (typeof options !== 'object' || options === null) fail(`options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkKeys('option', options, OPTIONS);
+  const opset = options.opset ?? 18;
+  if (!Number.isInteger(opset) || !(opset in IR_VERSION)) fail(`opset ${String(opset)} is not supported (expected 17 to 21)`);
+  const params = argnumList(options.parameterArgnums, arity, 'parameterArgnums');
+  if (options.argNames !== undefined && !isNameList(options.argNames, true)) fail(`argNames must be an array of non-empty strings (or holes), got ${JSON.stringify(options.argNames)}`);
+  if (options.outputNames !== undefined && !isNameList(options.outputNames, false)) fail(`outputNames must be an array of non-empty strings, got ${JSON.stringify(options.outputNames)}`);
+  const argNames = options.argNames ?? [];
+  const b = options.dynamicBatch === true ? {} : options.dynamicBatch || undefined;
+  if (!b) return { opset, params, argNames };
+  if (typeof b !== 'object') fail(`dynamicBatch must be true or an options object, got ${typeof b}`);
+  checkKeys('dynamicBatch option', b, BATCH_OPTIONS);
+  const argnums = b.argnums === undefined ? Array.from({ length: arity }, (_, i) => i).filter((i) => !params.includes(i)) : argnumList(b.argnums, arity, 'dynamicBatch.argnums');
+  for (const i of argnums) if (params.includes(i)) fail(`argument ${i} is both a parameter and batched`);
+  const axis = b.axis ?? 0;
+  if (!Number.isInteger(axis) || axis < 0) fail(`dynamicBatch axis must be a non-negative integer, got ${String(axis)}`);
+  const name = b.name ?? 'batch';
+  if (typeof name !== 'string' || name.length === 0) fail(`dynamicBatch name must be a non-empty string, got ${JSON.stringify(name)}`);
+  return { opset, params, argNames, batch: { argnums, axis, name } };
+}
+
+/** Trace at three batch sizes and find each dimension as a function of the batch size. */
+function traceBatched(f: (...args: any[]) => unknown, args: readonly unknown[], leaves: readonly Leaf[], batch: Batch): { traced: Trace; dims: Map<Var, SymShape> } {
+  const sizes = leaves.filter((l) => batch.argnums.includes(l.arg)).map((l) => {
+    if (batch.axis >= l.tensor.shape.length) fail(`dynamicBatch axis ${batch.axis} is out of range for input '${l.name}' of shape [${l.tensor.shape.join(',')}]`);
+    return l.tensor.shape[batch.axis]!;
+  });
+  if (sizes.length === 0) fail('dynamicBatch is set but no argument carries a batch');
+  if (!sizes.every((s) => s === sizes[0])) fail(`the batched inputs disagree on the batch size (axis ${batch.axis}: ${sizes.join(', ')})`);
+  // At least 2, where broadcasting cannot hide the batch axis.
+  const b0 = Math.max(2, sizes[0]!);
+  const batches = [b0, b0 + 1, b0 + 2];
+  const traces = batches.map((b) => trace(f, resized(args, batch.argnums, batch.axis, b)));
+  return { traced: traces[0]!, dims: alignTraces(traces, batches) };
+}
+
 /**
  * Export `f` at the shapes of `exampleArgs` as an ONNX model. The program is staged like jit
  * stages it (control flow inlined, constants folded), so whatever jit compiles exports: a
@@ -89,36 +134,11 @@ function argnumList(x: number | readonly number[] | undefined, n: number, what: 
 export function toOnnx(f: (...args: any[]) => unknown, exampleArgs: readonly unknown[], options: ToOnnxOptions = {}): OnnxModel {
   if (typeof f !== 'function') fail(`expects a function, got ${typeof f}`);
   if (!Array.isArray(exampleArgs)) fail(`expects the example arguments as an array (one entry per positional argument), got ${typeof exampleArgs}`);
-  checkKeys('option', options, OPTIONS);
-  const opset = options.opset ?? 18;
-  if (!(opset in IR_VERSION)) fail(`opset ${opset} is not supported (expected 17 to 21)`);
-  const params = argnumList(options.parameterArgnums, exampleArgs.length, 'parameterArgnums');
-  const argNames = options.argNames ?? [];
+  const { opset, params, argNames, batch } = checkOptions(options, exampleArgs.length);
   const leaves = leavesOf(exampleArgs, params, argNames);
-
-  const batch = options.dynamicBatch === true ? {} : options.dynamicBatch || undefined;
-  if (batch) checkKeys('dynamicBatch option', batch, BATCH_OPTIONS);
+  const { traced, dims } = batch ? traceBatched(f, exampleArgs, leaves, batch) : { traced: trace(f, exampleArgs), dims: undefined };
   const batchAxis = batch?.axis ?? 0;
   const batchName = batch?.name ?? 'batch';
-  const batched = batch ? (batch.argnums === undefined ? exampleArgs.map((_, i) => i).filter((i) => !params.includes(i)) : argnumList(batch.argnums, exampleArgs.length, 'dynamicBatch.argnums')) : [];
-  for (const i of batched) if (params.includes(i)) fail(`argument ${i} is both a parameter and batched`);
-
-  let traced: Trace;
-  let dims: Map<Var, SymShape> | undefined;
-  if (batch) {
-    const sizes = leaves.filter((l) => batched.includes(l.arg)).map((l) => {
-      if (!Number.isInteger(batchAxis) || batchAxis < 0 || batchAxis >= l.tensor.shape.length) fail(`dynamicBatch axis ${batchAxis} is out of range for input '${l.name}' of shape [${l.tensor.shape.join(',')}]`);
-      return l.tensor.shape[batchAxis]!;
-    });
-    if (sizes.length === 0) fail('dynamicBatch is set but no argument carries a batch');
-    if (!sizes.every((s) => s === sizes[0])) fail(`the batched inputs disagree on the batch size (axis ${batchAxis}: ${sizes.join(', ')})`);
-    // Trace at three sizes (at least 2, where broadcasting cannot hide the batch axis).
-    const b0 = Math.max(2, sizes[0]!);
-    const batches = [b0, b0 + 1, b0 + 2];
-    const traces = batches.map((b) => trace(f, resized(exampleArgs, batched, batchAxis, b)));
-    dims = alignTraces(traces, batches);
-    traced = traces[0]!;
-  } else traced = trace(f, exampleArgs);
 
   const { jaxpr } = traced;
   const graph = new GraphBuilder();
