@@ -11,6 +11,12 @@ import * as optim from '../src/optim';
 import * as R from '../src/random';
 import { leaves } from '../src/tree';
 import { toOnnx } from '../src/onnx';
+import { create, toBinary } from '@bufbuild/protobuf';
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder, valueInfo } from '../src/onnx/graph';
+import { jaxprToSubgraph } from '../src/onnx/lower';
+import { ruleFor } from '../src/onnx/rules';
+import { ModelProtoSchema } from '../src/onnx/proto/onnx_pb';
 import { dynamicBatchMatchesEager, exportMatchesEager, treesClose } from '../laws/onnx';
 import { opTypes, runOnnx } from './onnx.helpers';
 
@@ -128,6 +134,30 @@ describe('random draws', () => {
     expect(model.randomInputs.length).toBeGreaterThan(0);
     expect(model.inputs.filter((v) => model.randomInputs.includes(v.name)).every((v) => v.dtype === 'int32')).toBe(true);
     expect(await exportMatchesEager(runOnnx, noisy, args, { argNames: ['key', 'x'] }, { rtol: 1e-5, atol: 1e-6 })).toBe(true);
+  });
+});
+
+describe('subgraphs', () => {
+  it('jaxprToSubgraph lowers jaxprs into If branches (the path for staged cond/scan)', async () => {
+    const x = normal(1, [3]);
+    const thenJaxpr = T.makeJaxpr((v: Tensor) => T.sin(T.add(v, 1)))(x);
+    const elseJaxpr = T.makeJaxpr((v: Tensor) => T.mul(v, T.sum(v)))(x);
+    const graph = new GraphBuilder();
+    graph.reserve('p', 'the predicate');
+    graph.reserve('x', 'the operand');
+    const branch = (j: typeof thenJaxpr, name: string) => jaxprToSubgraph(graph, j, { opset: 18, inputs: ['x'], consts: j.consts, rules: ruleFor, name });
+    graph.node('If', ['p'], { then_branch: branch(thenJaxpr, 'then'), else_branch: branch(elseJaxpr, 'else') }, ['y']);
+    const model = create(ModelProtoSchema, {
+      irVersion: 8n,
+      opsetImport: [{ domain: '', version: 18n }],
+      graph: graph.graph('cond', [valueInfo('p', 'bool', []), valueInfo('x', 'float32', [3])], [valueInfo('y', 'float32', [3])]),
+    });
+    const session = await ort.InferenceSession.create(toBinary(ModelProtoSchema, model));
+    for (const p of [true, false]) {
+      const { y } = await session.run({ p: new ort.Tensor('bool', Uint8Array.of(p ? 1 : 0), []), x: new ort.Tensor('float32', x.dataSync() as Float32Array, [3]) });
+      const want = p ? T.sin(T.add(x, 1)) : T.mul(x, T.sum(x));
+      expect(treesClose(T.tensor(Array.from(y!.data as Float32Array)), want)).toBe(true);
+    }
   });
 });
 

@@ -127,7 +127,8 @@ function traceBatched(f: (...args: any[]) => unknown, args: readonly unknown[], 
  * Export `f` at the shapes of `exampleArgs` as an ONNX model. The program is staged like jit
  * stages it (control flow inlined, constants folded), so whatever jit compiles exports: a
  * forward pass, or a whole training step with its backward pass and optimizer update.
- * Random draws inside f become int32 graph inputs (`randomInputs`).
+ * Random draws inside f become int32 graph inputs (`randomInputs`). float32, int32 and bool run
+ * everywhere; float64 programs run in ONNX Runtime except for erf and atan2 (no CPU kernels).
  * @example const model = toOnnx((p, x) => mlp.apply(p, x), [params, x], { parameterArgnums: 0, argNames: [, 'x'], dynamicBatch: true });
  * @example const session = await ort.InferenceSession.create(model.bytes);
  */

@@ -14,7 +14,8 @@
  */
 import type { Jaxpr } from '../grad';
 import type { Tensor } from '../tensor';
-import type { GraphBuilder } from './graph';
+import { valueInfo, type GraphBuilder } from './graph';
+import type { GraphProto, ValueInfoProto } from './proto/onnx_pb';
 
 export type Var = Jaxpr['invars'][number];
 export type Atom = Jaxpr['outs'][number];
@@ -186,6 +187,20 @@ export function lowerJaxpr(graph: GraphBuilder, jaxpr: Jaxpr, options: LowerOpti
     e.outs.forEach((o, i) => names.set(o, outs[i]!));
   }
   return jaxpr.outs.map((a) => ctx.value(a));
+}
+
+/**
+ * A subgraph (an If branch, a Loop or Scan body) computing a jaxpr inside `parent`'s model. The
+ * jaxpr's inputs are `options.inputs`: values of the enclosing graphs (an If branch reads them
+ * from the outer scope) or the subgraph's own formal inputs, declared in `formalInputs` (a Loop
+ * body's iteration count, condition and carried values). Names stay unique across the model.
+ * @example const thenBranch = jaxprToSubgraph(graph, branchJaxpr, { ...options, inputs: ['x'], name: 'then' });
+ */
+export function jaxprToSubgraph(parent: GraphBuilder, jaxpr: Jaxpr, options: LowerOptions & { readonly name: string; readonly formalInputs?: readonly ValueInfoProto[] }): GraphProto {
+  const body = parent.child();
+  const values = lowerJaxpr(body, jaxpr, options);
+  const outs = values.map((v, i) => valueInfo(body.op('Identity', [v]), jaxpr.outs[i]!.aval.dtype, jaxpr.outs[i]!.aval.shape));
+  return body.graph(options.name, options.formalInputs ?? [], outs);
 }
 
 /** Why a higher-order primitive can reach the exporter at all (tracing inlines the others). */

@@ -4,7 +4,11 @@
  *
  * Higher-order primitives (cond, scan, jit calls, custom rules) are inlined by tracing today, so
  * they never reach this table; once they are staged with sub-jaxprs, their rows go in
- * `higherOrderRules` and build their bodies with lowerJaxpr on a child GraphBuilder (If, Loop, Scan).
+ * `higherOrderRules` and build their bodies with jaxprToSubgraph (If, Loop, Scan), as the subgraph
+ * test in test/onnx.test.ts does for an If.
+ *
+ * ONNX Runtime's CPU provider has no float64 kernels for Erf and Atan (erf, atan2): a float64
+ * program using them exports per the ONNX spec but needs another provider or engine to run.
  */
 import type { Prim } from '../tensor';
 import { arithmetic, atan2, broadcasting, composite, divide, expm1, log1p, logical, ordering, rounding, viaInt } from './elementwise';
