@@ -31,3 +31,11 @@ export function reading(ctx: LowerContext, reads: readonly Atom[], emit: (xs: st
 export const op = <P extends Prim>(name: string): Rule<P> => simple((ctx, xs) => ctx.graph.op(name, xs));
 
 export const dtypeOf = (a: Atom): DType => a.aval.dtype;
+export const isFloatAtom = (a: Atom) => a.aval.dtype === 'float32' || a.aval.dtype === 'float64';
+export const shapeIs = (a: Atom, shape: readonly number[]) => a.aval.shape.length === shape.length && a.aval.shape.every((d, k) => d === shape[k]);
+
+/** The input of the reshape that made `a`, when that input has `shape` (a bias before [1, n] or [1, o, 1, 1]). */
+export function reshapedFrom(ctx: LowerContext, a: Atom, shape: readonly number[]): Atom | undefined {
+  const r = ctx.producer(a);
+  return r?.prim === 'reshape' && shapeIs(r.inputs[0]!, shape) ? r.inputs[0]! : undefined;
+}

@@ -14,7 +14,7 @@ import type { Prim } from '../tensor';
 import { arithmetic, atan2, broadcasting, composite, divide, expm1, log1p, logical, ordering, rounding, viaInt } from './elementwise';
 import type { Atom, LowerContext, Plan, PlanRule } from './lower';
 import { argReduce, broadcast, concatenate, cumsum, flip, pad, reduction, reshape, slice, transpose } from './movement';
-import { dtypeOf, op, reading, simple, type EqnOf, type Rule } from './plans';
+import { dtypeOf, isFloatAtom, op, reading, reshapedFrom, shapeIs, simple, type EqnOf, type Rule } from './plans';
 import { avgPoolPlan, convPlan, convTransposePlan, emitConv, matchConv, maxPoolPlan, patches, patchesTransposeGeneral } from './windows';
 
 /** The first plan that applies. */
@@ -26,7 +26,6 @@ const firstOf = <P extends Prim>(...rules: ((ctx: LowerContext, eqn: EqnOf<P>) =
   throw new Error(`toOnnx: internal: no plan for '${eqn.prim}'`);
 };
 
-const isFloatAtom = (a: Atom) => a.aval.dtype === 'float32' || a.aval.dtype === 'float64';
 const transposed = (ctx: LowerContext, a: Atom): Atom | undefined => {
   const t = ctx.producer(a);
   return t?.prim === 'transpose' && t.params.perm[0] === 1 ? t.inputs[0]! : undefined;
@@ -46,9 +45,8 @@ function gemmPlan(ctx: LowerContext, eqn: EqnOf<'add'>): Plan | undefined {
     const ta = transposed(ctx, a);
     const tb = transposed(ctx, b);
     // Gemm broadcasts C itself: read a [1, n] bias before its reshape from [n].
-    let c = broadcastSource(ctx, eqn.inputs[bi]!);
-    const r = ctx.producer(c);
-    if (r?.prim === 'reshape' && c.aval.shape[0] === 1 && r.inputs[0]!.aval.shape.join() === String(c.aval.shape[1])) c = r.inputs[0]!;
+    const bias = broadcastSource(ctx, eqn.inputs[bi]!);
+    const c = (bias.aval.shape[0] === 1 && reshapedFrom(ctx, bias, bias.aval.shape.slice(1))) || bias;
     return reading(ctx, [ta ?? a, tb ?? b, c], (xs) => ctx.graph.op('Gemm', xs, { transA: ta ? 1 : 0, transB: tb ? 1 : 0 }));
   }
   return undefined;
@@ -59,10 +57,10 @@ function convBiasPlan(ctx: LowerContext, eqn: EqnOf<'add'>): Plan | undefined {
   for (const [ci, bi] of [[0, 1], [1, 0]] as const) {
     const m = ctx.uses(eqn.inputs[ci]!) === 1 ? matchConv(ctx, eqn.inputs[ci]!) : undefined;
     const bias = broadcastSource(ctx, eqn.inputs[bi]!);
-    const o = m?.oihw[0];
-    if (!m || bias.aval.shape.join() !== [1, o, 1, 1].join()) continue;
-    const flat = ctx.producer(bias)?.prim === 'reshape' && ctx.producer(bias)!.inputs[0]!.aval.shape.join() === String(o) ? ctx.producer(bias)!.inputs[0]! : bias;
-    return reading(ctx, [m.x, m.w, flat], ([x, w, c]) => emitConv(ctx, m, x!, w!, flat === bias ? ctx.graph.op('Reshape', [c!, ctx.graph.ints([o!])]) : c));
+    if (!m || !shapeIs(bias, [1, m.oihw[0]!, 1, 1])) continue;
+    const o = m.oihw[0]!;
+    const flat = reshapedFrom(ctx, bias, [o]);
+    return reading(ctx, [m.x, m.w, flat ?? bias], ([x, w, c]) => emitConv(ctx, m, x!, w!, flat ? c : ctx.graph.op('Reshape', [c!, ctx.graph.ints([o])])));
   }
   return undefined;
 }

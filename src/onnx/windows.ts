@@ -10,9 +10,8 @@
 import type { PatchesParams } from '../tensor';
 import type { Atom, Eqn, LowerContext, Plan } from './lower';
 import { padValue } from './movement';
-import { dtypeOf, reading, simple, type EqnOf, type Rule } from './plans';
+import { dtypeOf, isFloatAtom, reading, reshapedFrom, shapeIs, simple, type EqnOf, type Rule } from './plans';
 
-const isFloatAtom = (a: Atom) => a.aval.dtype === 'float32' || a.aval.dtype === 'float64';
 
 /** Conv/pool attributes of patches params (ONNX pads are [top, left, bottom, right]). */
 function windowAttrs(p: PatchesParams): Record<string, number[]> {
@@ -39,7 +38,6 @@ function throughLeadingBroadcast(ctx: LowerContext, a: Atom, leading: number): A
   return from.every((d, k) => d === to[k] || (k < leading && d === 1)) ? p.inputs[0]! : a;
 }
 
-const shapeIs = (a: Atom, shape: readonly number[]) => a.aval.shape.length === shape.length && a.aval.shape.every((d, k) => d === shape[k]);
 
 export interface ConvMatch {
   readonly x: Atom;
@@ -102,8 +100,7 @@ export function convTransposePlan(ctx: LowerContext, eqn: EqnOf<'patchesTranspos
   if (k * g !== c * kh * kw || !shapeIs(wFlat, [1, g, og, k]) || !shapeIs(d!.inputs[1]!, [n, g, og, oh * ow])) return undefined;
   const w = throughReshapes(ctx, wFlat);
   const ctFlat = d!.inputs[1]!;
-  const ctSource = ctx.producer(ctFlat)?.prim === 'reshape' ? ctx.producer(ctFlat)!.inputs[0]! : undefined;
-  const ct = ctSource && shapeIs(ctSource, [n, o, oh, ow]) ? ctSource : ctFlat;
+  const ct = reshapedFrom(ctx, ctFlat, [n, o, oh, ow]) ?? ctFlat;
   const p = eqn.params;
   const [, , h, wd] = eqn.outs[0]!.aval.shape as [number, number, number, number];
   // ConvTranspose covers (out - 1) * stride + span - pads pixels; output_padding adds the rest.
