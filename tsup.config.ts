@@ -10,6 +10,7 @@ export default defineConfig({
     data: 'src/data/index.ts',
     io: 'src/io/index.ts',
     train: 'src/train/index.ts',
+    onnx: 'src/onnx/index.ts',
     laws: 'laws/index.ts',
   },
   format: ['esm', 'cjs'],

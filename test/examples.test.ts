@@ -64,6 +64,14 @@ describe('examples', { timeout: 60_000 }, () => {
     expect(text).toMatch(/sampled words \(temperature/);
   });
 
+  it('export-onnx', async () => {
+    const text = await run('export-onnx', ['--steps', '20', '--train', '400', '--test', '150']);
+    expect(Number(/max abs difference (\S+) in the logits/.exec(text)?.[1])).toBeLessThan(1e-4);
+    expect(text).toMatch(/predictions agree on 150 of 150/);
+    expect(Number(/max abs parameter difference (\S+)/.exec(text)?.[1])).toBeLessThan(1e-4);
+    expect(existsSync(join(out, 'export-onnx.onnx'))).toBe(true);
+  });
+
   it('regression', async () => {
     const text = await run('regression', ['--steps', '200', '--points', '50']);
     const mse = Number(/final mse ([\d.]+)/.exec(text)?.[1]);

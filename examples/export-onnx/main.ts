@@ -1,0 +1,127 @@
+/**
+ * Deployment on ONNX Runtime: train a small conv net with batch norm on real digits, export its
+ * eval-mode forward pass to ONNX (parameters and batch statistics as named initializers, a
+ * dynamic batch), load the file in ONNX Runtime and check it against tensorlaw on the whole test
+ * set at a batch size it was not traced with. Then the whole jitted Adam training step (forward,
+ * backward, update) is exported too and run for a few steps in ONNX Runtime, next to ours.
+ *
+ *   npx tsx examples/export-onnx/main.ts
+ *   npx tsx examples/export-onnx/main.ts --steps 30 --train 500 --test 200 --out out/
+ *
+ * Outputs: out/export-onnx.onnx (load it with onnxruntime in Node, Python, C++, the browser...).
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import * as T from '../../src';
+import * as nn from '../../src/nn';
+import * as optim from '../../src/optim';
+import * as random from '../../src/random';
+import { leaves } from '../../src/tree';
+import { loadMnistDigits } from '../../src/data';
+import { toOnnx, type OnnxModel } from '../../src/onnx';
+import { numberArg, stringArg } from '../common/args';
+
+const steps = numberArg('steps', 150);
+const batchSize = numberArg('batch', 32);
+const trainSize = numberArg('train', 3000);
+const testSize = numberArg('test', 1000);
+const outDir = stringArg('out', 'out');
+
+const model = nn.sequential(
+  // No conv bias in front of batch norm: it would cancel, and with a zero true gradient Adam's
+  // steps on it would only follow rounding noise.
+  nn.conv2d(8, 3, { padding: 1, bias: false }), nn.batchNorm(), nn.activation(nn.relu), nn.maxPool2d(2), // [n, 8, 14, 14]
+  nn.conv2d(16, 3, { padding: 1 }), nn.activation(nn.relu), nn.maxPool2d(2), //               [n, 16, 7, 7]
+  nn.flatten(), nn.linear(10),
+);
+const init = model.init(random.key(0), [-1, 1, 28, 28]);
+type Params = typeof init.params;
+type Stats = typeof init.state;
+const optimizer = optim.adam(2e-3);
+type Opt = ReturnType<typeof optimizer.init>;
+
+/** One Adam step; batch norm runs in train mode and returns its updated running statistics. */
+const step = (params: Params, stats: Stats, opt: Opt, x: T.Tensor, y: T.Tensor) => {
+  const loss = (p: Params) => {
+    const { y: logits, state } = model.apply(p, x, { train: true, state: stats });
+    return [nn.softmaxCrossEntropy(logits, y), state] as const;
+  };
+  const [[value, nextStats], grads] = T.valueAndGrad(loss, { hasAux: true })(params);
+  const [updates, nextOpt] = optimizer.update(grads, opt, params);
+  return { params: optim.applyUpdates(params, updates) as Params, stats: nextStats, opt: nextOpt, loss: value };
+};
+
+/** What gets deployed: logits in eval mode (batch norm uses its running statistics). */
+const predict = (params: Params, stats: Stats, images: T.Tensor) => model.apply(params, images, { train: false, state: stats }).y;
+
+const maxAbsDiff = (a: unknown, b: unknown) =>
+  Math.max(...leaves(a).map((x, i) => T.max(T.abs(T.sub(x as T.Tensor, leaves(b)[i] as T.Tensor))).item() as number));
+
+/** Run an exported model in ONNX Runtime on f's arguments and rebuild f's output tree. */
+async function runOnnx(session: ort.InferenceSession, exported: OnnxModel, args: unknown[]): Promise<any> {
+  const feeds = exported.feeds(args, (type, data, dims) => new ort.Tensor(type, data as never, dims));
+  return exported.outputTree(await session.run(feeds));
+}
+
+async function main(): Promise<void> {
+  const { train, test } = await loadMnistDigits({ trainSize, testSize, flatten: false });
+  const jitted = T.jit(step);
+  let state = { params: init.params, stats: init.state, opt: optimizer.init(init.params) };
+  const start = performance.now();
+  const batches = train.batch(batchSize, { dropRemainder: true });
+  for (let s = 0; s < steps; s++) {
+    const b = batches.at(s % batches.length);
+    const { loss, ...next } = jitted(state.params, state.stats, state.opt, b.x, b.y);
+    state = next;
+    if ((s + 1) % Math.max(1, Math.floor(steps / 5)) === 0) console.log(`step ${String(s + 1).padStart(4)}  loss ${loss.item().toFixed(4)}`);
+  }
+  console.log(`trained ${steps} steps of batch ${batchSize} in ${((performance.now() - start) / 1000).toFixed(1)}s`);
+
+  // Export the forward pass at the training batch size; the batch axis stays symbolic.
+  const example = train.take(batchSize).tree.x;
+  const exported = toOnnx(predict, [state.params, state.stats, example], {
+    parameterArgnums: [0, 1],
+    argNames: ['params', 'stats', 'images'],
+    outputNames: ['logits'],
+    dynamicBatch: true,
+  });
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'export-onnx.onnx');
+  writeFileSync(`${file}.tmp`, exported.bytes);
+  renameSync(`${file}.tmp`, file); // never leave a half-written model behind
+  const session = await ort.InferenceSession.create(file);
+  console.log(`exported ${file} (${(exported.bytes.length / 1024).toFixed(1)} KB): inputs ${JSON.stringify(exported.inputs.map((v) => `${v.name}[${v.shape.join(',')}]`))}, outputs ${JSON.stringify(exported.outputs.map((v) => `${v.name}[${v.shape.join(',')}]`))}`);
+  console.log(`  ${exported.parameters.length} initializers: ${exported.parameters.slice(0, 4).join(', ')}, ...`);
+
+  // The whole test set as one batch: a size the model was not traced with.
+  const images = test.tree.x;
+  const ours = predict(state.params, state.stats, images);
+  const theirs = (await runOnnx(session, exported, [state.params, state.stats, images])) as T.Tensor;
+  const accuracy = (logits: T.Tensor) => (nn.accuracy(logits, test.tree.y).item() as number) * 100;
+  const agree = T.sum(T.astype(T.equal(T.argmax(ours, { axis: 1 }), T.argmax(theirs, { axis: 1 })), 'int32')).item();
+  console.log(`ONNX Runtime on ${images.shape[0]} test digits: max abs difference ${maxAbsDiff(theirs, ours).toExponential(2)} in the logits`);
+  console.log(`test accuracy ${accuracy(ours).toFixed(2)}% (tensorlaw) and ${accuracy(theirs).toFixed(2)}% (ONNX Runtime); predictions agree on ${agree} of ${images.shape[0]}`);
+
+  // A whole training step exported and run in ONNX Runtime, side by side with ours.
+  const trainStep = toOnnx(step, [state.params, state.stats, state.opt, example, train.take(batchSize).tree.y], { argNames: ['params', 'stats', 'opt', 'x', 'y'] });
+  const stepSession = await ort.InferenceSession.create(trainStep.bytes);
+  let a = state;
+  let b = state;
+  let worst = 0;
+  for (let s = 0; s < 3; s++) {
+    const batch = batches.at(s);
+    const { loss: la, ...na } = jitted(a.params, a.stats, a.opt, batch.x, batch.y);
+    const { loss: lb, ...nb } = await runOnnx(stepSession, trainStep, [b.params, b.stats, b.opt, batch.x, batch.y]);
+    console.log(`training step in ONNX Runtime ${s + 1}: loss ${lb.item().toFixed(6)} (tensorlaw ${la.item().toFixed(6)})`);
+    a = na;
+    b = nb;
+    worst = Math.max(worst, maxAbsDiff(b.params, a.params));
+  }
+  console.log(`after 3 exported training steps: max abs parameter difference ${worst.toExponential(2)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
