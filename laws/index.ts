@@ -19,3 +19,4 @@ export * as ioLaws from './io';
 export * as dataLaws from './data';
 export * as nnLaws from './nn';
 export * as jitLaws from './jit';
+export * as storageLaws from './storage';
