@@ -17,3 +17,4 @@ export { tensorName, badKey, metadataKey, stringLeavesKey, maxHeaderBytes, compu
 export { readCheckpoint, type ReadError } from './source';
 export { writeAtomic, removeStaleTemps, tempName } from './atomic';
 export { save, load, saveWith, nodeSystem, saveCheckpoint, loadCheckpoint, type LoadError, type SaveSystem, type TrainingState } from './node';
+export { fromStateDict, toStateDict, serializeStateDict, nestNames, combineMappings, multiheadAttention, type KeyMapping, type StateDict, type StateDictError, type FromStateDict } from './torch';

@@ -26,7 +26,7 @@ export type { EmbeddingParams } from './layers/embedding';
 export { multiHeadAttention, dotProductAttention, causalMask } from './layers/attention';
 export type { AttentionParams, MultiHeadAttentionOptions, AttentionApplyOptions, DotProductAttentionOptions } from './layers/attention';
 export { transformerBlock } from './layers/transformer';
-export type { TransformerBlockOptions, TransformerBlockParams } from './layers/transformer';
+export type { TransformerBlockOptions, TransformerBlockParams, TorchTransformerBlockParams, TransformerActivation } from './layers/transformer';
 export { lstmCell, gruCell, rnn } from './layers/recurrent';
 export type { Cell, RecurrentParams, LstmCarry, CellOptions, RnnOptions, RnnApplyOptions } from './layers/recurrent';
 export { relu, leakyRelu, elu, gelu, silu, swish, sigmoid, tanh, softmax, logSoftmax, softplus, logSigmoid, activation } from './activations';
