@@ -10,6 +10,7 @@ export default defineConfig({
     data: 'src/data/index.ts',
     io: 'src/io/index.ts',
     train: 'src/train/index.ts',
+    models: 'src/models/index.ts',
     laws: 'laws/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -19,5 +20,5 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'fast-check', 'webgpu', 'mnist'],
+  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'fast-check', 'webgpu', 'mnist', /^js-tiktoken/],
 });
