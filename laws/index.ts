@@ -20,3 +20,4 @@ export * as dataLaws from './data';
 export * as nnLaws from './nn';
 export * as jitLaws from './jit';
 export * as storageLaws from './storage';
+export * as loraLaws from './lora';

@@ -44,3 +44,5 @@ export { accuracy, confusionMatrix, precision, recall, f1 } from './metrics';
 export type { AverageOptions } from './metrics';
 export { summary } from './summary';
 export type { Summary, SummaryRow, SummaryOptions } from './summary';
+export { loraInit, loraMerge, loraParameterCount } from './lora';
+export type { LoraConfig, LoraAdapter } from './lora';
