@@ -9,20 +9,11 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeSystem, removeStaleTemps, tempName, writeAtomic } from '../src/io/atomic';
+import { rng } from './safetensors.helpers';
 
 const seed = 5;
 const kills = 20;
 const size = 256 * 1024;
-
-/** A tiny seeded generator for the kill delays (mulberry32). */
-function rng(s: number): () => number {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'tensorlaw-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

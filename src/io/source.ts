@@ -32,13 +32,13 @@ const fs = () => import('node:fs');
 
 /**
  * Read a checkpoint's header and the tensors `options.names` selects (default: all) from a path,
- * a Blob or bytes. Never throws: a file that cannot be read is a `ReadError`, a bad file a
+ * a Blob (a browser File) or bytes (Uint8Array or ArrayBuffer). Never throws: a file that cannot be read is a `ReadError`, a bad file a
  * `DecodeError`.
  *
  *   const ck = await readCheckpoint('gpt2.safetensors', { names: ['wte.weight'] }); // reads one tensor
  *   const all = await readCheckpoint(fileInput.files[0]);                             // a browser File
  */
-export async function readCheckpoint(source: string | Blob | Uint8Array, options: ReadOptions = {}): Promise<E.Either<ReadError | DecodeError, Checkpoint>> {
+export async function readCheckpoint(source: string | Blob | Uint8Array | ArrayBuffer, options: ReadOptions = {}): Promise<E.Either<ReadError | DecodeError, Checkpoint>> {
   let bytes: ByteSource;
   try {
     bytes = await open(source);
@@ -66,7 +66,8 @@ function readError(source: unknown, e: unknown): ReadError {
   return { _tag: 'ReadError', message: `load: cannot read ${what}: ${e instanceof Error ? e.message : String(e)}`, code: typeof code === 'string' ? code : undefined };
 }
 
-async function open(source: string | Blob | Uint8Array): Promise<ByteSource> {
+async function open(given: string | Blob | Uint8Array | ArrayBuffer): Promise<ByteSource> {
+  const source = given instanceof ArrayBuffer ? new Uint8Array(given) : given;
   if (source instanceof Uint8Array) return { size: source.length, read: async (b, e) => source.subarray(b, e), close: async () => undefined };
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     return { size: source.size, read: async (b, e) => new Uint8Array(await source.slice(b, e).arrayBuffer()), close: async () => undefined };
