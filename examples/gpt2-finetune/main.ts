@@ -33,12 +33,12 @@ import { numberArg, stringArg } from '../common/args';
 
 const quick = process.argv.includes('--quick');
 const setting = (name: string, full: number, small: number) => numberArg(name, quick ? small : full);
-const vocabSize = setting('vocab', 4096, 512);
+const vocabSize = setting('vocab', 2048, 512);
 const context = setting('context', 64, 32);
 const dim = setting('dim', 64, 32);
 const layers = setting('layers', 2, 1);
 const heads = setting('heads', 4, 2);
-const pretrainSteps = setting('pretrain-steps', 200, 15);
+const pretrainSteps = setting('pretrain-steps', 400, 15);
 const batchSize = setting('batch', 16, 8);
 const corpusChars = setting('corpus-chars', 1_500_000, 100_000);
 const trainEmails = setting('train', 1600, 160);

@@ -1,6 +1,6 @@
 /**
  * Checkpoints as bytes: `serialize` writes a tree in the safetensors layout and `deserialize`
- * reads any safetensors file whose dtypes we support. Pure functions over Uint8Array, so they
+ * reads any safetensors file (every dtype of the format). Pure functions over Uint8Array, so they
  * run in browsers as well as Node.
  *
  * Reading is defensive: every size in the header is checked against the bytes actually present
