@@ -114,6 +114,10 @@ const load = (bytes: Uint8Array): GPT2Params => {
 };
 const maxAbs = (a: ArrayLike<number>, b: readonly number[]) => Math.max(...b.map((v, i) => Math.abs(a[i]! - v)));
 
+/** Our float64 gradients of the loss (themselves checked against finite differences below). */
+let float64Gradients: GPT2Params | undefined;
+const gradients64 = () => (float64Gradients ??= grad((p: GPT2Params) => gpt2Loss(p, tokens, config))(map((x: T.Tensor) => x.astype('float64'), load(checkpointFile('F32'))) as GPT2Params));
+
 describe(`GPT-2 in HF layout against a float64 reference (seed ${seed})`, () => {
   const expectedLogits = rows.flatMap((r) => referenceLogits(weights, r).flat());
   const expectedLoss = referenceLoss(weights, rows);
@@ -127,12 +131,19 @@ describe(`GPT-2 in HF layout against a float64 reference (seed ${seed})`, () => 
       expect(logits.shape).toEqual([2, 7, config.vocabSize]);
       expect(maxAbs(logits.dataSync(), expectedLogits)).toBeLessThan(1e-4);
       expect(Math.abs(Number(gpt2Loss(params, tokens, config).item()) - expectedLoss)).toBeLessThan(1e-5);
+      // float32 gradients from this file agree with the float64 ones.
+      const g32 = flattenWithPath(grad((p: GPT2Params) => gpt2Loss(p, tokens, config))(params));
+      const g64 = flattenWithPath(gradients64());
+      g32.forEach(([path, leaf], i) => {
+        const [a, b] = [(leaf as T.Tensor).dataSync(), (g64[i]![1] as T.Tensor).dataSync()];
+        const scale = Math.max(...Array.from(b, Math.abs));
+        expect(maxAbs(a, Array.from(b)) / scale, path.join('.')).toBeLessThan(1e-4);
+      });
     });
   }
 
   it('gradients (float64) equal central differences of the reference loss', () => {
-    const params = map((x: T.Tensor) => x.astype('float64'), load(checkpointFile('F32'))) as GPT2Params;
-    const g = grad((p: GPT2Params) => gpt2Loss(p, tokens, config))(params);
+    const g = gradients64();
     const pick = rng(seed + 1);
     let worst = 0;
     for (const [path, leaf] of flattenWithPath(g)) {
