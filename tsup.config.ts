@@ -11,6 +11,7 @@ export default defineConfig({
     io: 'src/io/index.ts',
     train: 'src/train/index.ts',
     onnx: 'src/onnx/index.ts',
+    models: 'src/models/index.ts',
     laws: 'laws/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -20,5 +21,5 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'fast-check', 'webgpu', 'mnist'],
+  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'fast-check', 'webgpu', 'mnist', /^js-tiktoken/],
 });

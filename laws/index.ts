@@ -20,3 +20,5 @@ export * as dataLaws from './data';
 export * as nnLaws from './nn';
 export * as jitLaws from './jit';
 export * as onnxLaws from './onnx';
+export * as storageLaws from './storage';
+export * as loraLaws from './lora';

@@ -79,4 +79,18 @@ describe('examples', { timeout: 60_000 }, () => {
     expect(readFileSync(join(out, 'regression-fit.svg'), 'utf8')).toMatch(/<polyline/);
     expect(existsSync(join(out, 'regression-loss.svg'))).toBe(true);
   });
+
+  it('gpt2-finetune', async () => {
+    const text = await run('gpt2-finetune', ['--quick']);
+    expect(text).toMatch(/reloaded by key, bit-identical: true/);
+    expect(text).toMatch(/1 trace of the single-token step/);
+    for (const way of ['frozen body \\+ new head', 'LoRA \\(rank 2\\) \\+ new head', 'full fine-tune \\+ new head']) {
+      const line = new RegExp(`${way}\\s+held-out accuracy ([\\d.]+)%\\s+trainable parameters\\s+([\\d,]+)`).exec(text);
+      expect(line, way).not.toBeNull();
+      expect(Number(line![1])).toBeGreaterThanOrEqual(0);
+      expect(Number(line![2]!.replace(/,/g, ''))).toBeGreaterThan(0);
+    }
+    expect(existsSync(join(out, 'gpt2-finetune', 'model.safetensors'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'gpt2-finetune', 'config.json'), 'utf8'))).toMatchObject({ model_type: 'gpt2', n_layer: 1 });
+  });
 });

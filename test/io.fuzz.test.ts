@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { either as E } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
 import { arbCheckpointTree, readerNeverThrows, restoreNeverThrows } from '../laws/io';
-import { deserialize, serialize } from '../src/io';
+import { deserialize, elementBytes, serialize, type FileDType } from '../src/io';
 
 const seed = 99;
 const params = { seed, numRuns: 300 };
@@ -68,8 +68,9 @@ const arbHostileEntry = fc.oneof(
   fc.constantFrom<unknown>(null, 'F32', 42, [], { dtype: 'F32' }),
 );
 
-type Entry = { dtype: 'F32' | 'F64' | 'I32' | 'BOOL'; shape: number[]; data_offsets: [number, number] };
-const width = { F32: 4, F64: 8, I32: 4, BOOL: 1 };
+type Entry = { dtype: FileDType; shape: number[]; data_offsets: [number, number] };
+const width = elementBytes;
+const allDTypes = Object.keys(elementBytes) as FileDType[];
 
 /**
  * Well-typed headers near the valid ones: tensors laid out contiguously in a random order, then
@@ -77,7 +78,7 @@ const width = { F32: 4, F64: 8, I32: 4, BOOL: 1 };
  */
 const arbNearValid = fc
   .record({
-    tensors: fc.array(fc.record({ dtype: fc.constantFrom<Entry['dtype']>('F32', 'F64', 'I32', 'BOOL'), shape: fc.array(fc.nat(3), { maxLength: 3 }) }), { maxLength: 4 }),
+    tensors: fc.array(fc.record({ dtype: fc.constantFrom(...allDTypes), shape: fc.array(fc.nat(3), { maxLength: 3 }) }), { maxLength: 4 }),
     order: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
     nudge: fc.option(fc.record({ which: fc.nat(), field: fc.constantFrom('begin', 'end', 'dim', 'length'), by: fc.integer({ min: -3, max: 3 }).filter((k) => k !== 0) }), { freq: 2 }),
   })
@@ -183,7 +184,8 @@ describe(`checkpoint reader fuzz (seed ${seed})`, () => {
   it('well-typed headers are accepted exactly when their ranges tile the data', () => {
     fc.assert(
       fc.property(arbNearValid, ({ header, entries, length }) => {
-        const bytes = fileOf(header, new Uint8Array(length).fill(1));
+        // Zero bytes: every dtype's zero is in range, so validity is the layout alone.
+        const bytes = fileOf(header, new Uint8Array(length));
         return readerNeverThrows(bytes) && E.isRight(deserialize(bytes)) === tiles(entries, length);
       }),
       { ...params, numRuns: 1000 },
@@ -197,4 +199,83 @@ describe(`checkpoint reader fuzz (seed ${seed})`, () => {
     expect(E.isLeft(r)).toBe(true);
     expect(performance.now() - started).toBeLessThan(100);
   });
+
+  it('random data of every stored dtype decodes to the independent reading, or a Left for int32 overflow', () => {
+    const arb = fc.tuple(fc.constantFrom(...allDTypes), fc.uint8Array({ maxLength: 48 }));
+    fc.assert(
+      fc.property(arb, ([dtype, raw]) => {
+        const n = Math.floor(raw.length / width[dtype]);
+        const data = raw.slice(0, n * width[dtype]);
+        const bytes = fileOf({ t: { dtype, shape: [n], data_offsets: [0, data.length] } }, data);
+        if (!readerNeverThrows(bytes)) return false;
+        const expected = independentRead(dtype, data, n);
+        const r = deserialize(bytes);
+        if (expected === 'overflow') return E.isLeft(r) && r.left.rules.includes('int32-range') && r.left.message.includes('"t"');
+        if (E.isLeft(r)) return false;
+        const got = Array.from(r.right.tensors['t']!.dataSync(), Number);
+        return got.length === n && got.every((v, i) => Object.is(v, expected[i]) || (Number.isNaN(v) && Number.isNaN(expected[i]!)));
+      }),
+      params,
+    );
+  });
+
+  it('inserting a duplicate key anywhere in a valid header is a Left naming no-duplicate-keys', () => {
+    fc.assert(
+      fc.property(arbFile, fc.nat(), ({ bytes }, pick) => {
+        const n = headerLength(bytes);
+        const text = new TextDecoder().decode(bytes.subarray(8, 8 + n)).trimEnd();
+        // A member whose value is a string, an integer or a flat array, repeated right after itself.
+        const members = [...text.matchAll(/[{,]("(?:[^"\\]|\\.)*":(?:"(?:[^"\\]|\\.)*"|-?\d+|\[[\d,]*\]))/g)];
+        fc.pre(members.length > 0);
+        const m = members[pick % members.length]!;
+        const at = m.index! + m[0].length;
+        const mutated = `${text.slice(0, at)},${m[1]}${text.slice(at)}`;
+        const json = new TextEncoder().encode(mutated);
+        const file = new Uint8Array(8 + json.length + (bytes.length - 8 - n));
+        new DataView(file.buffer).setUint32(0, json.length, true);
+        file.set(json, 8);
+        file.set(bytes.subarray(8 + n), 8 + json.length);
+        const r = deserialize(file);
+        return E.isLeft(r) && r.left.rules.includes('no-duplicate-keys');
+      }),
+      params,
+    );
+  });
 });
+
+/** The values a stored array holds, read with DataView alone ('overflow' past int32). */
+function independentRead(dtype: FileDType, data: Uint8Array, n: number): number[] | 'overflow' {
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out: number[] = [];
+  const minifloat = (bits: number, e: number, m: number, ieee: boolean) => {
+    const bias = 2 ** (e - 1) - 1;
+    const sign = bits >> (e + m) ? -1 : 1;
+    const ex = (bits >> m) & (2 ** e - 1);
+    const man = bits & (2 ** m - 1);
+    if (ex === 2 ** e - 1 && (ieee || man === 2 ** m - 1)) return ieee && man === 0 ? sign * Infinity : NaN;
+    return ex === 0 ? sign * man * 2 ** (1 - bias - m) : sign * (1 + man / 2 ** m) * 2 ** (ex - bias);
+  };
+  for (let i = 0; i < n; i++) {
+    let x: number;
+    switch (dtype) {
+      case 'F64': x = v.getFloat64(8 * i, true); break;
+      case 'F32': x = v.getFloat32(4 * i, true); break;
+      case 'F16': x = minifloat(v.getUint16(2 * i, true), 5, 10, true); break;
+      case 'BF16': x = minifloat(v.getUint16(2 * i, true), 8, 7, true); break;
+      case 'F8_E4M3': x = minifloat(v.getUint8(i), 4, 3, false); break;
+      case 'F8_E5M2': x = minifloat(v.getUint8(i), 5, 2, true); break;
+      case 'I64': x = Number(v.getBigInt64(8 * i, true)); break;
+      case 'U64': x = Number(v.getBigUint64(8 * i, true)); break;
+      case 'I32': x = v.getInt32(4 * i, true); break;
+      case 'U32': x = v.getUint32(4 * i, true); break;
+      case 'I16': x = v.getInt16(2 * i, true); break;
+      case 'U16': x = v.getUint16(2 * i, true); break;
+      case 'I8': x = v.getInt8(i); break;
+      case 'U8': x = v.getUint8(i); break;
+      case 'BOOL': x = v.getUint8(i) ? 1 : 0; break;
+    }
+    if (/^[IU]/.test(dtype) && (x > 2 ** 31 - 1 || x < -(2 ** 31))) return 'overflow';
+    out.push(x);
+  }
+  return out;
+}

@@ -6,6 +6,7 @@
 import { either as E } from 'fp-ts';
 import * as t from 'io-ts';
 import { elementBytes, isFileDType, knownForeignDTypes, metadataKey, type FileDType } from './format';
+import { JsonFloat, type FileRule } from './json';
 
 /**
  * Why bytes could not be read as a checkpoint. `problems` lists every problem found (capped);
@@ -17,7 +18,19 @@ import { elementBytes, isFileDType, knownForeignDTypes, metadataKey, type FileDT
 export interface DecodeError {
   readonly _tag: 'DecodeError';
   readonly message: string;
+  /** Each problem as `[rule] what and where`. */
   readonly problems: readonly string[];
+  /** The rules broken (see `FileRule`), each once, in order of first appearance. */
+  readonly rules: readonly FileRule[];
+}
+
+/**
+ * One problem line: the rule in brackets, then what is wrong and where.
+ *
+ *   problem('no-trailing-bytes', 'data section has 4 trailing bytes'); // '[no-trailing-bytes] data section has ...'
+ */
+export function problem(rule: FileRule, message: string): string {
+  return `[${rule}] ${message}`;
 }
 
 const maxProblems = 20;
@@ -32,13 +45,15 @@ const maxProblems = 20;
 export function decodeError(problems: readonly string[]): DecodeError {
   const shown = problems.slice(0, maxProblems);
   if (problems.length > maxProblems) shown.push(`... and ${problems.length - maxProblems} more problems`);
-  return { _tag: 'DecodeError', message: `checkpoint: ${shown.join('; ')}`, problems: shown };
+  const rules = [...new Set(problems.map((p) => /^\[([a-z0-9-]+)\]/.exec(p)?.[1]).filter((r): r is FileRule => r !== undefined))];
+  return { _tag: 'DecodeError', message: `checkpoint: ${shown.join('; ')}`, problems: shown, rules };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Codecs
 
 function describeValue(v: unknown): string {
+  if (v instanceof JsonFloat) return v.text;
   let s: string;
   try {
     s = v === undefined ? 'undefined' : JSON.stringify(v);
@@ -48,11 +63,20 @@ function describeValue(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-/** A non-negative integer that JS numbers represent exactly (dims and byte offsets). */
+const isCount = (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 && !Object.is(u, -0);
+
+/**
+ * A non-negative integer that JS numbers represent exactly (dims and byte offsets), written as an
+ * integer literal: `2.0`, `2e0` and `-0` are refused (rule integer-literals).
+ */
 const Count = new t.Type<number, number, unknown>(
   'Count',
-  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0,
-  (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 ? t.success(u) : t.failure(u, c, `expected a non-negative safe integer, got ${describeValue(u)}`)),
+  isCount,
+  (u, c) => {
+    if (isCount(u)) return t.success(u);
+    if (u instanceof JsonFloat) return t.failure(u, c, `expected a non-negative integer written as an integer (no fraction or exponent), got ${u.text}`);
+    return t.failure(u, c, `expected a non-negative safe integer, got ${Object.is(u, -0) ? '-0' : describeValue(u)}`);
+  },
   t.identity,
 );
 
@@ -84,7 +108,7 @@ const DTypeName = new t.Type<FileDType, string, unknown>(
  * One tensor's header entry. Extra fields are ignored, as other readers do.
  *
  *   HeaderEntry.decode({ dtype: 'F32', shape: [2], data_offsets: [0, 8] }); // Right
- *   HeaderEntry.decode({ dtype: 'F16', shape: [2], data_offsets: [0, 4] }); // Left: unsupported dtype
+ *   HeaderEntry.decode({ dtype: 'C64', shape: [2], data_offsets: [0, 16] }); // Left: unsupported dtype
  */
 export const HeaderEntry = t.type({ dtype: DTypeName, shape: t.array(Count), data_offsets: Offsets }, 'HeaderEntry');
 export type HeaderEntry = t.TypeOf<typeof HeaderEntry>;
@@ -165,5 +189,6 @@ export function reportError(e: t.ValidationError): string {
 /** Decode parsed JSON into a header, reporting every problem with its path. */
 export function decodeHeader(json: unknown): E.Either<DecodeError, Header> {
   const r = HeaderCodec.decode(json);
-  return E.isLeft(r) ? E.left(decodeError(r.left.map(reportError))) : E.right(r.right);
+  const rule = (e: t.ValidationError): FileRule => (e.value instanceof JsonFloat || Object.is(e.value, -0) ? 'integer-literals' : 'header-schema');
+  return E.isLeft(r) ? E.left(decodeError(r.left.map((e) => problem(rule(e), reportError(e))))) : E.right(r.right);
 }

@@ -2,80 +2,18 @@
  * Checkpoint files on Node. Kept apart from the byte functions, and importing `node:fs` only when
  * called, so `tensorlaw/io` still loads in a browser (where `serialize`/`deserialize` work).
  *
- * `save` is atomic: the bytes go to a temporary file beside the target, which is flushed to disk
- * and then renamed over the target. A crash or error at any point leaves either the old file or
- * the new one, never a torn mix, and no temporary file behind (short of the process dying).
+ * `save` is atomic (see atomic.ts): a crash or error at any point leaves either the old file or
+ * the new one, never a torn mix; a process killed mid-save leaves a temporary file, which the
+ * next save of the same target removes. `load` reads the header, then only the tensors needed.
  */
 import { either as E } from 'fp-ts';
 import type { Tensor } from '../tensor';
-import { deserialize, serialize, type Checkpoint, type SerializeOptions } from './bytes';
-import { fromCheckpoint, type RestoreError } from './restore';
+import { writeAtomic, nodeSystem, type SaveSystem } from './atomic';
+import { serialize, type Checkpoint, type SerializeOptions } from './bytes';
+import { fromCheckpoint, templateNames, type RestoreError } from './restore';
+import { readCheckpoint, type ReadError } from './source';
 
-/**
- * A file could not be read (missing, unreadable, a directory, too large for memory).
- *
- *   const r = await load('missing.safetensors');
- *   if (E.isLeft(r) && !Array.isArray(r.left) && r.left._tag === 'ReadError') r.left.code; // 'ENOENT'
- */
-export interface ReadError {
-  readonly _tag: 'ReadError';
-  readonly message: string;
-  readonly code: string | undefined;
-}
-
-/**
- * The file operations `save` needs, so a failure at any step can be simulated in tests.
- * `writeTemp` creates a new file (failing if it exists), writes all bytes, flushes and closes it.
- *
- *   const failing = { ...nodeSystem, rename: async () => { throw new Error('disk gone'); } };
- *   await saveWith(failing, 'ck.safetensors', tree); // throws; the old file is untouched
- */
-export interface SaveSystem {
-  writeTemp(path: string, bytes: Uint8Array): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  remove(path: string): Promise<void>;
-  syncDirectory(dir: string): Promise<void>;
-}
-
-const fs = () => import('node:fs');
-
-/**
- * The real file system.
- *
- *   await saveWith(nodeSystem, 'ck.safetensors', tree); // same as save(...)
- *   await nodeSystem.remove('old.safetensors');
- */
-export const nodeSystem: SaveSystem = {
-  async writeTemp(path, bytes) {
-    const handle = await (await fs()).promises.open(path, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
-  async rename(from, to) {
-    await (await fs()).promises.rename(from, to);
-  },
-  async remove(path) {
-    await (await fs()).promises.rm(path, { force: true });
-  },
-  async syncDirectory(dir) {
-    // Makes the rename itself durable. Some platforms (Windows) cannot open a directory; the
-    // rename is still atomic there, only its durability across power loss is weaker.
-    try {
-      const handle = await (await fs()).promises.open(dir, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      /* best effort */
-    }
-  },
-};
+export { nodeSystem, type SaveSystem };
 
 /**
  * `save` with explicit file operations (for fault-injection tests, or another file system).
@@ -86,33 +24,23 @@ export const nodeSystem: SaveSystem = {
 export async function saveWith(system: SaveSystem, path: string, tree: unknown, options: SerializeOptions = {}): Promise<void> {
   // Serialize first: an unsavable tree must fail before the disk is touched.
   const bytes = serialize(tree, options);
-  const temp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-  try {
-    await system.writeTemp(temp, bytes);
-    await system.rename(temp, path);
-  } catch (e) {
-    await system.remove(temp).catch(() => undefined);
-    throw new Error(`save: could not write ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  await system.syncDirectory(parentDirectory(path));
-}
-
-function parentDirectory(path: string): string {
-  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  return cut < 0 ? '.' : cut === 0 ? path.slice(0, 1) : path.slice(0, cut);
+  await writeAtomic(system, path, bytes, 'save');
 }
 
 /**
  * Write a tree to `path` in the safetensors layout, atomically (temp file, fsync, rename,
- * directory fsync). Throws, leaving any previous file intact, if the tree cannot be serialized
- * or the file cannot be written.
+ * directory fsync), then remove stale temporary files of `path` left by killed writers. Throws,
+ * leaving any previous file intact, if the tree cannot be serialized or the file cannot be
+ * written. Options as for `serialize` (metadata, float16/bfloat16 storage, per-name dtypes).
  *
  *   await save('model.safetensors', params);
- *   await save('model.safetensors', params, { metadata: { epoch: '3' } });
+ *   await save('model.safetensors', params, { metadata: { epoch: '3' }, dtype: 'bfloat16' });
  */
 export function save(path: string, tree: unknown, options: SerializeOptions = {}): Promise<void> {
   return saveWith(nodeSystem, path, tree, options);
 }
+
+export type { ReadError };
 
 /** Why `load` failed: the file could not be read, was not a valid checkpoint, or did not fit the template. */
 export type LoadError = ReadError | RestoreError;
@@ -127,14 +55,8 @@ export type LoadError = ReadError | RestoreError;
 export function load(path: string): Promise<E.Either<LoadError, Checkpoint>>;
 export function load<T>(path: string, template: T): Promise<E.Either<LoadError, T>>;
 export async function load(path: string, ...template: [unknown?]): Promise<E.Either<LoadError, unknown>> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await (await fs()).promises.readFile(path);
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    return E.left({ _tag: 'ReadError', message: `load: cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, code: typeof code === 'string' ? code : undefined });
-  }
-  const ck = deserialize(bytes);
+  // With a template, only its tensors' bytes are read; every other name is checked from the header.
+  const ck = await readCheckpoint(path, template.length === 0 ? {} : { names: templateNames(template[0]) });
   if (E.isLeft(ck) || template.length === 0) return ck;
   return fromCheckpoint(ck.right, template[0]);
 }
