@@ -12,7 +12,7 @@
  * each element's own max(|a|, |b|) or, with `scale: 'tree'`, the largest finite magnitude in
  * either tree (so cancellation in one element does not fail a result that is right overall);
  * 'ulps' accepts elements at most `ulps` representable numbers apart in their dtype; 'exact'
- * wants equal numbers (0 equals -0); 'bitwise' wants identical bits. Integer and bool elements
+ * wants equal numbers (0 equals -0, unless `signedZeros`); 'bitwise' wants identical bits. Integer and bool elements
  * are always compared exactly, infinities must match exactly, and a NaN matches only a NaN
  * (unless `nanEqualsNan: false`, when a NaN matches nothing).
  */
@@ -54,6 +54,8 @@ export interface ApproxOptions {
   readonly scale?: 'element' | 'tree';
   /** Whether a NaN equals a NaN (default true). */
   readonly nanEqualsNan?: boolean;
+  /** Whether -0 differs from 0 (default false; bitwise comparisons always tell them apart). */
+  readonly signedZeros?: boolean;
   /**
    * Compare tensors of different dtypes by value (a float32 result against a float64
    * reference), at the looser precision of the two (default false: dtypes must match).
@@ -82,6 +84,7 @@ export interface Approx {
   readonly ulps: number;
   readonly scale: 'element' | 'tree';
   readonly nanEqualsNan: boolean;
+  readonly signedZeros: boolean;
   readonly ignoreDtype: boolean;
   /**
    * `true` when the trees have equal structure, leaf kinds, shapes (and dtypes, unless
@@ -94,7 +97,7 @@ export interface Approx {
   toString(): string;
 }
 
-const KNOWN: readonly (keyof ApproxOptions)[] = ['mode', 'rtol', 'atol', 'float32', 'float64', 'ulps', 'scale', 'nanEqualsNan', 'ignoreDtype'];
+const KNOWN: readonly (keyof ApproxOptions)[] = ['mode', 'rtol', 'atol', 'float32', 'float64', 'ulps', 'scale', 'nanEqualsNan', 'signedZeros', 'ignoreDtype'];
 const MODES: readonly ApproxMode[] = ['close', 'ulps', 'exact', 'bitwise'];
 
 function tolerance(name: string, value: unknown): number | undefined {
@@ -135,13 +138,14 @@ export function approx(options: ApproxOptions = {}): Approx {
     ulps,
     scale,
     nanEqualsNan: options.nanEqualsNan ?? true,
+    signedZeros: options.signedZeros ?? false,
     ignoreDtype,
     equals: (a, b, s = {}) => compareTrees(self, a, b, s),
     with: (o) => {
       const { rtol, atol, float32, float64, ...rest } = o;
       const general = { ...(rtol !== undefined ? { rtol } : {}), ...(atol !== undefined ? { atol } : {}) };
       return approx({
-        mode: self.mode, ulps: self.ulps, scale: self.scale, nanEqualsNan: self.nanEqualsNan, ignoreDtype: self.ignoreDtype, ...rest,
+        mode: self.mode, ulps: self.ulps, scale: self.scale, nanEqualsNan: self.nanEqualsNan, signedZeros: self.signedZeros, ignoreDtype: self.ignoreDtype, ...rest,
         float32: { ...self.float32, ...general, ...float32 },
         float64: { ...self.float64, ...general, ...float64 },
       });
@@ -152,7 +156,8 @@ export function approx(options: ApproxOptions = {}): Approx {
 }
 
 function describeApprox(a: Approx): string {
-  if (a.mode === 'exact' || a.mode === 'bitwise') return `approx(${a.mode})`;
+  if (a.mode === 'bitwise') return 'approx(bitwise)';
+  if (a.mode === 'exact') return `approx(exact${a.signedZeros ? ', -0 ≠ 0' : ''})`;
   if (a.mode === 'ulps') return `approx(${a.ulps} ulps)`;
   const t = (p: Precision) => `${p} rtol ${a[p].rtol} atol ${a[p].atol}`;
   return `approx(${t('float64')}, ${t('float32')}${a.scale === 'tree' ? ', relative to the largest magnitude' : ''})`;
@@ -160,6 +165,9 @@ function describeApprox(a: Approx): string {
 
 /** Equal numbers: 0 equals -0 and NaN equals NaN; shapes and dtypes must match. */
 export const exact: Approx = approx({ mode: 'exact' });
+
+/** `Object.is` on every element: -0 differs from 0, any NaN equals any NaN; shapes and dtypes must match. */
+export const sameValue: Approx = approx({ mode: 'exact', signedZeros: true });
 
 /** Identical bits: -0 differs from 0 and NaN payloads count; shapes and dtypes must match. */
 export const bitwise: Approx = approx({ mode: 'bitwise' });
@@ -259,7 +267,7 @@ function compareElements(x: ArrayLike<number>, y: ArrayLike<number>, p: Precisio
   const { approx: a } = c;
   for (let k = 0; k < x.length; k++) {
     const u = x[k]!, v = y[k]!;
-    if (u === v) continue;
+    if (u === v && (u !== 0 || !a.signedZeros || Object.is(u, v))) continue;
     const values = `${fmt(u)} vs ${fmt(v)}`;
     if (u !== u || v !== v) {
       if (u !== u && v !== v && a.nanEqualsNan) continue;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/tensor';
-import { allFinite, approx, bitwise, defaultTolerance, exact, precisionOf, sameAvals } from '../laws/approx';
+import { allFinite, approx, bitwise, defaultTolerance, exact, precisionOf, sameAvals, sameValue } from '../laws/approx';
 import { allOf, assertLaw, check, labelled, LawViolation } from '../laws/result';
 
 const f64 = (v: number[], shape?: number[]) => T.tensor(v, { dtype: 'float64', ...(shape ? { shape } : {}) });
@@ -87,6 +87,10 @@ describe('approx', () => {
     expect(exact.equals(T.tensor(nan1), T.tensor(nan2))).toBe(true);
     expect(bitwise.equals(T.tensor(nan1), T.tensor(nan2))).toMatch(/differ in their bits \(0x7fc00001 vs 0x7fc00000\)/);
     expect(bitwise.equals({ a: [f32([1, 2]), null, 'x'] }, { a: [f32([1, 2]), null, 'x'] })).toBe(true);
+    // sameValue is Object.is: signed zeros differ, any NaN equals any NaN.
+    expect(sameValue.equals(T.tensor(nan1), T.tensor(nan2))).toBe(true);
+    expect(sameValue.equals(f64([0]), f64([-0]))).toBe('index [0]: 0 vs -0');
+    expect(sameValue.equals([-0, NaN], [-0, NaN])).toBe(true);
   });
 
   it('with() changes some options and keeps the rest; bad options are named', () => {
@@ -97,7 +101,7 @@ describe('approx', () => {
     expect(looser.float64).toEqual({ rtol: 1e-2, atol: 1e-12 });
     expect(base.with({ float64: { atol: 0 } }).float32).toEqual({ rtol: 1e-3, atol: 1e-6 });
     expect(String(approx())).toBe('approx(float64 rtol 1e-9 atol 1e-12, float32 rtol 0.00001 atol 0.000001)');
-    expect(() => approx({ rtl: 1 } as never)).toThrow("approx: unknown option 'rtl'; expected one of mode, rtol, atol, float32, float64, ulps, scale, nanEqualsNan, ignoreDtype");
+    expect(() => approx({ rtl: 1 } as never)).toThrow("approx: unknown option 'rtl'; expected one of mode, rtol, atol, float32, float64, ulps, scale, nanEqualsNan, signedZeros, ignoreDtype");
     expect(() => approx({ rtol: -1 })).toThrow('approx: rtol must be a number >= 0, got -1');
     expect(() => approx({ float32: { tol: 1 } as never })).toThrow("approx: unknown float32 option 'tol'");
     expect(() => approx({ mode: 'nearly' as never })).toThrow(/mode must be one of close, ulps, exact, bitwise/);
