@@ -11,6 +11,8 @@ export default defineConfig({
     io: 'src/io/index.ts',
     train: 'src/train/index.ts',
     laws: 'laws/index.ts',
+    // Needs fast-check (an optional peer); tensorlaw/laws does not.
+    'laws/arbitraries': 'laws/arbitraries/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
