@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '../src/tensor';
+import { customJvp, customVjp } from '../src/grad';
 import { PRIMS, type Prim, type Tensor } from '../src/tensor';
 import * as L from '../laws';
 import { allPrimCases, applyPrim, diffInstance, lawProperty, primCases, type PrimCase, type PrimKind } from '../laws/arbitraries';
@@ -208,5 +209,34 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
       const { f, args } = instance(c, s);
       return L.auxIsConcrete(f, args, s);
     }, 1));
+  });
+
+  describe('the laws reject wrong rules and say why', () => {
+    const x = T.tensor([0.3, -1.2, 2], { dtype: 'float64' });
+    // tanh's derivative written as 1 - tanh instead of 1 - tanh^2.
+    const wrongJvp = customJvp((v: Tensor) => T.tanh(v), ([v], [t]) => [T.tanh(v), T.mul(t, T.sub(1, T.tanh(v as Tensor)))]);
+    // sin's pullback scaled by 2: inconsistent with its (derived) forward mode.
+    const wrongVjp = customVjp((v: Tensor) => T.sin(v), (v: Tensor) => [T.sin(v), v], (v: Tensor, g: Tensor) => [T.mul(2, T.mul(g, T.cos(v)))]);
+
+    it('jvpMatchesFiniteDifferences names the element, both values and the tolerance', () => {
+      expect(L.jvpMatchesFiniteDifferences(wrongJvp, [x], 1)).toMatch(/^jvp vs central finite differences \(step 0\.000001\): index \[\d\]: -?[\d.e-]+ vs -?[\d.e-]+ differ by [\d.e-]+, more than [\d.e-]+ \(atol 1e-7 × [\d.]+ \+ float64 rtol 0\.00001 × [\d.]+, the largest magnitude in either tree\)$/);
+    });
+    it('a wrong but linear pullback passes linearity and fails against finite differences', () => {
+      expect(L.pullbackIsLinearInCotangent(wrongVjp, [x], 1)).toBe(true);
+      expect(L.gradsMatchFiniteDifferences(wrongVjp, [x], { modes: ['rev'] })).toMatch(/^rev-mode derivative \(vjp\) \(order 1\) vs central finite differences \(eps 0\.000001\): <u, J v> for random u, v: the root: /);
+    });
+    it('vmapMatchesLoop and jitMatchesEager catch a function with a side effect', () => {
+      let calls = 0;
+      const impure = (v: Tensor) => T.add(v, calls++);
+      expect(L.vmapMatchesLoop(impure, [[x], [x]], { inAxes: [0] })).toMatch(/^vmap vs loop \(inAxes \[0\], outAxes 0, 2 examples\): index \[\d, \d\]: /);
+      expect(L.jitLaws.jitMatchesEager(impure, [x])).toMatch(/^jit\(f\) vs f: index \[0\]: .* differ in their bits/);
+    });
+    it('derivativeIsZero and hessianIsSymmetric name what differs', () => {
+      expect(L.derivativeIsZero((v: Tensor) => T.sin(v), [x], 1)).toMatch(/^jvp tangent vs zero: index \[0\]: /);
+      // A rule whose gradient (2b, a) is no gradient field: its Hessian [[0, 2], [1, 0]] is not symmetric.
+      const curl = customJvp((a: Tensor, b: Tensor) => T.mul(a, b), ([a, b], [ta, tb]) => [T.mul(a!, b!), T.add(T.mul(T.mul(ta!, b!), 2), T.mul(tb!, a!))]);
+      const [a, b] = [T.scalar(0.5, 'float64'), T.scalar(-1.5, 'float64')];
+      expect(L.hessianIsSymmetric(curl, [a, b])).toMatch(/^Hessian block \[0\]\[1\] vs the transpose of block \[1\]\[0\]: (the root|index \[0, 0\]): 2 vs 1 differ by 1/);
+    });
   });
 });
