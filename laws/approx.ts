@@ -24,6 +24,7 @@ import type { LawResult } from './result';
 /** The precision an element is compared at: float64 or the looser float32 (float16 counts as float32). */
 export type Precision = 'float32' | 'float64';
 
+/** Relative and absolute tolerance of one precision: |a - b| <= atol + rtol * magnitude. */
 export interface Tolerance {
   readonly rtol: number;
   readonly atol: number;
@@ -35,8 +36,15 @@ export const defaultTolerance: { readonly [P in Precision]: Tolerance } = {
   float32: { rtol: 1e-5, atol: 1e-6 },
 };
 
+/** How `equals` compares elements (see the module comment). */
 export type ApproxMode = 'close' | 'ulps' | 'exact' | 'bitwise';
 
+/**
+ * Options of `approx`; every one has a default.
+ *
+ *   approx({ rtol: 1e-6, float32: { rtol: 1e-4 } });   // float64 to 1e-6, float32 to 1e-4
+ *   approx({ scale: 'tree', ignoreDtype: true });
+ */
 export interface ApproxOptions {
   /** How elements are compared (default 'close'). */
   readonly mode?: ApproxMode;
@@ -76,7 +84,13 @@ export interface Scale {
   readonly precision?: Precision;
 }
 
-/** A tolerance object: compare pytrees of tensors and numbers, getting `true` or the reason. */
+/**
+ * A tolerance object: compare pytrees of tensors and numbers, getting `true` or the reason.
+ * Build one with `approx(options)` or use a preset (`exact`, `sameValue`, `bitwise`).
+ *
+ *   const tol = approx({ rtol: 1e-6 });
+ *   tol.equals(vdotA, vdotB, { relative: sumOfAbsTerms });   // an inner product whose terms cancel
+ */
 export interface Approx {
   readonly mode: ApproxMode;
   readonly float32: Tolerance;
@@ -163,13 +177,25 @@ function describeApprox(a: Approx): string {
   return `approx(${t('float64')}, ${t('float32')}${a.scale === 'tree' ? ', relative to the largest magnitude' : ''})`;
 }
 
-/** Equal numbers: 0 equals -0 and NaN equals NaN; shapes and dtypes must match. */
+/**
+ * Equal numbers: 0 equals -0 and NaN equals NaN; shapes and dtypes must match.
+ *
+ *   exact.equals(tensor([0]), tensor([-0]));  // true
+ */
 export const exact: Approx = approx({ mode: 'exact' });
 
-/** `Object.is` on every element: -0 differs from 0, any NaN equals any NaN; shapes and dtypes must match. */
+/**
+ * `Object.is` on every element: -0 differs from 0, any NaN equals any NaN; shapes and dtypes must match.
+ *
+ *   sameValue.equals({ n: -0 }, { n: 0 });   // '.n: -0 vs 0'
+ */
 export const sameValue: Approx = approx({ mode: 'exact', signedZeros: true });
 
-/** Identical bits: -0 differs from 0 and NaN payloads count; shapes and dtypes must match. */
+/**
+ * Identical bits: -0 differs from 0 and NaN payloads count; shapes and dtypes must match.
+ *
+ *   bitwise.equals(jit(f)(x), f(x));   // jit == eager on the CPU
+ */
 export const bitwise: Approx = approx({ mode: 'bitwise' });
 
 // ---------------------------------------------------------------------------------------------
@@ -177,7 +203,12 @@ export const bitwise: Approx = approx({ mode: 'bitwise' });
 
 const precisionOfDType = (dtype: T.DType): Precision | undefined => (dtype === 'float64' ? 'float64' : T.isFloat(dtype) ? 'float32' : undefined);
 
-/** float32 when any float leaf of the trees is less precise than float64, else float64. */
+/**
+ * float32 when any float leaf of the trees is less precise than float64, else float64: the
+ * precision to compare plain numbers computed from those trees at.
+ *
+ *   tol.equals(vdot(u, jv), vdot(jtu, v), { precision: precisionOf(u, jv, jtu, v) });
+ */
 export function precisionOf(...trees: unknown[]): Precision {
   for (const tree of trees) for (const l of flatten(tree)[0]) if (l instanceof Tensor && precisionOfDType(l.dtype) === 'float32') return 'float32';
   return 'float64';
@@ -372,7 +403,11 @@ export function sameAvals(x: unknown, y: unknown): LawResult {
   return true;
 }
 
-/** Every float element of the tree is finite (laws are stated on finite values). */
+/**
+ * Every float element of the tree is finite (laws are stated on finite values).
+ *
+ *   allFinite(grad(loss)(params));   // true, or '.w index [0, 2] is NaN, not finite'
+ */
 export function allFinite(tree: unknown): LawResult {
   const xs = flatten(tree)[0];
   for (let i = 0; i < xs.length; i++) {

@@ -19,7 +19,11 @@ export function check(ok: boolean, reason: string | (() => string)): LawResult {
   return typeof reason === 'string' ? reason : reason();
 }
 
-/** A failure prefixed with what was being compared; `true` stays `true`. */
+/**
+ * A failure prefixed with what was being compared; `true` stays `true`.
+ *
+ *   labelled('jit(f) vs f', bitwise.equals(jit(f)(x), f(x)));   // 'jit(f) vs f: index [2]: ...'
+ */
 export function labelled(label: string, result: LawResult): LawResult {
   return result === true ? true : `${label}: ${result}`;
 }

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/tensor';
 import type { Tensor } from '../src/tensor';
 import { encodeIdx as encode, randomCrop, randomFlipHorizontal, randomRotation, randomShift, type Augmentation } from '../src/data';
-import { arbIdxArray, arbImages, arbKey, arbNumbered, lawProperty } from '../laws/arbitraries';
+import { arbIdxArray, arbImages, arbNumbered } from '../laws/arbitraries/data';
+import { arbKey } from '../laws/arbitraries/random';
+import { lawProperty } from '../laws/arbitraries/property';
 import {
   augmentationDeterministic,
   augmentationKeepsShape,

@@ -9,15 +9,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '../src/tensor';
 import { customJvp, customVjp } from '../src/grad';
 import { PRIMS, type Prim, type Tensor } from '../src/tensor';
-import * as L from '../laws';
-import { allPrimCases, applyPrim, diffInstance, lawProperty, primCases, type PrimCase, type PrimKind } from '../laws/arbitraries';
+import * as gradLaws from '../laws/grad';
+import * as vmapLaws from '../laws/vmap';
+import { allOf, type LawResult } from '../laws/result';
+import { jitMatchesEager } from '../laws/jit';
+import { gradsMatchFiniteDifferences } from '../laws/checkGrads';
+import { allPrimCases, applyPrim, diffInstance, primCases, type PrimCase, type PrimKind } from '../laws/gradPrims';
+import { lawProperty } from '../laws/arbitraries/property';
 import { Rng } from '../laws/gradUtil';
+
+/** The transformation laws (./grad) and the vmap laws (./vmap) under one name. */
+const L = { ...gradLaws, ...vmapLaws };
 
 const SEED = 1234;
 const RUNS = 8;
 const opts = (numRuns = RUNS) => ({ seed: SEED, numRuns });
 let casesRun = 0;
-const counted = <A extends unknown[]>(body: (...a: A) => L.LawResult) => (...a: A): L.LawResult => {
+const counted = <A extends unknown[]>(body: (...a: A) => LawResult) => (...a: A): LawResult => {
   casesRun++;
   return body(...a);
 };
@@ -29,7 +37,7 @@ const primsOfKind = (...kinds: PrimKind[]): Prim[] => PRIMS.filter((p) => kinds.
 const SMOOTH = primsOfKind('smooth');
 
 /** A property over cases of `prim` of the given kinds, with a seed for values and directions. */
-function forCases(prim: Prim, kinds: readonly PrimKind[], body: (c: PrimCase, seed: number) => L.LawResult, numRuns = RUNS): void {
+function forCases(prim: Prim, kinds: readonly PrimKind[], body: (c: PrimCase, seed: number) => LawResult, numRuns = RUNS): void {
   const arb = primCases[prim].filter((c) => kinds.includes(c.kind));
   fc.assert(lawProperty(arb, fc.nat(1 << 20), counted((c: PrimCase, seed: number) => body(c, seed))), opts(numRuns));
 }
@@ -114,7 +122,7 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
   describe('chainRule and gradKeepsStructure', () => {
     it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
       const { f, args } = instance(c, s);
-      return L.allOf(['chainRule', () => L.chainRule(outer, f, args, c.approx)], ['gradKeepsStructure', () => L.gradKeepsStructure(L.scalarize(f, args, s), args)]);
+      return allOf(['chainRule', () => L.chainRule(outer, f, args, c.approx)], ['gradKeepsStructure', () => L.gradKeepsStructure(L.scalarize(f, args, s), args)]);
     }));
   });
 
@@ -129,7 +137,7 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
     it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
       const { f, args } = instance(c, s);
       const g = L.scalarize(f, args, s);
-      return L.allOf(['hessianIsSymmetric', () => L.hessianIsSymmetric(g, args, c.approx)], ['forwardOverReverseMatchesReverseOverReverse', () => L.forwardOverReverseMatchesReverseOverReverse(g, args, s, c.approx)]);
+      return allOf(['hessianIsSymmetric', () => L.hessianIsSymmetric(g, args, c.approx)], ['forwardOverReverseMatchesReverseOverReverse', () => L.forwardOverReverseMatchesReverseOverReverse(g, args, s, c.approx)]);
     }, 2));
   });
 
@@ -186,7 +194,7 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
       const g = L.scalarize(f, args, s);
       const ex = diffExamples(c, s, 1 + (s % 3));
       const inAxes = args.map((_, i) => (i === 1 ? null : i % 2 === 0 ? 0 : -1));
-      return L.allOf(
+      return allOf(
         ['perExampleGradientsMatchLoop', () => L.perExampleGradientsMatchLoop(g, ex, inAxes, c.approx)],
         ['gradOfSummedVmapMatchesLoop', () => L.gradOfSummedVmapMatchesLoop(g, ex, inAxes, c.approx)],
         ['vmapOfJvpMatchesLoop', () => L.vmapOfJvpMatchesLoop(f, ex, s, c.approx)],
@@ -223,13 +231,13 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
     });
     it('a wrong but linear pullback passes linearity and fails against finite differences', () => {
       expect(L.pullbackIsLinearInCotangent(wrongVjp, [x], 1)).toBe(true);
-      expect(L.gradsMatchFiniteDifferences(wrongVjp, [x], { modes: ['rev'] })).toMatch(/^rev-mode derivative \(vjp\) \(order 1\) vs central finite differences \(eps 0\.000001\): <u, J v> for random u, v: the root: /);
+      expect(gradsMatchFiniteDifferences(wrongVjp, [x], { modes: ['rev'] })).toMatch(/^rev-mode derivative \(vjp\) \(order 1\) vs central finite differences \(eps 0\.000001\): <u, J v> for random u, v: the root: /);
     });
     it('vmapMatchesLoop and jitMatchesEager catch a function with a side effect', () => {
       let calls = 0;
       const impure = (v: Tensor) => T.add(v, calls++);
       expect(L.vmapMatchesLoop(impure, [[x], [x]], { inAxes: [0] })).toMatch(/^vmap vs loop \(inAxes \[0\], outAxes 0, 2 examples\): index \[\d, \d\]: /);
-      expect(L.jitLaws.jitMatchesEager(impure, [x])).toMatch(/^jit\(f\) vs f: index \[0\]: .* differ in their bits/);
+      expect(jitMatchesEager(impure, [x])).toMatch(/^jit\(f\) vs f: index \[0\]: .* differ in their bits/);
     });
     it('derivativeIsZero and hessianIsSymmetric name what differs', () => {
       expect(L.derivativeIsZero((v: Tensor) => T.sin(v), [x], 1)).toMatch(/^jvp tangent vs zero: index \[0\]: /);

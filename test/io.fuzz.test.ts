@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { either as E } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { allOf, check } from '../laws';
-import { arbCheckpointTree, lawProperty } from '../laws/arbitraries';
+import { allOf, check } from '../laws/result';
+import { arbCheckpointTree } from '../laws/arbitraries/io';
+import { lawProperty } from '../laws/arbitraries/property';
 import { readerNeverThrows, restoreNeverThrows } from '../laws/io';
 import { deserialize, serialize } from '../src/io';
 

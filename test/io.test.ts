@@ -4,8 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bitwise } from '../laws';
-import { arbCheckpointTree, lawProperty } from '../laws/arbitraries';
+import { bitwise } from '../laws/approx';
+import { arbCheckpointTree } from '../laws/arbitraries/io';
+import { lawProperty } from '../laws/arbitraries/property';
 import {
   flatNamesMatchPaths,
   headerIsAligned,

@@ -2,8 +2,11 @@
 import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import * as T from '../src';
-import { jitLaws as J, runProgram, type LawResult, type Program } from '../laws';
-import { lawProperty, programArb } from '../laws/arbitraries';
+import * as J from '../laws/jit';
+import { runProgram, type Program } from '../laws/programs';
+import type { LawResult } from '../laws/result';
+import { lawProperty } from '../laws/arbitraries/property';
+import { programArb } from '../laws/arbitraries/programs';
 
 const SEED = 5151;
 const RUNS = 150;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '../src';
-import { jitLaws, sameValue } from '../laws';
+import * as jitLaws from '../laws/jit';
+import { sameValue } from '../laws/approx';
 
 const f64 = (v: number[] | number[][]) => T.tensor(v, { dtype: 'float64' });
 const sameBits = (a: unknown, b: unknown) => expect(sameValue.equals(a, b)).toBe(true);

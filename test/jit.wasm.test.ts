@@ -11,7 +11,7 @@ import { fuse, type Cluster } from '../src/grad/jit/fusion';
 import { compileCluster } from '../src/grad/jit/cpuCodegen';
 import { compileClusterWasm, kernelKind, planWasm, wasmFusedStats, wasmMemoryBytes, wasmSimdAvailable } from '../src/grad/jit/wasmCodegen';
 import { rng } from './ops.helpers';
-import { sameValue } from '../laws';
+import { sameValue } from '../laws/approx';
 
 const SEED = 20240611;
 const RUNS = 200;

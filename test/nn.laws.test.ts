@@ -4,8 +4,9 @@ import * as T from '../src/tensor';
 import type { Tensor } from '../src/tensor';
 import * as R from '../src/random';
 import * as nn from '../src/nn';
-import { allOf, gradsMatchFiniteDifferences } from '../laws';
-import { lawProperty } from '../laws/arbitraries';
+import { gradsMatchFiniteDifferences } from '../laws/checkGrads';
+import { allOf } from '../laws/result';
+import { lawProperty } from '../laws/arbitraries/property';
 import {
   batchNormEvalUsesRunningStats,
   batchNormTrainUpdatesRunningStats,

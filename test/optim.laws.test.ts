@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../src/tensor';
-import { allOf, type LawResult } from '../laws';
-import { arbProblem, arbQuadratic, lawProperty } from '../laws/arbitraries';
+import { allOf, type LawResult } from '../laws/result';
+import { arbProblem, arbQuadratic } from '../laws/arbitraries/optim';
+import { lawProperty } from '../laws/arbitraries/property';
 import {
   chainAssociative,
   chainIdentity,

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/tensor';
 import type { Tensor } from '../src/tensor';
 import * as R from '../src/random';
-import { arbKey, lawProperty } from '../laws/arbitraries';
+import { arbKey } from '../laws/arbitraries/random';
+import { lawProperty } from '../laws/arbitraries/property';
 import {
   batchedKeyMatchesLoop,
   bernoulliFrequency,

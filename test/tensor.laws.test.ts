@@ -5,7 +5,7 @@ import { PRIMS, tensor, type DType, type Prim, type PrimParams, type Tensor } fr
 import {
   commutes, doesNotMutateInputs, float32AgreesWithFloat64, reshapeRoundTrips, shapeRuleMatchesEager, transposeRoundTrips,
 } from '../laws/tensor';
-import { lawProperty } from '../laws/arbitraries';
+import { lawProperty } from '../laws/arbitraries/property';
 
 const SEED = 20261122;
 const runs = (numRuns: number) => ({ seed: SEED, numRuns });

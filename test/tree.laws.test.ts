@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sameValue, treeLaws as L } from '../laws';
-import { arbTree, lawProperty } from '../laws/arbitraries';
+import { sameValue } from '../laws/approx';
+import * as L from '../laws/tree';
+import { arbTree } from '../laws/arbitraries/tree';
+import { lawProperty } from '../laws/arbitraries/property';
 import { Tensor } from '../src/tensor';
 import { keyPathToString, registerNode } from '../src/tree';
 

@@ -17,7 +17,7 @@ import {
   unflatten,
   zip,
 } from '../src/tree';
-import { sameValue } from '../laws';
+import { sameValue } from '../laws/approx';
 
 const vec = (...xs: number[]) => fromStorage([xs.length], 'float32', new Float32Array(xs));
 

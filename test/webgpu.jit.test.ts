@@ -11,7 +11,7 @@ import { dispose, liveBufferCount, toDevice } from '../src/tensor/backend/webgpu
 import { lowerWebGPU } from '../src/grad/jit/webgpu';
 import { optimize } from '../src/grad/jit/passes';
 import { rng, sample, webgpuOrWarn } from './webgpu.helpers';
-import { asyncLawProperty } from '../laws/arbitraries';
+import { asyncLawProperty } from '../laws/arbitraries/property';
 import { loweringApprox, loweringPreservesMeaning, repeatedCallsAllocateNothing, webgpuApprox } from '../laws/webgpu';
 
 const available = await webgpuOrWarn('webgpu jit tests');

@@ -9,9 +9,9 @@ import fc from 'fast-check';
 import * as T from '../src/tensor';
 import { dispose, liveBufferCount, toDevice } from '../src/tensor/backend/webgpu';
 import { rng, sample, webgpuOrWarn, type Gen } from './webgpu.helpers';
-import { asyncLawProperty } from '../laws/arbitraries';
+import { asyncLawProperty } from '../laws/arbitraries/property';
 import { webgpuAgreesWithCpu, webgpuApprox } from '../laws/webgpu';
-import type { Tolerance } from '../laws';
+import type { Tolerance } from '../laws/approx';
 
 const available = await webgpuOrWarn('webgpu backend tests');
 const SEED = 7321;

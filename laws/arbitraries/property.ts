@@ -10,7 +10,12 @@ import { assertLaw, type LawResult } from '../result';
 
 type Arbitraries<Ts extends unknown[]> = { [K in keyof Ts]: fc.Arbitrary<Ts[K]> };
 
-/** A property over the arbitraries' values that holds when the law returns `true`. */
+/**
+ * A property over the arbitraries' values that holds when the law returns `true`; otherwise it
+ * fails with a LawViolation whose message is the law's reason.
+ *
+ *   fc.assert(lawProperty(arbTree, fc.array(fc.boolean()), partitionMaskMatchesPredicate), { seed: 1 });
+ */
 export function lawProperty<Ts extends [unknown, ...unknown[]]>(...args: [...arbitraries: Arbitraries<Ts>, law: (...values: Ts) => LawResult]): fc.IPropertyWithHooks<Ts> {
   const law = args[args.length - 1] as (...values: Ts) => LawResult;
   const arbitraries = args.slice(0, -1) as fc.Arbitrary<unknown>[];
@@ -20,7 +25,11 @@ export function lawProperty<Ts extends [unknown, ...unknown[]]>(...args: [...arb
   });
 }
 
-/** The same for asynchronous laws (WebGPU reads are asynchronous). */
+/**
+ * The same for asynchronous laws (WebGPU reads are asynchronous).
+ *
+ *   await fc.assert(asyncLawProperty(fc.constantFrom('tanh', 'exp'), (p) => webgpuAgreesWithCpu(p, [x], {})));
+ */
 export function asyncLawProperty<Ts extends [unknown, ...unknown[]]>(...args: [...arbitraries: Arbitraries<Ts>, law: (...values: Ts) => Promise<LawResult>]): fc.IAsyncPropertyWithHooks<Ts> {
   const law = args[args.length - 1] as (...values: Ts) => Promise<LawResult>;
   const arbitraries = args.slice(0, -1) as fc.Arbitrary<unknown>[];

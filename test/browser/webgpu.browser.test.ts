@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import * as T from '../../src/tensor';
 import { rng, sample } from '../webgpu.helpers';
-import { approx } from '../../laws';
+import { approx } from '../../laws/approx';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(executablePath);
