@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/tensor';
 import { allFinite, approx, bitwise, defaultTolerance, exact, precisionOf, sameAvals, sameValue } from '../laws/approx';
 import { allOf, assertLaw, check, labelled, LawViolation } from '../laws/result';
+import { lawProperty } from '../laws/arbitraries/property';
+import fc from 'fast-check';
 
 const f64 = (v: number[], shape?: number[]) => T.tensor(v, { dtype: 'float64', ...(shape ? { shape } : {}) });
 const f32 = (v: number[]) => T.tensor(v, { dtype: 'float32' });
@@ -131,6 +133,20 @@ describe('law results', () => {
     expect(allOf(['a', () => true])).toBe(true);
     expect(labelled('ctx', true)).toBe(true);
     expect(check(true, 'never')).toBe(true);
+  });
+  it('lawProperty fails a fast-check property with the law\'s reason and the counterexample', () => {
+    const law = (n: number) => check(n < 5, () => `${n} is not below 5`);
+    let error: Error | undefined;
+    try {
+      fc.assert(lawProperty(fc.integer({ min: 0, max: 9 }), law), { seed: 3, numRuns: 100 });
+    } catch (e) {
+      error = e as Error;
+    }
+    // fast-check reports the counterexample and seed; the law's reason is the cause (vitest prints it).
+    expect(error?.message).toMatch(/seed: 3[\s\S]*Counterexample: \[5\]/);
+    expect(error?.cause).toBeInstanceOf(LawViolation);
+    expect((error?.cause as Error).message).toBe('5 is not below 5');
+    fc.assert(lawProperty(fc.integer({ min: 0, max: 4 }), fc.boolean(), (n, _b) => law(n)), { seed: 3, numRuns: 20 });
   });
   it('assertLaw throws a LawViolation with the reason', () => {
     expect(assertLaw(true)).toBe(true);

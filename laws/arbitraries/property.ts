@@ -1,6 +1,7 @@
 /**
- * Turn a law predicate into a fast-check property: the property fails with the law's reason as
- * its message (fast-check adds the counterexample and the seed), so a runner is one line.
+ * Turn a law predicate into a fast-check property: the property fails with a LawViolation whose
+ * message is the law's reason; fast-check reports the counterexample and the seed and keeps the
+ * violation as the error's `cause` (vitest prints it as "Caused by"), so a runner is one line.
  *
  *   fc.assert(lawProperty(arbTree, roundTrip), { seed: 42, numRuns: 200 });
  *   fc.assert(lawProperty(programArb(), fc.nat(), (p, s) => jitMatchesEager(runProgram(p), p.sample(s))), { seed });
