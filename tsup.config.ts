@@ -13,6 +13,8 @@ export default defineConfig({
     onnx: 'src/onnx/index.ts',
     models: 'src/models/index.ts',
     laws: 'laws/index.ts',
+    // Needs fast-check (an optional peer); tensorlaw/laws does not.
+    'laws/arbitraries': 'laws/arbitraries/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the transformation laws: a seeded generator for random directions, and
  * arithmetic over pytrees of tensors done in plain JS (float64), outside every transformation,
- * so the laws never depend on the operations they check.
+ * so the laws never depend on the operations they check. Comparisons live in ./approx.
  */
 import * as T from '../src/tensor';
 import { Tensor } from '../src/tensor';
@@ -101,74 +101,14 @@ export function maxAbs(tree: unknown): number {
   return m;
 }
 
-/** |a - b| <= atol + rtol * max(|a|, |b|). */
-export function closeNumbers(a: number, b: number, rtol: number, atol: number): boolean {
-  if (Number.isNaN(a) || Number.isNaN(b)) return false;
-  return Math.abs(a - b) <= atol + rtol * Math.max(Math.abs(a), Math.abs(b));
-}
-
-export interface Tolerance {
-  readonly rtol?: number;
-  readonly atol?: number;
-}
-
-/**
- * Two trees agree: equal structure, equal leaf shapes and dtypes, and values within
- * `atol + rtol * scale` where scale is the largest magnitude in either tree (a tolerance
- * relative to the size of the whole result, so cancellation in one element does not fail it).
- */
-export function treeClose(x: unknown, y: unknown, tol: Tolerance = {}): boolean {
-  return treeMismatch(x, y, tol) === undefined;
-}
-
-/** Why two trees differ (undefined when they agree); used for readable counterexamples. */
-export function treeMismatch(x: unknown, y: unknown, tol: Tolerance = {}): string | undefined {
-  const rtol = tol.rtol ?? 1e-6;
-  const atol = tol.atol ?? 1e-9;
-  const [xs, dx] = flatten(x);
-  const [ys, dy] = flatten(y);
-  if (!dx.equals(dy)) return `structures differ: ${dx} vs ${dy}`;
-  const scale = Math.max(maxAbs(x), maxAbs(y));
-  for (let i = 0; i < xs.length; i++) {
-    const a = xs[i], b = ys[i];
-    if (!(a instanceof Tensor) || !(b instanceof Tensor)) {
-      if (!Object.is(a, b)) return `leaf ${i}: ${String(a)} vs ${String(b)}`;
-      continue;
-    }
-    if (a.dtype !== b.dtype || !T.shapeEqual(a.shape, b.shape)) return `leaf ${i}: ${T.fmtAval(a)} vs ${T.fmtAval(b)}`;
-    const u = a.dataSync(), v = b.dataSync();
-    for (let k = 0; k < u.length; k++) {
-      const p = u[k]!, q = v[k]!;
-      if (Number.isNaN(p) !== Number.isNaN(q)) return `leaf ${i} element ${k}: ${p} vs ${q}`;
-      if (Number.isNaN(p)) continue;
-      if (!Number.isFinite(p) || !Number.isFinite(q)) {
-        if (p !== q) return `leaf ${i} element ${k}: ${p} vs ${q}`;
-        continue;
-      }
-      if (Math.abs(p - q) > atol + rtol * scale) return `leaf ${i} element ${k}: ${p} vs ${q} (tolerance ${atol + rtol * scale})`;
-    }
-  }
-  return undefined;
-}
-
-/** Every float leaf is finite (laws are stated on finite values). */
-export function allFinite(tree: unknown): boolean {
-  return tensorLeaves(tree).every((t) => !T.isFloat(t.dtype) || t.dataSync().every((v) => Number.isFinite(v)));
-}
-
-/** Every leaf is all zeros. */
-export function allZero(tree: unknown): boolean {
-  return tensorLeaves(tree).every((t) => t.dataSync().every((v) => v === 0));
-}
-
-/** Same structure, shapes and dtypes (the values may differ). */
-export function sameAvals(x: unknown, y: unknown): boolean {
-  const [xs, dx] = flatten(x);
-  const [ys, dy] = flatten(y);
-  if (!dx.equals(dy)) return false;
-  return xs.every((a, i) => {
-    const b = ys[i];
-    if (a instanceof Tensor && b instanceof Tensor) return a.dtype === b.dtype && T.shapeEqual(a.shape, b.shape);
-    return !(a instanceof Tensor) && !(b instanceof Tensor);
+/** sum(|x_i * y_i|) over float leaves: the scale of an inner product, for tolerances that survive cancellation. */
+export function absDot(x: unknown, y: unknown): number {
+  const xs = tensorLeaves(x), ys = tensorLeaves(y);
+  let s = 0;
+  xs.forEach((a, i) => {
+    if (!T.isFloat(a.dtype)) return;
+    const u = a.dataSync(), v = ys[i]!.dataSync();
+    for (let k = 0; k < u.length; k++) s += Math.abs(u[k]! * v[k]!);
   });
+  return s;
 }

@@ -1,15 +1,21 @@
 /**
  * The law predicates of every area, for users to run against their own functions, rules and
- * backends. The transformation laws and `checkGrads` are exported at the top level; each other
- * area's laws live in a namespace, so their names never clash.
+ * backends. Every predicate returns `true` or a reason string, and every numerical one takes an
+ * `Approx` (the tolerance object, with a default that suits the law). The transformation laws,
+ * `checkGrads` and the tolerance tools are exported at the top level; each other area's laws
+ * live in a namespace, so their names never clash. Nothing here needs fast-check: the
+ * arbitraries and `lawProperty` are in `tensorlaw/laws/arbitraries`.
  *
- *   import { checkGrads, pushforwardPullbackDuality, treeLaws } from 'tensorlaw/laws';
+ *   import { approx, checkGrads, pushforwardPullbackDuality, treeLaws } from 'tensorlaw/laws';
  *   checkGrads(myLoss, [params, batch], { order: 2 });
+ *   pushforwardPullbackDuality(myLayer, [params, x], 7, approx({ rtol: 1e-6 })); // true or why not
  */
+export * from './approx';
+export * from './result';
 export * from './grad';
+export * from './vmap';
 export * from './checkGrads';
 export * from './programs';
-export * from './gradPrims';
 export * as gradUtil from './gradUtil';
 export * as treeLaws from './tree';
 export * as tensorLaws from './tensor';

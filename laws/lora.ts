@@ -4,7 +4,8 @@
 import * as T from '../src/tensor';
 import type { Tensor } from '../src/tensor';
 import { loraMerge, type LoraAdapter, type LoraConfig } from '../src/nn';
-import { bitwiseTreeEqual } from './io';
+import { bitwise } from './approx';
+import type { LawResult } from './result';
 
 /**
  * Fresh adapters (b = 0) change nothing: the model's output with merged weights equals its
@@ -41,6 +42,6 @@ export function mergedMatchesFactoredForward(x: Tensor, w: Tensor, adapter: Lora
  *
  *   frozenBaseBitIdentical(paramsBefore, paramsAfterTraining); // true
  */
-export function frozenBaseBitIdentical(before: unknown, after: unknown): boolean {
-  return bitwiseTreeEqual(before, after);
+export function frozenBaseBitIdentical(before: unknown, after: unknown): LawResult {
+  return bitwise.equals(before, after);
 }

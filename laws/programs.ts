@@ -7,9 +7,11 @@
  * computed (a scalar) or its last value (a tensor). Shapes are tracked while generating, so
  * every program traces; shrinking drops steps and simplifies choices.
  *
- *   fc.assert(fc.property(programArb, (p) => jvpMatchesFiniteDifferences(runProgram(p), p.sample(1), 1)));
+ *   const p = buildProgram([[3]], [[0, 0, 0, 0]], 'sum');           // sum(sin(a))
+ *   jvpMatchesFiniteDifferences(runProgram(p), p.sample(1), 1);      // true
+ *
+ * The fast-check arbitrary of programs is `programArb` in ./arbitraries.
  */
-import fc from 'fast-check';
 import * as T from '../src/tensor';
 import type { Tensor } from '../src/tensor';
 import { Rng, uniform } from './gradUtil';
@@ -258,23 +260,4 @@ export function runProgram(p: Program): (...xs: Tensor[]) => Tensor {
   };
   Object.defineProperty(f, 'name', { value: 'program' });
   return f;
-}
-
-export interface ProgramOptions {
-  readonly maxInputs?: number;
-  readonly maxSteps?: number;
-  /** Force the output kind (default: either). */
-  readonly output?: 'sum' | 'last';
-}
-
-const inputShapes: Shape[] = [[], [3], [2, 3], [3, 2], [1, 3]];
-
-/** Random programs of 1..maxInputs inputs and up to maxSteps steps. */
-export function programArb(options: ProgramOptions = {}): fc.Arbitrary<Program> {
-  const choice = fc.tuple(fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.nat(1000));
-  return fc.tuple(
-    fc.array(fc.constantFrom(...inputShapes), { minLength: 1, maxLength: options.maxInputs ?? 3 }),
-    fc.array(choice, { minLength: 1, maxLength: options.maxSteps ?? 8 }),
-    options.output ? fc.constant(options.output) : fc.constantFrom<'sum' | 'last'>('sum', 'last'),
-  ).map(([ins, raw, out]) => buildProgram(ins, raw, out));
 }

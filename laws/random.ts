@@ -1,64 +1,57 @@
 /**
- * Laws of the random module as pure predicates (the runner is test/random.laws.test.ts). Users
- * can check their own samplers with the structural laws: any `(key) => Tensor` built from these
- * primitives should be deterministic and batch over keys like a loop.
+ * Laws of the random module as pure predicates returning `true` or the reason (the runner is
+ * test/random.laws.test.ts). Users can check their own samplers with the structural laws: any
+ * `(key) => Tensor` built from these primitives should be deterministic and batch over keys
+ * like a loop. Samples are compared with `sameValue` (the same numbers, bit for bit).
+ *
+ *   sameKeySameNumbers((k) => normal(k, [3]), key(0));   // true
  */
-import fc from 'fast-check';
 import * as T from '../src/tensor';
-import { Tensor } from '../src/tensor';
+import type { Tensor } from '../src/tensor';
 import { vmap } from '../src/grad';
-import { bernoulli, categorical, foldIn, key, normal, permutation, randint, splitList, truncatedNormal, uniform } from '../src/random';
+import { bernoulli, categorical, foldIn, normal, permutation, randint, splitList, truncatedNormal, uniform } from '../src/random';
+import { sameValue } from './approx';
+import { check, labelled, type LawResult } from './result';
 
 /** A sampler from a key, with a name for counterexample reports. */
 export type Sampler = ((key: Tensor) => Tensor) & { readonly label?: string };
-
-/** Keys from any safe-integer seed (both words exercised). */
-export const arbKey: fc.Arbitrary<Tensor> = fc.maxSafeInteger().map((seed) => key(seed));
-
-/** Bitwise equality of tensors: shape, dtype and every element (NaN equals NaN). */
-export function sameTensor(a: Tensor, b: Tensor): boolean {
-  if (a.dtype !== b.dtype || !T.shapeEqual(a.shape, b.shape)) return false;
-  const x = a.dataSync();
-  const y = b.dataSync();
-  return x.every((v, i) => Object.is(v, y[i]));
-}
 
 function keyWords(k: Tensor): string {
   return Array.from(k.dataSync()).join(',');
 }
 
 /** Same key, same numbers: sampling twice gives bitwise equal tensors. */
-export function sameKeySameNumbers(sample: Sampler, k: Tensor): boolean {
-  return sameTensor(sample(k), sample(k));
+export function sameKeySameNumbers(sample: Sampler, k: Tensor): LawResult {
+  return labelled('two samples from one key', sameValue.equals(sample(k), sample(k)));
 }
 
 /** split(k, n) gives n keys that differ pairwise and from their parent. */
-export function splitKeysDistinct(k: Tensor, n: number): boolean {
+export function splitKeysDistinct(k: Tensor, n: number): LawResult {
   const words = splitList(k, n).map(keyWords);
-  return new Set([keyWords(k), ...words]).size === n + 1;
+  return check(new Set([keyWords(k), ...words]).size === n + 1, () => `split(${keyWords(k)}, ${n}) gave repeated keys: ${words.join(' | ')}`);
 }
 
 /**
  * foldIn of distinct data gives distinct keys, and none of them equals the parent or one of
  * its split children (the counters are disjoint).
  */
-export function foldInDistinct(k: Tensor, a: number, b: number, nSplit = 4): boolean {
+export function foldInDistinct(k: Tensor, a: number, b: number, nSplit = 4): LawResult {
   const fa = keyWords(foldIn(k, a));
   const fb = keyWords(foldIn(k, b));
   const others = new Set([keyWords(k), ...splitList(k, nSplit).map(keyWords)]);
-  return (a === b) === (fa === fb) && !others.has(fa) && !others.has(fb);
+  return check((a === b) === (fa === fb) && !others.has(fa) && !others.has(fb), () => `foldIn(${keyWords(k)}, ${a}) = ${fa} and foldIn(…, ${b}) = ${fb}; parent and split children: ${[...others].join(' | ')}`);
 }
 
 /** vmap over a batch of keys equals sampling each key and stacking the results. */
-export function vmapMatchesLoop(sample: Sampler, keys: Tensor): boolean {
+export function vmapMatchesLoop(sample: Sampler, keys: Tensor): LawResult {
   const batched = vmap(sample)(keys) as Tensor;
   const looped = T.stack(splitRows(keys).map((ki) => sample(ki)));
-  return sameTensor(batched, looped);
+  return labelled('vmap over keys vs loop', sameValue.equals(batched, looped));
 }
 
 /** A batched key [n, 2] given directly to a sampler equals the loop too (rank-polymorphic keys). */
-export function batchedKeyMatchesLoop(sample: Sampler, keys: Tensor): boolean {
-  return sameTensor(sample(keys), T.stack(splitRows(keys).map((ki) => sample(ki))));
+export function batchedKeyMatchesLoop(sample: Sampler, keys: Tensor): LawResult {
+  return labelled('a batch of keys vs loop', sameValue.equals(sample(keys), T.stack(splitRows(keys).map((ki) => sample(ki)))));
 }
 
 function splitRows(keys: Tensor): Tensor[] {
@@ -73,65 +66,68 @@ function moments(x: Tensor): { mean: number; variance: number } {
 }
 
 /** Uniform samples lie in [0, 1) with mean ~1/2 and variance ~1/12 (tolerances ~7 sigma at n = 10k). */
-export function uniformMoments(k: Tensor, n = 10_000, dtype: 'float32' | 'float64' = 'float32'): boolean {
+export function uniformMoments(k: Tensor, n = 10_000, dtype: 'float32' | 'float64' = 'float32'): LawResult {
   const x = uniform(k, [n], { dtype });
   const { mean, variance } = moments(x);
-  const inRange = x.dataSync().every((v) => v >= 0 && v < 1);
-  return inRange && Math.abs(mean - 0.5) < 0.02 && Math.abs(variance - 1 / 12) < 0.006;
+  const outside = x.dataSync().find((v) => !(v >= 0 && v < 1));
+  if (outside !== undefined) return `uniform sample ${outside} outside [0, 1)`;
+  return check(Math.abs(mean - 0.5) < 0.02 && Math.abs(variance - 1 / 12) < 0.006, () => `mean ${mean} (expected 0.5 ± 0.02), variance ${variance} (expected 1/12 ± 0.006) over ${n} ${dtype} samples`);
 }
 
 /** Normal samples have mean ~0 and standard deviation ~1. */
-export function normalMoments(k: Tensor, n = 10_000, dtype: 'float32' | 'float64' = 'float32'): boolean {
+export function normalMoments(k: Tensor, n = 10_000, dtype: 'float32' | 'float64' = 'float32'): LawResult {
   const { mean, variance } = moments(normal(k, [n], { dtype }));
-  return Math.abs(mean) < 0.05 && Math.abs(Math.sqrt(variance) - 1) < 0.05;
+  return check(Math.abs(mean) < 0.05 && Math.abs(Math.sqrt(variance) - 1) < 0.05, () => `mean ${mean} (expected 0 ± 0.05), standard deviation ${Math.sqrt(variance)} (expected 1 ± 0.05) over ${n} ${dtype} samples`);
 }
 
 /** The frequency of true in bernoulli(p) is ~p. */
-export function bernoulliFrequency(k: Tensor, p: number, n = 10_000): boolean {
+export function bernoulliFrequency(k: Tensor, p: number, n = 10_000): LawResult {
   const x = Array.from(bernoulli(k, p, [n]).dataSync());
   const freq = x.reduce((s, v) => s + v, 0) / n;
-  return Math.abs(freq - p) < 0.03;
+  return check(Math.abs(freq - p) < 0.03, () => `frequency of true ${freq} over ${n} samples, expected ${p} ± 0.03`);
 }
 
 /** Category frequencies of categorical(logits) are ~softmax(logits). */
-export function categoricalFrequencies(k: Tensor, logits: readonly number[], n = 10_000): boolean {
+export function categoricalFrequencies(k: Tensor, logits: readonly number[], n = 10_000): LawResult {
   const c = categorical(k, T.tensor(logits), { shape: [n] }).dataSync();
   const counts = new Array<number>(logits.length).fill(0);
   for (const v of c) counts[v]!++;
   const m = Math.max(...logits);
   const e = logits.map((l) => Math.exp(l - m));
   const z = e.reduce((s, v) => s + v, 0);
-  return counts.every((cnt, i) => Math.abs(cnt / n - e[i]! / z) < 0.03);
+  const i = counts.findIndex((cnt, j) => !(Math.abs(cnt / n - e[j]! / z) < 0.03));
+  return check(i < 0, () => `category ${i} drawn with frequency ${counts[i]! / n} over ${n} samples, expected softmax ${e[i]! / z} ± 0.03`);
 }
 
 /** randint(lo, hi) stays in [lo, hi) and, for a small range, takes every value. */
-export function randintCoversRange(k: Tensor, lo: number, hi: number, n = 2_000): boolean {
+export function randintCoversRange(k: Tensor, lo: number, hi: number, n = 2_000): LawResult {
   const x = randint(k, [n], lo, hi).dataSync();
   const seen = new Set<number>();
   for (const v of x) {
-    if (v < lo || v >= hi) return false;
+    if (v < lo || v >= hi) return `randint(${lo}, ${hi}) gave ${v}`;
     seen.add(v);
   }
-  return seen.size === hi - lo;
+  return check(seen.size === hi - lo, () => `randint(${lo}, ${hi}) took ${seen.size} of the ${hi - lo} values in ${n} samples`);
 }
 
 /** truncatedNormal(lower, upper) never leaves [lower, upper] and is finite. */
-export function truncatedNormalWithinBounds(k: Tensor, lower: number, upper: number, n = 1_000, dtype: 'float32' | 'float64' = 'float32'): boolean {
+export function truncatedNormalWithinBounds(k: Tensor, lower: number, upper: number, n = 1_000, dtype: 'float32' | 'float64' = 'float32'): LawResult {
   const lo = dtype === 'float32' ? Math.fround(lower) : lower;
   const hi = dtype === 'float32' ? Math.fround(upper) : upper;
-  return truncatedNormal(k, lower, upper, [n], { dtype }).dataSync().every((v) => Number.isFinite(v) && v >= lo && v <= hi);
+  const bad = truncatedNormal(k, lower, upper, [n], { dtype }).dataSync().find((v) => !(Number.isFinite(v) && v >= lo && v <= hi));
+  return check(bad === undefined, () => `truncatedNormal(${lower}, ${upper}) gave ${bad}`);
 }
 
 /** permutation(k, n) holds each of 0..n-1 exactly once. */
-export function isPermutation(k: Tensor, n: number): boolean {
+export function isPermutation(k: Tensor, n: number): LawResult {
   const p = permutation(k, n);
   const sorted = Array.from(p.dataSync()).sort((a, b) => a - b);
-  return p.dtype === 'int32' && sorted.length === n && sorted.every((v, i) => v === i);
+  return check(p.dtype === 'int32' && sorted.length === n && sorted.every((v, i) => v === i), () => `permutation(${n}) gave ${p.dtype} [${Array.from(p.dataSync())}]`);
 }
 
 /** split keys sample differently: the first words of two children's streams differ. */
-export function splitChildrenIndependent(k: Tensor): boolean {
+export function splitChildrenIndependent(k: Tensor): LawResult {
   const [a, b] = splitList(k, 2);
-  return !sameTensor(uniform(a!, [8]), uniform(b!, [8]));
+  return check(sameValue.equals(uniform(a!, [8]), uniform(b!, [8])) !== true, () => `the two children of ${keyWords(k)} sample the same numbers`);
 }
 

@@ -6,16 +6,23 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
-import * as L from '../laws/grad';
-import { programArb, runProgram, type Program } from '../laws/programs';
+import * as gradLaws from '../laws/grad';
+import * as vmapLaws from '../laws/vmap';
+import { allOf, type LawResult } from '../laws/result';
+import { lawProperty } from '../laws/arbitraries/property';
+import { programArb } from '../laws/arbitraries/programs';
+import { runProgram, type Program } from '../laws/programs';
+
+/** The transformation laws (./grad) and the vmap laws (./vmap) under one name. */
+const L = { ...gradLaws, ...vmapLaws };
 
 const SEED = 4242;
 const RUNS = 250;
 let casesRun = 0;
 
 /** A law over random programs with a seed for input values and directions; counts the cases. */
-function forPrograms(body: (p: Program, seed: number) => boolean, numRuns = RUNS, arb = programArb()): void {
-  fc.assert(fc.property(arb, fc.nat(1 << 20), (p, seed) => {
+function forPrograms(body: (p: Program, seed: number) => LawResult, numRuns = RUNS, arb = programArb()): void {
+  fc.assert(lawProperty(arb, fc.nat(1 << 20), (p, seed) => {
     casesRun++;
     return body(p, seed);
   }), { seed: SEED, numRuns });
@@ -38,7 +45,7 @@ describe(`grad laws on random programs (seed ${SEED}, ${RUNS} programs per law)`
   it('entryPointsAgree (grad, valueAndGrad, vjp, jvp, linearize; argnums; hasAux) and gradKeepsStructure', () => forPrograms((p, s) => {
     const args = p.sample(s);
     const g = L.scalarize(runProgram(p), args, s);
-    return L.entryPointsAgree(g, args, s) && L.gradKeepsStructure(g, args);
+    return allOf(['entryPointsAgree', () => L.entryPointsAgree(g, args, s)], ['gradKeepsStructure', () => L.gradKeepsStructure(g, args)]);
   }));
 
   it('jacfwdMatchesJacrev', () => forPrograms((p, s) => L.jacfwdMatchesJacrev(runProgram(p), p.sample(s))));
@@ -67,7 +74,7 @@ describe(`grad laws on random programs (seed ${SEED}, ${RUNS} programs per law)`
     const g = L.scalarize(runProgram(p), args, s);
     const ex = examples(p, s, 1 + (s % 3));
     const inAxes = axesFor(p, s);
-    return L.perExampleGradientsMatchLoop(g, ex, inAxes) && L.gradOfSummedVmapMatchesLoop(g, ex, inAxes);
+    return allOf(['perExampleGradientsMatchLoop', () => L.perExampleGradientsMatchLoop(g, ex, inAxes)], ['gradOfSummedVmapMatchesLoop', () => L.gradOfSummedVmapMatchesLoop(g, ex, inAxes)]);
   }));
 
   it('vmapOfJvpMatchesLoop', () => forPrograms((p, s) => L.vmapOfJvpMatchesLoop(runProgram(p), examples(p, s, 2), s), RUNS / 2));

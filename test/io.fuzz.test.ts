@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { either as E } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { arbCheckpointTree, readerNeverThrows, restoreNeverThrows } from '../laws/io';
+import { allOf, check } from '../laws/result';
+import { arbCheckpointTree } from '../laws/arbitraries/io';
+import { lawProperty } from '../laws/arbitraries/property';
+import { readerNeverThrows, restoreNeverThrows } from '../laws/io';
 import { deserialize, elementBytes, serialize, type FileDType } from '../src/io';
 
 const seed = 99;
@@ -120,7 +123,7 @@ function tiles(entries: Entry[], length: number): boolean {
 
 describe(`checkpoint reader fuzz (seed ${seed})`, () => {
   it('random bytes never throw', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), readerNeverThrows), params);
+    fc.assert(lawProperty(fc.uint8Array({ maxLength: 64 }), readerNeverThrows), params);
   });
 
   it('random bytes after a plausible header length never throw', () => {
@@ -130,14 +133,14 @@ describe(`checkpoint reader fuzz (seed ${seed})`, () => {
       out.set(rest, 8);
       return out;
     });
-    fc.assert(fc.property(arb, readerNeverThrows), params);
+    fc.assert(lawProperty(arb, readerNeverThrows), params);
   });
 
   it('mutated valid files give Left or a consistent Right, never a throw', () => {
     fc.assert(
-      fc.property(arbFile, fc.array(arbMutation, { minLength: 1, maxLength: 3 }), ({ tree, bytes }, ms) => {
+      lawProperty(arbFile, fc.array(arbMutation, { minLength: 1, maxLength: 3 }), ({ tree, bytes }, ms) => {
         const mutated = ms.reduce(mutate, bytes);
-        return readerNeverThrows(mutated) && restoreNeverThrows(mutated, tree);
+        return allOf(['readerNeverThrows', () => readerNeverThrows(mutated)], ['restoreNeverThrows', () => restoreNeverThrows(mutated, tree)]);
       }),
       params,
     );
@@ -172,10 +175,13 @@ describe(`checkpoint reader fuzz (seed ${seed})`, () => {
       fc.nat(64),
     );
     fc.assert(
-      fc.property(arb, ([header, n]) => {
+      lawProperty(arb, ([header, n]) => {
         const bytes = fileOf(header, new Uint8Array(n));
         const r = deserialize(bytes);
-        return readerNeverThrows(bytes) && E.isLeft(r) && /header|tensor|data section/.test(r.left.message);
+        return allOf(
+          ['readerNeverThrows', () => readerNeverThrows(bytes)],
+          ['a Left naming the header, a tensor or the data section', () => check(E.isLeft(r) && /header|tensor|data section/.test(r.left.message), () => JSON.stringify(r))],
+        );
       }),
       params,
     );
@@ -183,10 +189,14 @@ describe(`checkpoint reader fuzz (seed ${seed})`, () => {
 
   it('well-typed headers are accepted exactly when their ranges tile the data', () => {
     fc.assert(
-      fc.property(arbNearValid, ({ header, entries, length }) => {
+      lawProperty(arbNearValid, ({ header, entries, length }) => {
         // Zero bytes: every dtype's zero is in range, so validity is the layout alone.
         const bytes = fileOf(header, new Uint8Array(length));
-        return readerNeverThrows(bytes) && E.isRight(deserialize(bytes)) === tiles(entries, length);
+        const accepted = E.isRight(deserialize(bytes));
+        return allOf(
+          ['readerNeverThrows', () => readerNeverThrows(bytes)],
+          ['accepted exactly when the ranges tile the data', () => check(accepted === tiles(entries, length), () => `${accepted ? 'accepted' : 'refused'} a file whose ranges ${tiles(entries, length) ? 'tile' : 'do not tile'} ${length} bytes`)],
+        );
       }),
       { ...params, numRuns: 1000 },
     );
@@ -207,7 +217,7 @@ describe(`checkpoint reader fuzz (seed ${seed})`, () => {
         const n = Math.floor(raw.length / width[dtype]);
         const data = raw.slice(0, n * width[dtype]);
         const bytes = fileOf({ t: { dtype, shape: [n], data_offsets: [0, data.length] } }, data);
-        if (!readerNeverThrows(bytes)) return false;
+        if (readerNeverThrows(bytes) !== true) return false;
         const expected = independentRead(dtype, data, n);
         const r = deserialize(bytes);
         if (expected === 'overflow') return E.isLeft(r) && r.left.rules.includes('int32-range') && r.left.message.includes('"t"');

@@ -4,9 +4,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bitwise } from '../laws/approx';
+import { arbCheckpointTree } from '../laws/arbitraries/io';
+import { lawProperty } from '../laws/arbitraries/property';
 import {
-  arbCheckpointTree,
-  bitwiseTreeEqual,
   flatNamesMatchPaths,
   headerIsAligned,
   restoreReportsEveryMissingLeaf,
@@ -92,7 +93,7 @@ describe(`checkpoint round trips (seed ${seed})`, () => {
     const r = restore(serialize(state), state);
     expect(E.isRight(r)).toBe(true);
     if (E.isLeft(r)) return;
-    expect(bitwiseTreeEqual(r.right, state)).toBe(true);
+    expect(bitwise.equals(r.right, state)).toBe(true);
     expect(r.right.step).toBe(1234);
     expect(r.right.lr).toBe(3e-4);
     expect(r.right.useEma).toBe(false);
@@ -143,16 +144,16 @@ describe(`checkpoint round trips (seed ${seed})`, () => {
   });
 
   it('serializeRoundTrip (law)', () => {
-    fc.assert(fc.property(arbCheckpointTree, serializeRoundTrip), params);
+    fc.assert(lawProperty(arbCheckpointTree, serializeRoundTrip), params);
   });
   it('flatNamesMatchPaths (law)', () => {
-    fc.assert(fc.property(arbCheckpointTree, flatNamesMatchPaths), params);
+    fc.assert(lawProperty(arbCheckpointTree, flatNamesMatchPaths), params);
   });
   it('headerIsAligned (law)', () => {
-    fc.assert(fc.property(arbCheckpointTree, headerIsAligned), params);
+    fc.assert(lawProperty(arbCheckpointTree, headerIsAligned), params);
   });
   it('restoreReportsEveryMissingLeaf (law)', () => {
-    fc.assert(fc.property(arbCheckpointTree, restoreReportsEveryMissingLeaf), params);
+    fc.assert(lawProperty(arbCheckpointTree, restoreReportsEveryMissingLeaf), params);
   });
   it('serialize is deterministic and independent of key insertion order', () => {
     const a = serialize({ x: f32([2], [1, 2]), y: 3 });
@@ -405,7 +406,7 @@ describe('checkpoint files', () => {
     await saveCheckpoint(path, state, { metadata: { run: '1' } });
     const r = await loadCheckpoint(path, state);
     if (E.isLeft(r)) throw new Error(formatError(r.left));
-    expect(bitwiseTreeEqual(r.right, state)).toBe(true);
+    expect(bitwise.equals(r.right, state)).toBe(true);
     expect(typeof r.right.step).toBe('number');
     const flat = await load(path);
     if (E.isLeft(flat)) throw new Error(formatError(flat.left));

@@ -3,14 +3,17 @@ import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import * as T from '../src';
 import * as J from '../laws/jit';
-import { programArb, runProgram, type Program } from '../laws/programs';
+import { runProgram, type Program } from '../laws/programs';
+import type { LawResult } from '../laws/result';
+import { lawProperty } from '../laws/arbitraries/property';
+import { programArb } from '../laws/arbitraries/programs';
 
 const SEED = 5151;
 const RUNS = 150;
 let cases = 0;
 
-function forPrograms(body: (p: Program, seed: number) => boolean, numRuns = RUNS): void {
-  fc.assert(fc.property(programArb(), fc.nat(1 << 20), (p, seed) => {
+function forPrograms(body: (p: Program, seed: number) => LawResult, numRuns = RUNS): void {
+  fc.assert(lawProperty(programArb(), fc.nat(1 << 20), (p, seed) => {
     cases++;
     return body(p, seed);
   }), { seed: SEED, numRuns });

@@ -11,6 +11,7 @@ import { fuse, type Cluster } from '../src/grad/jit/fusion';
 import { compileCluster } from '../src/grad/jit/cpuCodegen';
 import { compileClusterWasm, kernelKind, planWasm, wasmFusedStats, wasmMemoryBytes, wasmSimdAvailable } from '../src/grad/jit/wasmCodegen';
 import { rng } from './ops.helpers';
+import { sameValue } from '../laws/approx';
 
 const SEED = 20240611;
 const RUNS = 200;
@@ -32,17 +33,9 @@ function values(n: number, r: () => number): Float32Array {
   return out;
 }
 
-const sameValue = (a: number, b: number) => Object.is(a, b) || (a !== a && b !== b);
-
-/** Bitwise equality of two tensors (NaN equals NaN, +0 differs from -0). */
+/** Equal element by element as Object.is sees them (any NaN equals any NaN, +0 differs from -0). */
 function expectSame(got: T.Tensor, want: T.Tensor): void {
-  expect(got.shape).toEqual(want.shape);
-  expect(got.dtype).toBe(want.dtype);
-  const g = got.dataSync();
-  const w = want.dataSync();
-  for (let i = 0; i < w.length; i++) {
-    if (!sameValue(g[i]!, w[i]!)) expect.fail(`element ${i}: jit ${g[i]} vs eager ${w[i]}`);
-  }
+  expect(sameValue.equals(got, want)).toBe(true);
 }
 
 // --- programs ---------------------------------------------------------------------------------
@@ -216,9 +209,7 @@ describe(`jit Wasm SIMD kernels for float32 clusters (fast-check seed ${SEED}, $
           const outW = c.outputs.map(outOf);
           compileCluster(c)(ins, outJs);
           w(ins, outW);
-          outJs.forEach((o, k) => o.forEach((v, i) => {
-            if (!sameValue(outW[k]![i]!, v)) expect.fail(`output ${k} element ${i}: wasm ${outW[k]![i]} vs js ${v}`);
-          }));
+          expect(sameValue.equals(outW.map((o) => Array.from(o)), outJs.map((o) => Array.from(o)))).toBe(true);
         }
       }),
       { seed: SEED + 1, numRuns: 80 },

@@ -9,7 +9,8 @@ import { afterAll, describe, it } from 'vitest';
 import * as T from '../src';
 import type { Tensor } from '../src';
 import { dynamicBatchMatchesEager, exportMatchesEager } from '../laws/onnx';
-import { programArb, runProgram, type Program } from '../laws/programs';
+import { runProgram, type Program } from '../laws/programs';
+import { programArb } from '../laws/arbitraries/programs';
 import { runOnnx } from './onnx.helpers';
 
 const SEED = 1616;

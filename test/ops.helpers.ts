@@ -1,26 +1,21 @@
-/** Shared helpers for the op tests: nested-array closeness and a seeded random source. */
+/** Shared helpers for the op tests: closeness of tensors and nested arrays, and a seeded random source. */
 import { expect } from 'vitest';
-import { tensor, type Tensor } from '../src/tensor';
+import { Tensor, tensor } from '../src/tensor';
+import { approx } from '../laws/approx';
 
-/** Assert nested arrays (or numbers) agree elementwise within an absolute+relative tolerance. */
-export function expectClose(actual: unknown, expected: unknown, tol = 1e-5): void {
-  const walk = (a: unknown, e: unknown, path: string): void => {
-    if (Array.isArray(e)) {
-      expect(Array.isArray(a), `${path} should be an array`).toBe(true);
-      expect((a as unknown[]).length, `${path} length`).toBe(e.length);
-      e.forEach((v, i) => walk((a as unknown[])[i], v, `${path}[${i}]`));
-      return;
-    }
-    const x = Number(a), y = Number(e);
-    if (Number.isNaN(y)) return void expect(Number.isNaN(x), `${path}: ${x} should be NaN`).toBe(true);
-    if (!Number.isFinite(y)) return void expect(x, path).toBe(y);
-    expect(Math.abs(x - y) <= tol * (1 + Math.abs(y)), `${path}: ${x} vs ${y}`).toBe(true);
-  };
-  walk(actual instanceof Object && 'toArray' in (actual as object) ? (actual as Tensor).toArray() : actual, e2a(expected), '');
+/** Nested arrays of numbers from tensors (bools as 0/1), arrays and numbers, so they compare as pytrees. */
+function plain(x: unknown): unknown {
+  if (x instanceof Tensor) return plain(x.toArray());
+  if (Array.isArray(x)) return x.map(plain);
+  return typeof x === 'boolean' ? Number(x) : x;
 }
 
-function e2a(e: unknown): unknown {
-  return e instanceof Object && 'toArray' in (e as object) ? (e as Tensor).toArray() : e;
+/**
+ * Assert tensors, nested arrays or numbers agree elementwise within `tol`, relative and absolute
+ * (the laws' Approx; a failure names the index, both values and the tolerance).
+ */
+export function expectClose(actual: unknown, expected: unknown, tol = 1e-5): void {
+  expect(approx({ rtol: tol, atol: tol }).equals(plain(actual), plain(expected))).toBe(true);
 }
 
 /** Deterministic pseudo-random numbers (mulberry32) so the tests are reproducible. */

@@ -36,17 +36,13 @@ import {
 } from '../src/optim';
 import { mul, scalar, sum, tensor, type Tensor } from '../src/tensor';
 import { map, structure } from '../src/tree';
+import { expectClose as expectCloseShared } from './ops.helpers';
 
 const f64 = (values: number[]) => tensor(values, { dtype: 'float64' });
 const arr = (t: Tensor) => Array.from(t.dataSync());
 
-/** Numbers, arrays of numbers or scalar tensors agree within `tol` (relative, plus absolute). */
-function expectClose(actual: unknown, expected: number | readonly number[], tol = 1e-6): void {
-  const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [typeof x === 'number' ? x : Number((x as Tensor).item())]);
-  const [a, e] = [flat(actual), flat(expected)];
-  expect(a.length).toBe(e.length);
-  a.forEach((v, i) => expect(Math.abs(v - e[i]!) <= tol * (1 + Math.abs(e[i]!)), `[${i}]: ${v} vs ${e[i]}`).toBe(true));
-}
+/** Numbers, arrays of numbers or scalar tensors agree within `tol` (relative and absolute). */
+const expectClose = (actual: unknown, expected: number | readonly number[], tol = 1e-6): void => expectCloseShared(actual, expected, tol);
 
 /** Run `opt` over the gradient list from `params`; returns each step's updates of leaf `w`. */
 function steps(opt: GradientTransformation<any>, params: { w: Tensor }, grads: number[][]): number[][] {

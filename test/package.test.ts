@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const built = existsSync('dist/index.js') && existsSync('dist/index.cjs');
 if (!built) console.warn('package.test: dist/ is missing; run `npm run build` to check the ESM and CJS bundles');
 
-const subpaths = ['', '/tree', '/random', '/nn', '/optim', '/data', '/io', '/train', '/onnx', '/models', '/laws'];
+const subpaths = ['', '/tree', '/random', '/nn', '/optim', '/data', '/io', '/train', '/onnx', '/models', '/laws', '/laws/arbitraries'];
 const script = `const T = X('tensorlaw');
 const x = T.tensor([1, 2, 3]);
 const g = T.grad((v) => T.sum(T.square(v)))(x);
@@ -27,5 +27,44 @@ describe.skipIf(!built)('the built package', () => {
     const esm = `const X = (m) => mods[m]; const mods = {}; for (const p of ${JSON.stringify(subpaths)}) mods['tensorlaw' + p] = await import('tensorlaw' + p);\n${script}`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', esm], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual([[2, 4, 6], [2, 4, 6]]);
+  });
+
+  // tensorlaw/laws (and checkGrads) must work for users without fast-check; only
+  // tensorlaw/laws/arbitraries needs it. Each run hides fast-check from the module resolver.
+  const lawsWithoutFastCheck = `const x = T.tensor([0.3, -1.2, 2], { dtype: 'float64' });
+if (L.checkGrads((v) => T.sum(T.sin(v)), [x], { order: 2 }) !== true) throw new Error('checkGrads failed');
+const reason = L.approx().equals(x, T.add(x, 1e-3));
+let arbitraries = 'loaded';
+try { await load('tensorlaw/laws/arbitraries'); } catch (e) { arbitraries = String(e.message).includes('fast-check') ? 'needs fast-check' : String(e); }
+console.log(JSON.stringify([L.pushforwardPullbackDuality((v) => T.tanh(v), [x], 1), typeof reason, arbitraries]));`;
+  const expected = [true, 'string', 'needs fast-check'];
+
+  it('tensorlaw/laws loads and checkGrads works without fast-check (ESM)', () => {
+    const hook = `export async function resolve(s, c, next) { if (s === 'fast-check' || s.startsWith('fast-check/')) { const e = new Error("Cannot find package 'fast-check'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }`;
+    const esm = `import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+const load = (m) => import(m);
+const T = await load('tensorlaw');
+const L = await load('tensorlaw/laws');
+${lawsWithoutFastCheck}`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', esm], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual(expected);
+  });
+
+  it('tensorlaw/laws loads and checkGrads works without fast-check (CommonJS)', () => {
+    const cjs = `const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'fast-check' || request.startsWith('fast-check/')) { const e = new Error("Cannot find module 'fast-check'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
+  return resolve.call(this, request, ...rest);
+};
+const load = async (m) => require(m);
+const T = require('tensorlaw');
+const L = require('tensorlaw/laws');
+(async () => {
+${lawsWithoutFastCheck}
+})().catch((e) => { console.error(e); process.exit(1); });`;
+    const out = execFileSync(process.execPath, ['-e', cjs], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual(expected);
   });
 });

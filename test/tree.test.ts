@@ -17,7 +17,7 @@ import {
   unflatten,
   zip,
 } from '../src/tree';
-import { treeEqual } from '../laws/tree';
+import { sameValue } from '../laws/approx';
 
 const vec = (...xs: number[]) => fromStorage([xs.length], 'float32', new Float32Array(xs));
 
@@ -261,7 +261,7 @@ describe('partition and combine', () => {
     const [tensors, rest] = partition(model, (x) => x instanceof Tensor);
     expect(tensors).toEqual({ w: t, activation: null, layers: [{ w: model.layers[0]!.w, size: null }], extra: null });
     expect(rest).toEqual({ w: null, activation: 'relu', layers: [{ w: null, size: 4 }], extra: null });
-    expect(treeEqual(combine(tensors, rest), model)).toBe(true);
+    expect(sameValue.equals(combine(tensors, rest), model)).toBe(true);
   });
 
   it('passes key paths to the predicate', () => {
@@ -297,6 +297,6 @@ describe('partition and combine', () => {
     expect(tensors.layers[0]).toEqual(new Linear(net.layers[0]!.w, null, 'a'));
     const back = combine(tensors, rest);
     expect(back.layers[0]).toBeInstanceOf(Linear);
-    expect(treeEqual(back, net)).toBe(true);
+    expect(sameValue.equals(back, net)).toBe(true);
   });
 });

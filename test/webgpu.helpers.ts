@@ -1,5 +1,4 @@
-/** Shared helpers for the WebGPU tests: device setup, seeded data, and float32-tolerant checks. */
-import { expect } from 'vitest';
+/** Shared helpers for the WebGPU tests: device setup and seeded data (comparisons are the laws' Approx). */
 import * as T from '../src/tensor';
 import { initWebGPU } from '../src/tensor/backend/webgpu';
 import { rng } from './ops.helpers';
@@ -32,30 +31,4 @@ export function sample(shape: readonly number[], kind: Gen, rand: () => number):
   const values = Array.from({ length: n }, draw);
   const dtype = kind === 'int' || kind === 'smallInt' ? 'int32' : kind === 'bool' ? 'bool' : 'float32';
   return T.tensor(values, { shape: [...shape], dtype });
-}
-
-export interface Tolerance {
-  readonly rtol?: number;
-  readonly atol?: number;
-}
-
-/** Elementwise agreement: NaN matches NaN, infinities match exactly, the rest within atol + rtol|e|. */
-export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance = {}, what = ''): void {
-  const { rtol = 2e-5, atol = 1e-6 } = tol;
-  expect(actual.length, `${what} length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (Number.isNaN(e)) {
-      if (!Number.isNaN(a)) expect.fail(`${what}[${i}]: got ${a}, expected NaN`);
-    } else if (!Number.isFinite(e)) {
-      if (a !== e) expect.fail(`${what}[${i}]: got ${a}, expected ${e}`);
-    } else if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-      expect.fail(`${what}[${i}]: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > ${atol} + ${rtol}*|e|)`);
-    }
-  }
-}
-
-/** A float32 CPU tensor as float64 (the precise reference); other dtypes unchanged. */
-export function precise(t: T.Tensor): T.Tensor {
-  return t.dtype === 'float32' ? T.bind1('cast', [t], { dtype: 'float64' }) : t;
 }
