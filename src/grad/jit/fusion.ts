@@ -4,11 +4,9 @@
  * read in place with zero strides instead of being materialized; a reduction may close a
  * cluster (an elementwise prologue of the reduction); reshapes are free aliases.
  */
-import { BINARY, COMPARE, REDUCE, UNARY, type Prim, type ReducePrim } from '../../tensor';
+import { isElementwise, isReduce, type Prim, type ReducePrim } from '../../tensor';
 import { Lit, Var, type Atom, type Eqn, type Jaxpr } from '../jaxpr';
 
-export const ELEMENTWISE = new Set<string>([...UNARY, ...BINARY, ...COMPARE, 'where', 'cast', 'shiftRightLogical']);
-const REDUCTIONS = new Set<string>(REDUCE);
 
 /** How a cluster reads one of its inputs: per-axis strides over the iteration shape. */
 export interface ClusterInput {
@@ -124,7 +122,7 @@ export function fuse(jaxpr: Jaxpr): Step[] {
   };
 
   for (const e of jaxpr.eqns) {
-    if (ELEMENTWISE.has(e.prim)) {
+    if (isElementwise(e.prim)) {
       const shape = e.outs[0]!.aval.shape;
       let c = open.get(shapeKey(shape));
       for (const a of e.inputs) need(a, c);
@@ -135,10 +133,10 @@ export function fuse(jaxpr: Jaxpr): Step[] {
       producer.set(e.outs[0]!, c);
       continue;
     }
-    if (REDUCTIONS.has(e.prim)) {
+    if (isReduce(e.prim)) {
       const input = e.inputs[0]!;
       const own = input instanceof Var ? producer.get(input) : undefined;
-      const reduce = { prim: e.prim as ReducePrim, axes: (e.params as { axes: readonly number[] }).axes, input, out: e.outs[0]! };
+      const reduce = { prim: e.prim, axes: (e.params as { axes: readonly number[] }).axes, input, out: e.outs[0]! };
       if (own && sameShape(own.shape, input.aval.shape)) {
         emit(own, reduce);
         continue;

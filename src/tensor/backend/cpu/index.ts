@@ -1,13 +1,15 @@
 /**
- * The CPU backend: one row per primitive, each a typed-array kernel. Results are freshly
- * allocated arrays that the new tensor owns; inputs are never written.
+ * The CPU backend: one row per primitive, each a typed-array kernel (a total table: a primitive
+ * without its kernel is a compile error here). Results are freshly allocated arrays that the new
+ * tensor owns; inputs are never written. User primitives (tensorlaw/extend) run their own kernel.
  */
 import { fromStorage, registerBackend, type Backend, type Tensor } from '../../core';
 import { arrayFor, type TypedArray } from '../../dtype';
 import type { Aval } from '../../aval';
-import { BINARY, COMPARE, REDUCE, UNARY, type Prim, type PrimParams } from '../../primitives';
+import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type ElementwisePrim, type Prim, type PrimParams, type ReducePrim } from '../../primitives';
+import { userPrimitive } from '../../userPrimitives';
 import { sizeOf } from '../../shape';
-import { binaryFns, compareFns, mapBinary, mapUnary, unaryFns } from './elementwise';
+import { elementwiseLoop } from './elementwise';
 import { matmulKernel } from './matmul';
 import { broadcastKernel, concatenateKernel, flipKernel, padKernel, sliceKernel, transposeKernel } from './movement';
 import { argKernel, cumsumKernel, reduceKernel } from './reduce';
@@ -20,18 +22,16 @@ export type Kernel<P extends Prim> = (xs: readonly Pick<Tensor, 'shape' | 'dtype
 
 const d = (t: Pick<Tensor, '_storage'>): TypedArray => t._storage as TypedArray;
 
-const kernels: Partial<{ [P in Prim]: Kernel<P> }> = {
-  where: ([c, x, y], _, __, out) => {
-    const cd = d(c!), xd = d(x!), yd = d(y!);
-    for (let i = 0; i < out.length; i++) out[i] = cd[i] ? xd[i]! : yd[i]!;
-  },
-  cast: ([x], { dtype }, __, out) => {
-    const xd = d(x!);
-    if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = xd[i] ? 1 : 0;
-    // float -> int truncates toward zero, like numpy's astype.
-    else if (dtype === 'int32') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(xd[i]!);
-    else out.set(xd);
-  },
+/** Every elementwise primitive: its loop generated from the expression table. */
+const elementwise = (prim: ElementwisePrim): Kernel<any> => (xs, params, o, out) => {
+  const x = xs[xs.length - 1]!; // where's dtype is its operands', not its condition's
+  elementwiseLoop(prim, xs.length, x.dtype, o.dtype, params)(xs[0] && d(xs[0]), xs[1] && d(xs[1]), xs[2] && d(xs[2]), out);
+};
+
+/** The kernel table, also used by jit's CPU lowering to run unfused primitives into planned buffers. */
+export const cpuKernels = {
+  ...rowsFor(ELEMENTWISE, elementwise),
+  ...rowsFor(REDUCE, (p): Kernel<ReducePrim> => ([x], { axes }, _, out) => reduceKernel(p, d(x!), x!.shape, axes, out)),
   argmax: ([x], { axis }, _, out) => argKernel(true, d(x!), x!.shape, axis, out),
   argmin: ([x], { axis }, _, out) => argKernel(false, d(x!), x!.shape, axis, out),
   cumsum: ([x], { axis, reverse }, _, out) => cumsumKernel(d(x!), x!.shape, axis, reverse, out),
@@ -51,26 +51,21 @@ const kernels: Partial<{ [P in Prim]: Kernel<P> }> = {
   scatterAdd: ([base, idx, upd], { axis }, _, out) => scatterAddKernel(d(base!), base!.shape, d(idx!), idx!.shape, d(upd!), axis, out),
   patches: ([x], p, o, out) => patchesKernel(d(x!), x!.shape, p, o.shape, out),
   patchesTranspose: ([x], p, o, out) => patchesTransposeKernel(d(x!), x!.shape, p, o.shape, out),
-  shiftRightLogical: ([x], { shift }, _, out) => {
-    const xd = d(x!);
-    for (let i = 0; i < out.length; i++) out[i] = xd[i]! >>> shift;
-  },
   randomBits: ([key], p, _, out) => randomBitsKernel(d(key!) as Int32Array, sizeOf(p.shape), p.offset, out as Int32Array),
-};
-for (const p of UNARY) kernels[p] = ([x], _, __, out) => mapUnary(unaryFns[p], d(x!), out);
-for (const p of BINARY) kernels[p] = ([a, b], _, __, out) => mapBinary(binaryFns[p], d(a!), d(b!), out);
-for (const p of COMPARE) kernels[p] = ([a, b], _, __, out) => mapBinary(compareFns[p], d(a!), d(b!), out);
-for (const p of REDUCE) kernels[p] = ([x], { axes }, _, out) => reduceKernel(p, d(x!), x!.shape, axes, out);
+} satisfies { [P in Prim]: Kernel<P> };
 
-/** The kernel table, also used by jit's CPU lowering to run unfused primitives into planned buffers. */
-export const cpuKernels = kernels as { [P in Prim]: Kernel<P> };
-const table = cpuKernels;
+/** The kernel of a built-in or user-defined primitive. */
+export function cpuKernel(prim: string): Kernel<any> {
+  if (isPrim(prim)) return cpuKernels[prim] as Kernel<any>;
+  const user = userPrimitive(prim, 'CPU kernel');
+  return (xs, params, out, y) => user.cpu(xs.map((x) => ({ data: d(x), shape: x.shape, dtype: x.dtype })), params, { data: y, shape: out.shape, dtype: out.dtype });
+}
 
 export const cpuBackend: Backend = {
   name: 'cpu',
   run(prim, inputs, params, out) {
     const y = arrayFor(out.dtype, sizeOf(out.shape));
-    (table[prim] as Kernel<Prim>)(inputs, params, out, y);
+    cpuKernel(prim)(inputs, params, out, y);
     return fromStorage(out.shape, out.dtype, y);
   },
 };
