@@ -6,7 +6,7 @@
 import { evalPrimitive, type Tensor } from '../src/tensor';
 import { evalJaxpr, type Jaxpr } from '../src/grad';
 import { liveBufferCount, toDevice } from '../src/tensor/backend/webgpu';
-import { lowerWebGPU } from '../src/grad/jit/webgpu';
+import { lowerFor } from '../src/grad/jit/lower';
 import { allClose } from './tensor';
 
 const precise = (t: Tensor): Tensor => (t.dtype === 'float32' ? evalPrimitive('cast', [t], { dtype: 'float64' })[0]! : t);
@@ -30,10 +30,10 @@ export async function webgpuAgreesWithCpu(prim: string, inputs: readonly Tensor[
  */
 export async function loweringPreservesMeaning(jaxpr: Jaxpr, consts: readonly Tensor[], args: readonly Tensor[], rtol = 2e-5, atol = 2e-5): Promise<boolean> {
   const expected = evalJaxpr(jaxpr, [...consts, ...args]);
-  const exe = lowerWebGPU(jaxpr, consts);
+  const exe = lowerFor('webgpu', jaxpr, consts);
   const actual = exe.run(args.map((x) => toDevice(x, 'webgpu')));
   const results = await Promise.all(actual.map((t) => toDevice(t, 'cpu')));
-  exe.dispose();
+  exe.dispose?.();
   return results.every((t, i) => allClose(precise(t), precise(expected[i]!), rtol, atol));
 }
 

@@ -4,7 +4,7 @@
  */
 import * as T from '../tensor';
 import type { Tensor } from '../tensor';
-import { Lit, type Atom, type Jaxpr, type Var } from './jaxpr';
+import { Lit, type Atom, type Jaxpr, type Var } from '../tensor';
 import { extraMultiTransposeRules, transposeRuleFor, UndefPrimal, type TransposeArg } from './rules/transposeRules';
 import { addAny, instantiate, isZero, Zero, type MaybeZero } from './zero';
 

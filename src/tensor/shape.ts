@@ -95,3 +95,17 @@ export function inversePermutation(perm: readonly number[]): number[] {
   perm.forEach((p, i) => (inv[p] = i));
   return inv;
 }
+
+/**
+ * Row-major strides with 0 for axes of size 1, so that reading an array with them and reading a
+ * broadcast of it look alike (a fused loop reads every input through such strides).
+ */
+export function contiguousStrides(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = shape[i] === 1 ? 0 : acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}

@@ -4,47 +4,8 @@
  * read in place with zero strides instead of being materialized; a reduction may close a
  * cluster (an elementwise prologue of the reduction); reshapes are free aliases.
  */
-import { isElementwise, isReduce, type Prim, type ReducePrim } from '../../tensor';
-import { Lit, Var, type Atom, type Eqn, type Jaxpr } from '../jaxpr';
+import { contiguousStrides, isElementwise, isReduce, Lit, shapeEqual, Var, type Atom, type Cluster, type ClusterInput, type Eqn, type Jaxpr, type Step } from '../../tensor';
 
-
-/** How a cluster reads one of its inputs: per-axis strides over the iteration shape. */
-export interface ClusterInput {
-  readonly atom: Atom;
-  /** Strides (in elements of the atom's buffer) for each axis of the iteration shape; 0 broadcasts. */
-  readonly strides: readonly number[];
-}
-
-export interface Cluster {
-  /** The iteration shape: the shape of every elementwise value in the cluster. */
-  readonly shape: readonly number[];
-  readonly eqns: readonly Eqn[];
-  readonly inputs: readonly ClusterInput[];
-  /** Values computed in the cluster that are needed outside it (materialized, contiguous). */
-  readonly outputs: readonly Var[];
-  /** For each value read from outside (an eqn operand or the reduced value): its input index. */
-  readonly reads: ReadonlyMap<Atom, number>;
-  /** A reduction closing the cluster: reduces `input` over `axes` into `out`. */
-  readonly reduce?: { readonly prim: ReducePrim; readonly axes: readonly number[]; readonly input: Atom; readonly out: Var };
-}
-
-export type Step =
-  | { readonly kind: 'eqn'; readonly eqn: Eqn }
-  | { readonly kind: 'alias'; readonly eqn: Eqn }
-  | { readonly kind: 'fused'; readonly cluster: Cluster };
-
-/** Row-major strides with 0 for axes of size 1 (so broadcast reads and plain reads look alike). */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = shape[i] === 1 ? 0 : acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Count how often each var is read (by equations and as a program output). */
 function useCounts(jaxpr: Jaxpr): Map<Var, number> {
@@ -137,7 +98,7 @@ export function fuse(jaxpr: Jaxpr): Step[] {
       const input = e.inputs[0]!;
       const own = input instanceof Var ? producer.get(input) : undefined;
       const reduce = { prim: e.prim, axes: (e.params as { axes: readonly number[] }).axes, input, out: e.outs[0]! };
-      if (own && sameShape(own.shape, input.aval.shape)) {
+      if (own && shapeEqual(own.shape, input.aval.shape)) {
         emit(own, reduce);
         continue;
       }
@@ -161,4 +122,3 @@ export function fuse(jaxpr: Jaxpr): Step[] {
   });
 }
 
-export type { Prim };
