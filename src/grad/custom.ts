@@ -22,7 +22,7 @@ type Fn = (...args: any[]) => any;
 // ---------------------------------------------------------------------------------------------
 // customJvp
 
-interface CustomJvpParams {
+export interface CustomJvpParams {
   readonly call: Flat;
   readonly jvp: (primals: Tensor[], tangents: Tensor[]) => [Tensor[], Tensor[]];
 }
@@ -77,7 +77,7 @@ extraBatchRules.set('customJvpCall', (args, dims, p: CustomJvpParams, size) => {
 // ---------------------------------------------------------------------------------------------
 // customVjp
 
-interface CustomVjpParams {
+export interface CustomVjpParams {
   readonly call: Flat;
   /** Outputs, then residual leaves. */
   readonly fwd: (...xs: Tensor[]) => { outs: Tensor[]; res: Tensor[] };
@@ -86,7 +86,7 @@ interface CustomVjpParams {
 }
 
 /** The tangent map of a customVjp call; operands are the residuals, then the input tangents. */
-interface CustomVjpLinearParams {
+export interface CustomVjpLinearParams {
   readonly bwd: (res: Tensor[], cts: Tensor[]) => Tensor[];
   readonly nRes: number;
   readonly outAvals: Aval[];

@@ -49,6 +49,11 @@ export function opError(op: string, message: string): never {
   throw new OpError(op, message);
 }
 
+/** The end of an exhaustive switch: the compiler proves it unreachable. */
+export function unreachable(x: never): never {
+  throw new Error(`internal: unexpected ${String(x)}`);
+}
+
 /** Numpy broadcasting of any number of shapes. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));

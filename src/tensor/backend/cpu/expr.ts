@@ -13,6 +13,7 @@ import type { ElementwisePrim, PrimParams, ReducePrim } from '../../primitives';
 import type { Code } from './wasm/emit';
 import { F32X4, v128bitselect, v128or } from './wasm/simd';
 import { erf } from './special';
+import { unreachable } from '../../shape';
 
 /** Lane kinds of the Wasm kernels: float32 values, or bool masks (all-ones or all-zeros lanes). */
 export type Lanes = 'f32' | 'mask';
@@ -120,10 +121,6 @@ export function roundTo(dtype: DType, expr: string): string {
     case 'float64': return expr;
     default: return unreachable(dtype);
   }
-}
-
-export function unreachable(x: never): never {
-  throw new Error(`internal: unexpected ${String(x)}`);
 }
 
 /** A reduction as a fold: the initial accumulator and a statement accumulating `v` into `acc`. */

@@ -8,7 +8,7 @@ import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type Prim, type PrimParams, type 
 import { userPrimitive } from '../../userPrimitives';
 import { sizeOf, stridesOf } from '../../shape';
 import { elementExpr } from './elementwise';
-import { dispatch, input, output, perElement, sourceIndex, unravel, dotIndex, type Plan } from './plan';
+import { dispatch, input, output, perElement, sourceIndex, unravel, dotIndex, type IndexMapPrim, type Plan } from './plan';
 import { argPlan, cumsumPlan, reducePlan } from './reduce';
 import { Emit, f32Lit, load, storageLiteral, storageType, store } from './wgsl';
 
@@ -27,7 +27,7 @@ function elementwisePlan(prim: Prim, ins: readonly Aval[], params: any, out: Ava
 }
 
 /** out[i] = x[source(i)]: movement primitives that only map indices. */
-function indexMapPlan(prim: Prim, ins: readonly Aval[], params: any, out: Aval): Plan {
+function indexMapPlan(prim: IndexMapPrim, ins: readonly Aval[], params: any, out: Aval): Plan {
   const x = ins[0]!;
   const type = storageType(x.dtype);
   return single(perElement(sizeOf(out.shape), [input(0, type), output(1, type)], (e, i) => {
