@@ -11,6 +11,7 @@ export default defineConfig({
     io: 'src/io/index.ts',
     train: 'src/train/index.ts',
     laws: 'laws/index.ts',
+    extend: 'src/extend/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

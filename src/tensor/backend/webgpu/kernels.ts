@@ -207,10 +207,7 @@ function userPlan(prim: string, ins: readonly Aval[], params: any, out: Aval): P
   if (!user.webgpu) throw new Error(`${prim}: this user primitive has no webgpu implementation (give definePrimitive a 'webgpu' rule, or run it on CPU tensors)`);
   const body = user.webgpu({ inputs: ins, out, params });
   const bindings = [...ins.map((a, k) => input(k, storageType(a.dtype))), output(ins.length, storageType(out.dtype))];
-  return single(perElement(sizeOf(out.shape), bindings, (e, i) => {
-    e.line(`let i = ${i};`);
-    e.lines.push(...body.split('\n'));
-  }));
+  return single(perElement(sizeOf(out.shape), bindings, (e) => e.lines.push(...body.split('\n'))));
 }
 
 const builders = {
