@@ -15,6 +15,7 @@ export default defineConfig({
     laws: 'laws/index.ts',
     // Needs fast-check (an optional peer); tensorlaw/laws does not.
     'laws/arbitraries': 'laws/arbitraries/index.ts',
+    extend: 'src/extend/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

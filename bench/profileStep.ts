@@ -13,9 +13,10 @@
  */
 import * as T from '../src';
 import { arrayFor, cpuKernels, sizeOf, type Prim, type TypedArray } from '../src/tensor';
-import { Lit, Var, type Atom, type Jaxpr } from '../src/grad/jaxpr';
-import { fuse, type Step } from '../src/grad/jit/fusion';
-import { compileCluster } from '../src/grad/jit/cpuCodegen';
+import { Lit, Var, type Atom, type Jaxpr } from '../src/tensor';
+import { fuse } from '../src/grad/jit/fusion';
+import type { Step } from '../src/tensor';
+import { compileCluster } from '../src/tensor/backend/cpu/jit/js';
 import { optimize } from '../src/grad/jit/passes';
 import { traceToJaxpr } from '../src/grad/staging';
 import { flatten, unflatten } from '../src/tree';

@@ -4,10 +4,11 @@
  * short chain (x * y + 1), and a bias add + ReLU over [128, 64] (a row broadcast, a bool output). Run: npx tsx bench/wasmFused.ts
  */
 import * as T from '../src';
-import { Lit, type Jaxpr } from '../src/grad/jaxpr';
-import { fuse, type Cluster } from '../src/grad/jit/fusion';
-import { compileCluster } from '../src/grad/jit/cpuCodegen';
-import { compileClusterWasm } from '../src/grad/jit/wasmCodegen';
+import { Lit, type Jaxpr } from '../src/tensor';
+import { fuse } from '../src/grad/jit/fusion';
+import type { Cluster } from '../src/tensor';
+import { compileCluster } from '../src/tensor/backend/cpu/jit/js';
+import { compileClusterWasm } from '../src/tensor/backend/cpu/jit/wasm';
 import { measure, row } from './measure';
 
 /** The one fused cluster of f's jitted program, and for each of its inputs the argument it reads. */

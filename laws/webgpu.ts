@@ -6,7 +6,7 @@
  */
 import { dispose, evalPrimitive, liveBufferCount, toDevice, type Tensor } from '../src/tensor';
 import { evalJaxpr, type Jaxpr } from '../src/grad';
-import { lowerWebGPU } from '../src/grad/jit/webgpu';
+import { lowerFor } from '../src/grad/jit/lower';
 import { approx, type Approx } from './approx';
 import { check, labelled, type LawResult } from './result';
 
@@ -49,12 +49,12 @@ export const loweringApprox: Approx = webgpuApprox.with({ atol: 2e-5 });
  */
 export async function loweringPreservesMeaning(jaxpr: Jaxpr, consts: readonly Tensor[], args: readonly Tensor[], tol: Approx = loweringApprox): Promise<LawResult> {
   const expected = evalJaxpr(jaxpr, [...consts, ...args]);
-  const exe = lowerWebGPU(jaxpr, consts);
+  const exe = lowerFor('webgpu', jaxpr, consts);
   const onGpu = args.map((x) => toDevice(x, 'webgpu'));
   const actual = exe.run(onGpu);
   const results = await Promise.all(actual.map((t) => toDevice(t, 'cpu')));
   [...actual, ...onGpu].forEach(dispose);
-  exe.dispose();
+  exe.dispose?.();
   return labelled('outputs of the WebGPU lowering vs evalJaxpr on the CPU', tol.equals(results, expected));
 }
 

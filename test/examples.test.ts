@@ -72,6 +72,13 @@ describe('examples', { timeout: 60_000 }, () => {
     expect(existsSync(join(out, 'export-onnx.onnx'))).toBe(true);
   });
 
+  it('custom-primitive', async () => {
+    const text = await run('custom-primitive', ['--steps', '60']);
+    const [before, after] = /mse before training ([\d.]+), after \d+ jitted Adam steps ([\d.]+)/.exec(text)!.slice(1).map(Number);
+    expect(after!).toBeLessThan(before! / 2);
+    expect(text).toMatch(/= sigmoid\(x\): Tensor\(\[\[0\.119203, 0\.5, 0\.952574\]\]/);
+  });
+
   it('regression', async () => {
     const text = await run('regression', ['--steps', '200', '--points', '50']);
     const mse = Number(/final mse ([\d.]+)/.exec(text)?.[1]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src';
 import * as jitLaws from '../laws/jit';
 import { sameValue } from '../laws/approx';
+import { donationCases } from './donation.helpers';
 
 const f64 = (v: number[] | number[][]) => T.tensor(v, { dtype: 'float64' });
 const sameBits = (a: unknown, b: unknown) => expect(sameValue.equals(a, b)).toBe(true);
@@ -193,6 +194,11 @@ describe('jit: donation', () => {
     const next = donating(p, T.ones([3]));
     expect(next.w._cpu).toBe(storage);
     expect(next.w.toArray()).toEqual([0.5, 1.5, 2.5]);
+  });
+
+  it.each(donationCases.map((c) => [c.name, c] as const))('ties: %s', (_, c) => {
+    const [got, want] = c.run((x) => x);
+    got.forEach((g, i) => sameBits(g, want[i]!));
   });
 
   it('keeps an argument returned unchanged valid', () => {

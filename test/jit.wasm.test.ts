@@ -1,15 +1,16 @@
 /**
- * Wasm SIMD kernels for float32 fused clusters (src/grad/jit/wasmCodegen.ts): on random
+ * Wasm SIMD kernels for float32 fused clusters (src/tensor/backend/cpu/jit/wasm.ts): on random
  * elementwise programs with NaN, +-0, +-Infinity and denormals in their inputs, jit must equal
  * eager bit for bit, supported clusters must take the Wasm path, others the JS one.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as T from '../src';
-import { Lit, type Jaxpr } from '../src/grad/jaxpr';
-import { fuse, type Cluster } from '../src/grad/jit/fusion';
-import { compileCluster } from '../src/grad/jit/cpuCodegen';
-import { compileClusterWasm, kernelKind, planWasm, wasmFusedStats, wasmMemoryBytes, wasmSimdAvailable } from '../src/grad/jit/wasmCodegen';
+import { Lit, type Jaxpr } from '../src/tensor';
+import { fuse } from '../src/grad/jit/fusion';
+import type { Cluster } from '../src/tensor';
+import { compileCluster } from '../src/tensor/backend/cpu/jit/js';
+import { compileClusterWasm, kernelKind, planWasm, wasmFusedStats, wasmMemoryBytes, wasmSimdAvailable } from '../src/tensor/backend/cpu/jit/wasm';
 import { rng } from './ops.helpers';
 import { sameValue } from '../laws/approx';
 

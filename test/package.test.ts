@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const built = existsSync('dist/index.js') && existsSync('dist/index.cjs');
 if (!built) console.warn('package.test: dist/ is missing; run `npm run build` to check the ESM and CJS bundles');
 
-const subpaths = ['', '/tree', '/random', '/nn', '/optim', '/data', '/io', '/train', '/onnx', '/models', '/laws', '/laws/arbitraries'];
+const subpaths = ['', '/tree', '/random', '/nn', '/optim', '/data', '/io', '/train', '/onnx', '/models', '/laws', '/laws/arbitraries', '/extend'];
 const script = `const T = X('tensorlaw');
 const x = T.tensor([1, 2, 3]);
 const g = T.grad((v) => T.sum(T.square(v)))(x);

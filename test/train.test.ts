@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '../src';
+import { bind1 } from '../src/tensor';
 import { key } from '../src/random';
 import { fit, historyToSvg, progressBar, type BatchSource } from '../src/train';
 
@@ -12,7 +13,7 @@ function rows(x: T.Tensor, y: T.Tensor): BatchSource<{ x: T.Tensor; y: T.Tensor 
   const make = (order: number[]): BatchSource<{ x: T.Tensor; y: T.Tensor }> => ({
     size: n,
     shuffle: (k) => {
-      const bits = Array.from(T.bind1('randomBits', [k], { shape: [n], offset: 0 }).dataSync());
+      const bits = Array.from(bind1('randomBits', [k], { shape: [n], offset: 0 }).dataSync());
       return make(order.map((i, j) => [bits[j]!, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i));
     },
     *batch(size, opts = {}) {

@@ -8,11 +8,12 @@ import fc from 'fast-check';
 import * as T from '../src/tensor';
 import { grad, jit, makeJaxpr } from '../src/grad';
 import { dispose, liveBufferCount, toDevice } from '../src/tensor/backend/webgpu';
-import { lowerWebGPU } from '../src/grad/jit/webgpu';
+import { lowerFor } from '../src/grad/jit/lower';
 import { optimize } from '../src/grad/jit/passes';
 import { rng, sample, webgpuOrWarn } from './webgpu.helpers';
 import { asyncLawProperty } from '../laws/arbitraries/property';
 import { loweringApprox, loweringPreservesMeaning, repeatedCallsAllocateNothing, webgpuApprox } from '../laws/webgpu';
+import { donationCases } from './donation.helpers';
 
 const available = await webgpuOrWarn('webgpu jit tests');
 const gpuOf = (x: T.Tensor): T.Tensor => toDevice(x, 'webgpu');
@@ -79,7 +80,7 @@ describe.skipIf(!available)('jit on WebGPU: buffer planning and donation', () =>
     const r = rng(6);
     const step = (p: T.Tensor, g: T.Tensor) => T.sub(p, T.mul(T.tanh(g), 0.01));
     const jaxpr = makeJaxpr(step)(sample([64, 17], 'float', r), sample([64, 17], 'float', r));
-    const exe = lowerWebGPU(jaxpr, jaxpr.consts, { donate: [true, false] });
+    const exe = lowerFor('webgpu', jaxpr, jaxpr.consts, { donate: [true, false] });
     const g = gpuOf(sample([64, 17], 'float', r));
     const p0 = sample([64, 17], 'float', r);
     let p = gpuOf(p0);
@@ -91,13 +92,13 @@ describe.skipIf(!available)('jit on WebGPU: buffer planning and donation', () =>
     expect(webgpuApprox.with({ rtol: 1e-4, atol: 1e-4 }).equals(await toDevice(p, 'cpu'), expected)).toBe(true);
 
     const loss = makeJaxpr((x: T.Tensor) => T.sum(T.logSoftmax(x)))(p0);
-    const lossExe = lowerWebGPU(loss, loss.consts);
+    const lossExe = lowerFor('webgpu', loss, loss.consts);
     expect(repeatedCallsAllocateNothing(() => dispose(lossExe.run([p])[0]!), 500)).toBe(true);
   });
 
   it('a donated argument becomes invalid and says so; its buffer holds the output', async () => {
     const jaxpr = makeJaxpr((x: T.Tensor) => T.add(x, 1))(T.tensor([1, 2, 3]));
-    const exe = lowerWebGPU(jaxpr, jaxpr.consts, { donate: [true] });
+    const exe = lowerFor('webgpu', jaxpr, jaxpr.consts, { donate: [true] });
     const x = gpuOf(T.tensor([1, 2, 3]));
     const before = liveBufferCount();
     const [y] = exe.run([x]);
@@ -108,8 +109,13 @@ describe.skipIf(!available)('jit on WebGPU: buffer planning and donation', () =>
     expect(() => exe.run([x])).toThrow(/donated to a jitted function/);
   });
 
+  it.each(donationCases.map((c) => [c.name, c] as const))('tied donated buffers: %s', async (_, c) => {
+    const [got, want] = c.run(gpuOf);
+    const cpu = async (ts: readonly T.Tensor[]) => Promise.all(ts.map((t) => toDevice(t, 'cpu')));
+    expect(webgpuApprox.with({ rtol: 1e-5, atol: 1e-5 }).equals(await cpu(got), await cpu(want))).toBe(true);
+  });
+
   it('jit(f) dispatches to the WebGPU lowering for webgpu arguments', async () => {
-    await import('../src/grad/jit/webgpu');
     const f = jit((x: T.Tensor, y: T.Tensor) => T.sum(T.mul(x, y)));
     const x = sample([100], 'float', rng(7)), y = sample([100], 'float', rng(8));
     const out = f(gpuOf(x), gpuOf(y)) as T.Tensor;

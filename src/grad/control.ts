@@ -23,7 +23,7 @@ function sameAvals(a: readonly Tensor[], b: readonly Tensor[]): boolean {
 // ---------------------------------------------------------------------------------------------
 // cond
 
-interface CondParams {
+export interface CondParams {
   readonly branches: readonly [Flat, Flat];
   readonly outDef: { value?: TreeDef };
 }
@@ -68,7 +68,7 @@ export function cond(pred: Tensor | boolean, trueFn: (...operands: any[]) => any
 // ---------------------------------------------------------------------------------------------
 // scan
 
-interface ScanParams {
+export interface ScanParams {
   readonly body: Flat;
   readonly nCarry: number;
   readonly length: number;

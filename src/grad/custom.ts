@@ -8,9 +8,9 @@ import * as T from '../tensor';
 import { registerImpl, type Aval, type Tensor } from '../tensor';
 import { flatten, unflatten, type TreeDef } from '../tree';
 import { flattenArgs, flattenTensors, flatFn, fnName, unflattenArgs } from './args';
-import { jvpRules } from './rules/jvpRules';
-import { batchRules, moveBatchAxis, type BatchDim } from './rules/batchRules';
-import { multiTransposeRules } from './rules/transposeRules';
+import { extraJvpRules } from './rules/jvpRules';
+import { extraBatchRules, moveBatchAxis, type BatchDim } from './rules/batchRules';
+import { extraMultiTransposeRules } from './rules/transposeRules';
 import { higherOrderAbstractEval } from './staging';
 import { vmapFlat } from './vmap';
 import { instantiate, Zero } from './zero';
@@ -22,7 +22,7 @@ type Fn = (...args: any[]) => any;
 // ---------------------------------------------------------------------------------------------
 // customJvp
 
-interface CustomJvpParams {
+export interface CustomJvpParams {
   readonly call: Flat;
   readonly jvp: (primals: Tensor[], tangents: Tensor[]) => [Tensor[], Tensor[]];
 }
@@ -54,10 +54,10 @@ export function customJvp(f: Fn, rule: (primals: any[], tangents: any[]) => [any
 
 registerImpl('customJvpCall', (args, p: CustomJvpParams) => p.call(...args));
 
-jvpRules.customJvpCall = (primals, tangents, p: CustomJvpParams) => p.jvp(primals, tangents.map(instantiate));
+extraJvpRules.set('customJvpCall', (primals, tangents, p: CustomJvpParams) => p.jvp(primals, tangents.map(instantiate)));
 
 /** Batch the function and its rule together, so the rule still applies under vmap. */
-batchRules.customJvpCall = (args, dims, p: CustomJvpParams, size) => {
+extraBatchRules.set('customJvpCall', (args, dims, p: CustomJvpParams, size) => {
   const call: Flat = (...xs) => vmapFlat(p.call, size, xs, dims, () => xs.map(() => 0), '');
   const jvp = (ps: Tensor[], ts: Tensor[]): [Tensor[], Tensor[]] => {
     const n = ps.length;
@@ -72,12 +72,12 @@ batchRules.customJvpCall = (args, dims, p: CustomJvpParams, size) => {
   };
   const outs = T.bind('customJvpCall', args, { call, jvp } satisfies CustomJvpParams);
   return [outs, outs.map(() => 0)];
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 // customVjp
 
-interface CustomVjpParams {
+export interface CustomVjpParams {
   readonly call: Flat;
   /** Outputs, then residual leaves. */
   readonly fwd: (...xs: Tensor[]) => { outs: Tensor[]; res: Tensor[] };
@@ -86,7 +86,7 @@ interface CustomVjpParams {
 }
 
 /** The tangent map of a customVjp call; operands are the residuals, then the input tangents. */
-interface CustomVjpLinearParams {
+export interface CustomVjpLinearParams {
   readonly bwd: (res: Tensor[], cts: Tensor[]) => Tensor[];
   readonly nRes: number;
   readonly outAvals: Aval[];
@@ -138,26 +138,26 @@ function zerosFor(defs: readonly TreeDef[], leaves: readonly Tensor[], i: number
 
 registerImpl('customVjpCall', (args, p: CustomVjpParams) => p.call(...args));
 
-jvpRules.customVjpCall = (primals, tangents, p: CustomVjpParams) => {
+extraJvpRules.set('customVjpCall', (primals, tangents, p: CustomVjpParams) => {
   const { outs, res } = p.fwd(...primals);
   if (tangents.every((t) => t instanceof Zero)) return [outs, outs.map((o) => new Zero(o))];
   // Residuals are operands (not params), so partial evaluation keeps them as known constants of
   // the linear program and the backward pass receives their values.
   const params: CustomVjpLinearParams = { bwd: p.bwd, nRes: res.length, outAvals: outs.map((o) => ({ shape: o.shape, dtype: o.dtype })) };
   return [outs, T.bind('customVjpLinear', [...res, ...tangents.map(instantiate)], params)];
-};
+});
 
 // The tangent map of a customVjp function is only known through its transpose (bwd).
 higherOrderAbstractEval.set('customVjpLinear', (_avals, p: CustomVjpLinearParams) => p.outAvals);
 registerImpl('customVjpLinear', () => {
   throw new Error('customVjp: forward-mode differentiation (jvp, jacfwd, linearize applied forward) is not available for a function with a custom vjp rule; use customJvp for forward mode');
 });
-multiTransposeRules.customVjpLinear = (cts, args, p: CustomVjpLinearParams) => {
+extraMultiTransposeRules.set('customVjpLinear', (cts, args, p: CustomVjpLinearParams) => {
   const res = args.slice(0, p.nRes) as Tensor[];
   return [...res.map(() => null), ...p.bwd(res, cts)];
-};
+});
 
-batchRules.customVjpCall = (args, dims, p: CustomVjpParams, size) => {
+extraBatchRules.set('customVjpCall', (args, dims, p: CustomVjpParams, size) => {
   const front = () => args.map(() => 0 as BatchDim);
   const call: Flat = (...xs) => vmapFlat(p.call, size, xs, dims, () => xs.map(() => 0), '');
   const fwd = (...xs: Tensor[]) => {
@@ -179,4 +179,4 @@ batchRules.customVjpCall = (args, dims, p: CustomVjpParams, size) => {
   };
   const outs = T.bind('customVjpCall', args, { call, fwd, bwd } satisfies CustomVjpParams);
   return [outs, outs.map(() => 0)];
-};
+});

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor';
 import { jvpFlat } from './jvp';
 import { partialEvalFlat, type PartialVal } from './partial';
 import { backwardPass, UndefPrimal } from './transpose';
-import { evalJaxpr, type Jaxpr } from './jaxpr';
+import { evalJaxpr, type Jaxpr } from '../tensor';
 import { instantiate, type MaybeZero } from './zero';
 
 export interface Linearized {

@@ -6,11 +6,9 @@ export type { VmapOptions, AxisSpec } from './vmapApi';
 export { jacfwd, jacrev, hessian } from './jacobians';
 export type { JacobianOptions } from './jacobians';
 export { makeJaxpr, evalShape, ShapeDtype } from './stagingApi';
-export { Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
+export { Jaxpr, evalJaxpr, printJaxpr } from '../tensor';
 export { customJvp, customVjp } from './custom';
-export { jit, registerLowering } from './jit/jit';
-// Registers the WebGPU lowering with jit (the device itself is only touched after initWebGPU).
-import './jit/webgpu';
-export type { JitOptions, JitStats, Jitted, Executable, Lowering } from './jit/jit';
+export { jit } from './jit/jit';
+export type { JitOptions, JitStats, Jitted } from './jit/jit';
 export { cond, scan, fori } from './control';
 export type { ScanOptions } from './control';

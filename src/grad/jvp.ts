@@ -3,7 +3,7 @@
  * zero); each primitive's rule (rules/jvpRules.ts) maps primals and tangents to outputs.
  */
 import { isFloat, Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
-import { jvpRules } from './rules/jvpRules';
+import { jvpRuleFor } from './rules/jvpRules';
 import { inlineOrFail } from './inline';
 import { isZero, Zero, type MaybeZero } from './zero';
 
@@ -25,7 +25,7 @@ export class JVPTrace extends Trace {
   }
   processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[] {
     const ts = tracers as JVPTracer[];
-    const rule = jvpRules[prim];
+    const rule = jvpRuleFor(prim);
     if (!rule) return inlineOrFail(prim, tracers, params, 'differentiation (jvp)');
     const [primalsOut, tangentsOut] = rule(ts.map((t) => t.primal), ts.map((t) => t.tangent), params);
     return primalsOut.map((p, i) => new JVPTracer(this, p, zeroIfNonFloat(p, tangentsOut[i]!)));

@@ -5,7 +5,7 @@
  * `linearize`, and transposing its jaxpr gives `vjp` (Autodidax part 4).
  */
 import { Trace, Tracer, withMainTrace, type Aval, type MainTrace, type Tensor } from '../tensor';
-import { Jaxpr, Var, type Eqn } from './jaxpr';
+import { Jaxpr, Var, type Eqn } from '../tensor';
 import { abstractEvalAny, higherOrderAbstractEval } from './staging';
 import * as T from '../tensor';
 

@@ -4,7 +4,7 @@
  * ("omnistaging"); constants become constvars.
  */
 import { abstractEval, higherOrderImpl, Trace, Tracer, withDynamicTrace, type Aval, type MainTrace, type Prim, type Tensor } from '../tensor';
-import { Jaxpr, Var, type Atom, type Eqn } from './jaxpr';
+import { Jaxpr, Var, type Atom, type Eqn } from '../tensor';
 
 /** Shape rules of higher-order primitives (jit calls, control flow, custom rules). */
 export const higherOrderAbstractEval = new Map<string, (avals: readonly Aval[], params: any) => Aval[]>();

@@ -4,7 +4,7 @@ import { fmtAval, type Aval, type Tensor } from '../tensor';
 import { flatten, unflatten } from '../tree';
 import { flatFn, flattenArgs, toTensor } from './args';
 import { traceToJaxpr } from './staging';
-import type { Jaxpr } from './jaxpr';
+import type { Jaxpr } from '../tensor';
 
 type Fn = (...args: any[]) => any;
 

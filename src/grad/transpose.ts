@@ -4,16 +4,16 @@
  */
 import * as T from '../tensor';
 import type { Tensor } from '../tensor';
-import { Lit, type Atom, type Jaxpr, type Var } from './jaxpr';
-import { multiTransposeRules, transposeRules, UndefPrimal, type TransposeArg } from './rules/transposeRules';
+import { Lit, type Atom, type Jaxpr, type Var } from '../tensor';
+import { extraMultiTransposeRules, transposeRuleFor, UndefPrimal, type TransposeArg } from './rules/transposeRules';
 import { addAny, instantiate, isZero, Zero, type MaybeZero } from './zero';
 
 export { UndefPrimal };
 
 function transposeEqn(prim: string, cts: Tensor[], ins: TransposeArg[], params: any): (MaybeZero | null)[] {
-  const multi = multiTransposeRules[prim];
+  const multi = extraMultiTransposeRules.get(prim);
   if (multi) return multi(cts, ins, params);
-  const rule = transposeRules[prim];
+  const rule = transposeRuleFor(prim);
   if (!rule) throw new Error(`${prim}: no transpose rule (it is not linear, or reverse mode does not support it)`);
   return rule(cts[0]!, ins, params);
 }

@@ -3,7 +3,7 @@
  * it is batched; each primitive's rule (rules/batchRules.ts) says where the batch axis goes.
  */
 import { Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
-import { batchRules, moveBatchAxis, type BatchDim } from './rules/batchRules';
+import { batchRuleFor, moveBatchAxis, type BatchDim } from './rules/batchRules';
 import { inlineOrFail } from './inline';
 
 export class BatchTracer extends Tracer {
@@ -27,7 +27,7 @@ export class BatchTrace extends Trace {
   }
   processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[] {
     const ts = tracers as BatchTracer[];
-    const rule = batchRules[prim];
+    const rule = batchRuleFor(prim);
     if (!rule) return inlineOrFail(prim, tracers, params, 'batching (vmap)');
     const [outs, dims] = rule(ts.map((t) => t.val), ts.map((t) => t.bdim), params, this.axisSize);
     return outs.map((o, i) => new BatchTracer(this, o, dims[i]!));

@@ -10,6 +10,7 @@ import { arrayFor, type DType, type TypedArray } from './dtype';
 import { fmtAval, type Aval } from './aval';
 import { abstractEval } from './shapeRules';
 import type { Prim, PrimParams } from './primitives';
+import type { Lowering } from './program';
 import { fmtShape, OpError, opError, setErrorContext, sizeOf, stridesOf, type Shape } from './shape';
 
 export type Device = 'cpu' | 'webgpu';
@@ -17,8 +18,10 @@ export type Device = 'cpu' | 'webgpu';
 /** Storage a backend keeps for one concrete tensor. The CPU backend stores typed arrays. */
 export interface Backend {
   readonly name: Device;
-  /** Run one primitive on concrete inputs; `out` is the result's shape and dtype. */
-  run(prim: Prim, inputs: readonly Tensor[], params: any, out: Aval): Tensor;
+  /** Run one primitive (built-in or user-defined) on concrete inputs; `out` is the result's shape and dtype. */
+  run(prim: string, inputs: readonly Tensor[], params: any, out: Aval): Tensor;
+  /** Compile a fused program (jit); without it, jit refuses this device's arguments. */
+  lower?: Lowering;
   /** Read a tensor's data (devices whose reads are asynchronous, e.g. webgpu). */
   read?(t: Tensor): Promise<TypedArray>;
   /**
@@ -314,7 +317,7 @@ export function evalPrimitive(prim: string, args: readonly Tensor[], params: any
     if (a.device !== device && !(a.device === 'cpu' && backend.adopt)) opError(prim, `operands live on different devices (${device} and ${a.device}); move them with toDevice first`);
   }
   const operands = device === 'cpu' ? args : args.map((a) => (a.device === 'cpu' ? backend.adopt!(a) : a));
-  const y = backend.run(prim as Prim, operands, params, out);
+  const y = backend.run(prim, operands, params, out);
   if (debugNans) checkFinite(prim, args, y);
   return [y];
 }

@@ -10,7 +10,7 @@ export { matmulKernel } from './backend/cpu/matmul';
  * n = 256-512 (bench/threads.ts). Products below 256^3 always stay single-threaded.
  */
 export { setSgemmThreads as setCpuThreads, suggestedThreads as suggestedCpuThreads } from './backend/cpu/wasm/sgemm';
-export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, webgpuInternals } from './backend/webgpu';
+export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice } from './backend/webgpu';
 export type { InitOptions } from './backend/webgpu';
 export type { Kernel } from './backend/cpu';
 export { erf as erfScalar } from './backend/cpu/special';
@@ -22,7 +22,14 @@ export { arrayFor, isFloat, promoteTypes, resultType } from './dtype';
 export type { Aval } from './aval';
 export { fmtAval } from './aval';
 export { abstractEval } from './shapeRules';
+export { registerUserPrimitive, findUserPrimitive } from './userPrimitives';
+export type { CpuArray, UserPrimitive } from './userPrimitives';
 export * from './primitives';
-export { OpError, broadcastShapes, sizeOf, stridesOf, shapeEqual, normalizeAxis, normalizeAxes } from './shape';
+export { OpError, broadcastShapes, sizeOf, stridesOf, shapeEqual, normalizeAxis, normalizeAxes, contiguousStrides } from './shape';
 export type { Shape } from './shape';
 export * from './ops';
+export { asTensor, describe } from './ops/create';
+export { Var, Lit, Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
+export type { Atom, Eqn } from './jaxpr';
+export { clusterWrites, inPlaceReads } from './program';
+export type { BufferPlan, BufferSpec, Cluster, ClusterInput, Executable, Lowering, LoweringInput, PlannedStep, Planner, PlanOptions, Slot, Step } from './program';

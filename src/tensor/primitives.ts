@@ -8,21 +8,6 @@
  */
 import type { DType } from './dtype';
 
-export const UNARY = [
-  'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'logistic', 'erf',
-  'abs', 'sign', 'floor', 'ceil', 'logicalNot', 'stopGradient',
-] as const;
-export type UnaryPrim = (typeof UNARY)[number];
-
-export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'atan2'] as const;
-export type BinaryPrim = (typeof BINARY)[number];
-
-export const COMPARE = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'] as const;
-export type ComparePrim = (typeof COMPARE)[number];
-
-export const REDUCE = ['reduceSum', 'reduceMax', 'reduceMin', 'reduceProd'] as const;
-export type ReducePrim = (typeof REDUCE)[number];
-
 /** Spatial padding for the two spatial axes of NCHW data: [[top, bottom], [left, right]]. */
 export type Padding2d = readonly [readonly [number, number], readonly [number, number]];
 
@@ -84,11 +69,137 @@ export interface PrimParams {
 
 export type Prim = keyof PrimParams;
 
-export const PRIMS: readonly Prim[] = [
-  ...UNARY, ...BINARY, ...COMPARE, 'where', 'cast', ...REDUCE, 'argmax', 'argmin', 'cumsum',
-  'reshape', 'broadcast', 'transpose', 'slice', 'flip', 'pad', 'concatenate', 'dot', 'gather',
-  'scatterAdd', 'patches', 'patchesTranspose', 'randomBits', 'shiftRightLogical',
-];
+/**
+ * What kind of rule family a primitive belongs to. Elementwise kinds compute each output element
+ * from the operands' elements at the same index (operands and output share one shape).
+ */
+export type PrimKind =
+  | 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'bits'
+  | 'reduce' | 'argReduce' | 'scan' | 'movement' | 'contraction' | 'indexing' | 'window' | 'random';
+
+export interface PrimTraits {
+  readonly kind: PrimKind;
+  /** Takes float operands only (the shape rule rejects int32 and bool). */
+  readonly floatOnly?: true;
+  /** Linear in its differentiable operands (or in one of them: mul, div, dot): it has a transpose rule. */
+  readonly linear?: true;
+}
+
+/**
+ * The primitive set: one row per primitive, a total record over `PrimParams`, so a primitive
+ * added to the parameter table without its traits is a compile error here, and every subset
+ * below (and every table keyed by one) follows from this record.
+ */
+export const PRIM_TRAITS = {
+  neg: { kind: 'unary', linear: true },
+  exp: { kind: 'unary', floatOnly: true },
+  log: { kind: 'unary', floatOnly: true },
+  log1p: { kind: 'unary', floatOnly: true },
+  expm1: { kind: 'unary', floatOnly: true },
+  sqrt: { kind: 'unary', floatOnly: true },
+  rsqrt: { kind: 'unary', floatOnly: true },
+  sin: { kind: 'unary', floatOnly: true },
+  cos: { kind: 'unary', floatOnly: true },
+  tanh: { kind: 'unary', floatOnly: true },
+  logistic: { kind: 'unary', floatOnly: true },
+  erf: { kind: 'unary', floatOnly: true },
+  abs: { kind: 'unary' },
+  sign: { kind: 'unary' },
+  floor: { kind: 'unary' },
+  ceil: { kind: 'unary' },
+  logicalNot: { kind: 'unary' },
+  stopGradient: { kind: 'unary' },
+  add: { kind: 'binary', linear: true },
+  sub: { kind: 'binary', linear: true },
+  mul: { kind: 'binary', linear: true },
+  div: { kind: 'binary', linear: true },
+  pow: { kind: 'binary' },
+  max: { kind: 'binary' },
+  min: { kind: 'binary' },
+  atan2: { kind: 'binary' },
+  eq: { kind: 'compare' },
+  ne: { kind: 'compare' },
+  lt: { kind: 'compare' },
+  le: { kind: 'compare' },
+  gt: { kind: 'compare' },
+  ge: { kind: 'compare' },
+  logicalAnd: { kind: 'compare' },
+  logicalOr: { kind: 'compare' },
+  where: { kind: 'select', linear: true },
+  cast: { kind: 'cast', linear: true },
+  shiftRightLogical: { kind: 'bits' },
+  reduceSum: { kind: 'reduce', linear: true },
+  reduceMax: { kind: 'reduce' },
+  reduceMin: { kind: 'reduce' },
+  reduceProd: { kind: 'reduce' },
+  argmax: { kind: 'argReduce' },
+  argmin: { kind: 'argReduce' },
+  cumsum: { kind: 'scan', linear: true },
+  reshape: { kind: 'movement', linear: true },
+  broadcast: { kind: 'movement', linear: true },
+  transpose: { kind: 'movement', linear: true },
+  slice: { kind: 'movement', linear: true },
+  flip: { kind: 'movement', linear: true },
+  pad: { kind: 'movement', linear: true },
+  concatenate: { kind: 'movement', linear: true },
+  dot: { kind: 'contraction', linear: true },
+  gather: { kind: 'indexing', linear: true },
+  scatterAdd: { kind: 'indexing', linear: true },
+  patches: { kind: 'window', linear: true },
+  patchesTranspose: { kind: 'window', linear: true },
+  randomBits: { kind: 'random' },
+} as const satisfies { readonly [P in Prim]: PrimTraits };
+
+type Traits = typeof PRIM_TRAITS;
+type KindOf<P extends Prim> = Traits[P]['kind'];
+/** The primitives whose kind is one of K (a type computed from PRIM_TRAITS). */
+export type PrimsOfKind<K extends PrimKind> = { [P in Prim]: KindOf<P> extends K ? P : never }[Prim];
+
+export type UnaryPrim = PrimsOfKind<'unary'>;
+export type BinaryPrim = PrimsOfKind<'binary'>;
+export type ComparePrim = PrimsOfKind<'compare'>;
+export type ReducePrim = PrimsOfKind<'reduce'>;
+/** Kinds computed per element from operands of the output's shape (fused by jit). */
+export const ELEMENTWISE_KINDS = ['unary', 'binary', 'compare', 'select', 'cast', 'bits'] as const;
+export type ElementwisePrim = PrimsOfKind<(typeof ELEMENTWISE_KINDS)[number]>;
+export type FloatOnlyPrim = { [P in Prim]: Traits[P] extends { floatOnly: true } ? P : never }[Prim];
+export type LinearPrim = { [P in Prim]: Traits[P] extends { linear: true } ? P : never }[Prim];
+
+/** Every primitive, in PRIM_TRAITS order: complete because the record is total. */
+export const PRIMS = Object.keys(PRIM_TRAITS) as readonly Prim[];
+
+const traitsOf = (p: Prim): PrimTraits => PRIM_TRAITS[p];
+const where = <Q extends Prim>(keep: (t: PrimTraits) => boolean): readonly Q[] => PRIMS.filter((p) => keep(traitsOf(p))) as Q[];
+const ofKind = <K extends PrimKind>(...kinds: K[]): readonly PrimsOfKind<K>[] => where((t) => (kinds as PrimKind[]).includes(t.kind));
+
+export const UNARY = ofKind('unary');
+export const BINARY = ofKind('binary');
+export const COMPARE = ofKind('compare');
+export const REDUCE = ofKind('reduce');
+export const ELEMENTWISE = ofKind(...ELEMENTWISE_KINDS);
+export const FLOAT_ONLY = where<FloatOnlyPrim>((t) => t.floatOnly === true);
+/** The domain of the transpose table. */
+export const LINEAR = where<LinearPrim>((t) => t.linear === true);
+
+const primSet = new Set<string>(PRIMS);
+const elementwiseSet = new Set<string>(ELEMENTWISE);
+const reduceSet = new Set<string>(REDUCE);
+/** Whether `name` is a built-in primitive (not a higher-order or user-defined one). */
+export const isPrim = (name: string): name is Prim => primSet.has(name);
+export const isElementwise = (name: string): name is ElementwisePrim => elementwiseSet.has(name);
+export const isReduce = (name: string): name is ReducePrim => reduceSet.has(name);
+
+/**
+ * One row per primitive of a family, built by `row`: spread the result into a table literal
+ * (`{ ...rowsFor(UNARY, (p) => ...), add: ... }`). Its type is keyed by the family, so the
+ * table's `satisfies` check still sees every key.
+ * @example const kernels = { ...rowsFor(REDUCE, (p) => reduceKernel(p)), dot: ... };
+ */
+export function rowsFor<Q extends Prim, R>(family: readonly Q[], row: <P extends Q>(p: P) => R): { [P in Q]: R } {
+  const out = {} as { [P in Q]: R };
+  for (const p of family) out[p] = row(p);
+  return out;
+}
 
 /** Output size of one spatial axis of a sliding window. */
 export function windowOutSize(size: number, k: number, stride: number, lo: number, hi: number, dilation: number): number {

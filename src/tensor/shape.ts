@@ -49,6 +49,11 @@ export function opError(op: string, message: string): never {
   throw new OpError(op, message);
 }
 
+/** The end of an exhaustive switch: the compiler proves it unreachable. */
+export function unreachable(x: never): never {
+  throw new Error(`internal: unexpected ${String(x)}`);
+}
+
 /** Numpy broadcasting of any number of shapes. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
@@ -94,4 +99,18 @@ export function inversePermutation(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
   return inv;
+}
+
+/**
+ * Row-major strides with 0 for axes of size 1, so that reading an array with them and reading a
+ * broadcast of it look alike (a fused loop reads every input through such strides).
+ */
+export function contiguousStrides(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = shape[i] === 1 ? 0 : acc;
+    acc *= shape[i]!;
+  }
+  return s;
 }

@@ -4,7 +4,8 @@
  */
 import { isFloat, type DType } from './dtype';
 import { aval, fmtAval, type Aval } from './aval';
-import { BINARY, COMPARE, REDUCE, UNARY, windowOutSize, type Prim, type PrimParams } from './primitives';
+import { BINARY, COMPARE, FLOAT_ONLY, REDUCE, UNARY, isPrim, rowsFor, windowOutSize, type Prim, type PrimParams, type UnaryPrim } from './primitives';
+import { userPrimitive } from './userPrimitives';
 import { fmtShape, isPermutation, opError, shapeEqual, sizeOf } from './shape';
 
 export type ShapeRule<P extends Prim> = (args: readonly Aval[], params: PrimParams[P]) => Aval;
@@ -16,10 +17,11 @@ function sameShapeAndDtype(prim: string, args: readonly Aval[]): void {
   }
 }
 
-const unary: ShapeRule<any> = (args) => args[0]!;
-const floatUnary = (prim: string): ShapeRule<any> => (args) => {
+const floatOnly = new Set<string>(FLOAT_ONLY);
+const unary = (prim: UnaryPrim): ShapeRule<any> => (args) => {
   const x = args[0]!;
-  if (!isFloat(x.dtype)) opError(prim, `expects a float tensor, got ${fmtAval(x)}`);
+  if (floatOnly.has(prim) && !isFloat(x.dtype)) opError(prim, `expects a float tensor, got ${fmtAval(x)}`);
+  if (prim === 'logicalNot' && x.dtype !== 'bool') opError(prim, `expects a bool tensor, got ${fmtAval(x)}`);
   return x;
 };
 const binary = (prim: string): ShapeRule<any> => (args) => {
@@ -55,7 +57,11 @@ function windowShape(prim: string, x: Aval, p: PrimParams['patches']): number[] 
   return [n, c, p.kernel[0], p.kernel[1], oh, ow];
 }
 
-const rows: Partial<{ [P in Prim]: ShapeRule<P> }> = {
+export const shapeRules = {
+  ...rowsFor(UNARY, unary),
+  ...rowsFor(BINARY, binary),
+  ...rowsFor(COMPARE, compare),
+  ...rowsFor(REDUCE, reduce),
   where: (args) => {
     const [c, x, y] = args as [Aval, Aval, Aval];
     if (c.dtype !== 'bool' || !shapeEqual(c.shape, x.shape)) opError('where', `expects a bool condition of the operands' shape, got ${fmtAval(c)} for ${fmtAval(x)}`);
@@ -150,22 +156,11 @@ const rows: Partial<{ [P in Prim]: ShapeRule<P> }> = {
     if (key.dtype !== 'int32' || key.shape[key.shape.length - 1] !== 2) opError('randomBits', `expects an int32 key of shape [..., 2], got ${fmtAval(key)}`);
     return aval([...key.shape.slice(0, -1), ...shape], 'int32');
   },
-};
-for (const p of UNARY) rows[p] = unary;
-for (const p of ['exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'logistic', 'erf'] as const) rows[p] = floatUnary(p);
-rows.logicalNot = (args) => {
-  if (args[0]!.dtype !== 'bool') opError('logicalNot', `expects a bool tensor, got ${fmtAval(args[0]!)}`);
-  return args[0]!;
-};
-for (const p of BINARY) rows[p] = binary(p);
-for (const p of COMPARE) rows[p] = compare(p);
-for (const p of REDUCE) rows[p] = reduce(p);
-
-export const shapeRules = rows as { [P in Prim]: ShapeRule<P> };
-
+} satisfies { [P in Prim]: ShapeRule<P> };
+/** The output shape and dtype of a primitive (built-in or user-defined), checking its operands. */
 export function abstractEval<P extends Prim>(prim: P, args: readonly Aval[], params: PrimParams[P]): Aval {
-  const rule = shapeRules[prim];
-  return rule(args, params);
+  if (isPrim(prim)) return (shapeRules[prim] as ShapeRule<P>)(args, params);
+  return userPrimitive(prim, 'abstract evaluation').abstractEval(args, params);
 }
 
 export type { DType };

@@ -4,7 +4,6 @@
  */
 import * as T from '../../src/tensor';
 import { jit } from '../../src/grad';
-import '../../src/grad/jit/webgpu';
 import { initWebGPU, toDevice } from '../../src/tensor/backend/webgpu';
 
 interface Operand {

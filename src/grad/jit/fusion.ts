@@ -4,49 +4,8 @@
  * read in place with zero strides instead of being materialized; a reduction may close a
  * cluster (an elementwise prologue of the reduction); reshapes are free aliases.
  */
-import { BINARY, COMPARE, REDUCE, UNARY, type Prim, type ReducePrim } from '../../tensor';
-import { Lit, Var, type Atom, type Eqn, type Jaxpr } from '../jaxpr';
+import { contiguousStrides, isElementwise, isReduce, Lit, shapeEqual, Var, type Atom, type Cluster, type ClusterInput, type Eqn, type Jaxpr, type Step } from '../../tensor';
 
-export const ELEMENTWISE = new Set<string>([...UNARY, ...BINARY, ...COMPARE, 'where', 'cast', 'shiftRightLogical']);
-const REDUCTIONS = new Set<string>(REDUCE);
-
-/** How a cluster reads one of its inputs: per-axis strides over the iteration shape. */
-export interface ClusterInput {
-  readonly atom: Atom;
-  /** Strides (in elements of the atom's buffer) for each axis of the iteration shape; 0 broadcasts. */
-  readonly strides: readonly number[];
-}
-
-export interface Cluster {
-  /** The iteration shape: the shape of every elementwise value in the cluster. */
-  readonly shape: readonly number[];
-  readonly eqns: readonly Eqn[];
-  readonly inputs: readonly ClusterInput[];
-  /** Values computed in the cluster that are needed outside it (materialized, contiguous). */
-  readonly outputs: readonly Var[];
-  /** For each value read from outside (an eqn operand or the reduced value): its input index. */
-  readonly reads: ReadonlyMap<Atom, number>;
-  /** A reduction closing the cluster: reduces `input` over `axes` into `out`. */
-  readonly reduce?: { readonly prim: ReducePrim; readonly axes: readonly number[]; readonly input: Atom; readonly out: Var };
-}
-
-export type Step =
-  | { readonly kind: 'eqn'; readonly eqn: Eqn }
-  | { readonly kind: 'alias'; readonly eqn: Eqn }
-  | { readonly kind: 'fused'; readonly cluster: Cluster };
-
-/** Row-major strides with 0 for axes of size 1 (so broadcast reads and plain reads look alike). */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = shape[i] === 1 ? 0 : acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Count how often each var is read (by equations and as a program output). */
 function useCounts(jaxpr: Jaxpr): Map<Var, number> {
@@ -124,7 +83,7 @@ export function fuse(jaxpr: Jaxpr): Step[] {
   };
 
   for (const e of jaxpr.eqns) {
-    if (ELEMENTWISE.has(e.prim)) {
+    if (isElementwise(e.prim)) {
       const shape = e.outs[0]!.aval.shape;
       let c = open.get(shapeKey(shape));
       for (const a of e.inputs) need(a, c);
@@ -135,11 +94,11 @@ export function fuse(jaxpr: Jaxpr): Step[] {
       producer.set(e.outs[0]!, c);
       continue;
     }
-    if (REDUCTIONS.has(e.prim)) {
+    if (isReduce(e.prim)) {
       const input = e.inputs[0]!;
       const own = input instanceof Var ? producer.get(input) : undefined;
-      const reduce = { prim: e.prim as ReducePrim, axes: (e.params as { axes: readonly number[] }).axes, input, out: e.outs[0]! };
-      if (own && sameShape(own.shape, input.aval.shape)) {
+      const reduce = { prim: e.prim, axes: (e.params as { axes: readonly number[] }).axes, input, out: e.outs[0]! };
+      if (own && shapeEqual(own.shape, input.aval.shape)) {
         emit(own, reduce);
         continue;
       }
@@ -163,4 +122,3 @@ export function fuse(jaxpr: Jaxpr): Step[] {
   });
 }
 
-export type { Prim };

@@ -6,21 +6,11 @@
  * transformation composes with it.
  */
 import * as T from '../../tensor';
-import { debugNansEnabled, markDonated, registerImpl, Tensor, Tracer, type Device } from '../../tensor';
+import { debugNansEnabled, evalJaxpr, markDonated, registerImpl, Tensor, Tracer, type Device, type Executable, type Jaxpr } from '../../tensor';
 import { flatten, unflatten, type TreeDef } from '../../tree';
-import { evalJaxpr, type Jaxpr } from '../jaxpr';
 import { traceToJaxpr } from '../staging';
-import { lowerCpu, type Executable } from './cpu';
+import { lowerFor } from './lower';
 import { optimize } from './passes';
-
-export type { Executable };
-
-/** Compiles an optimized jaxpr for one device. Backends register theirs (WebGPU does). */
-export type Lowering = (jaxpr: Jaxpr, consts: readonly Tensor[], options: { donate: readonly boolean[] }) => Executable;
-const lowerings: Partial<Record<Device, Lowering>> = { cpu: (j, c, o) => lowerCpu(j, c, o) };
-export function registerLowering(device: Device, lowering: Lowering): void {
-  lowerings[device] = lowering;
-}
 
 export interface JitOptions {
   /** Positional arguments that are compile-time constants (configs, flags, sizes): part of the cache key. */
@@ -45,7 +35,7 @@ interface Compiled {
   readonly executables: Map<string, Executable>;
 }
 
-interface JitCallParams {
+export interface JitCallParams {
   readonly compiled: Compiled;
   readonly donate: readonly boolean[];
   readonly name: string;
@@ -182,9 +172,7 @@ function executableFor(compiled: Compiled, args: readonly Tensor[], donate: read
   const key = `${device}:${donate.map((d) => (d ? 1 : 0)).join('')}`;
   let exe = compiled.executables.get(key);
   if (!exe) {
-    const lower = lowerings[device];
-    if (!lower) throw new Error(`jit(${name}): no compiler for device '${device}'`);
-    exe = lower(compiled.jaxpr, compiled.consts, { donate });
+    exe = lowerFor(device, compiled.jaxpr, compiled.consts, { donate });
     compiled.executables.set(key, exe);
   }
   return exe;

@@ -3,8 +3,7 @@
  * constant folding and literal inlining. Each takes a jaxpr with its consts and returns a new one;
  * none changes what the program computes.
  */
-import { evalPrimitive, type Tensor } from '../../tensor';
-import { Jaxpr, Lit, Var, type Atom, type Eqn } from '../jaxpr';
+import { evalPrimitive, Jaxpr, Lit, sizeOf, Var, type Atom, type Eqn, type Tensor } from '../../tensor';
 
 export interface Program {
   readonly jaxpr: Jaxpr;
@@ -85,7 +84,6 @@ export function foldConstants({ jaxpr, consts }: Program): Program {
   const eqns: Eqn[] = [];
   for (const e of jaxpr.eqns) {
     const vals = e.inputs.map(valueOf);
-    const sizeOf = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
     const largestIn = Math.max(1, ...e.inputs.map((a) => sizeOf(a.aval.shape)));
     // Folding an expansion (a broadcast scalar) would store a big array the fused loops must
     // then read; left unfolded, fusion reads the scalar with zero strides instead.

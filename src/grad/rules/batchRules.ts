@@ -4,7 +4,7 @@
  * the batch axis to the front and shift the primitive's axis parameters by one.
  */
 import * as T from '../../tensor';
-import type { Prim, PrimParams, Tensor } from '../../tensor';
+import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type Prim, type PrimParams, type Tensor } from '../../tensor';
 
 export type BatchDim = number | null;
 export type BatchRule<P = any> = (args: Tensor[], dims: BatchDim[], params: P, axisSize: number) => [Tensor[], BatchDim[]];
@@ -52,22 +52,11 @@ const foldIntoN = (prim: 'patches' | 'patchesTranspose'): BatchRule => ([x], [d]
   return [[T.reshape(y, [size, xb.shape[1]!, ...y.shape.slice(1)])], [0]];
 };
 
-const rows: { [P in Prim]: BatchRule<PrimParams[P]> } = {
-  neg: elementwise('neg'), exp: elementwise('exp'), log: elementwise('log'), log1p: elementwise('log1p'),
-  expm1: elementwise('expm1'), sqrt: elementwise('sqrt'), rsqrt: elementwise('rsqrt'), sin: elementwise('sin'),
-  cos: elementwise('cos'), tanh: elementwise('tanh'), logistic: elementwise('logistic'), erf: elementwise('erf'),
-  abs: elementwise('abs'), sign: elementwise('sign'), floor: elementwise('floor'), ceil: elementwise('ceil'),
-  logicalNot: elementwise('logicalNot'), stopGradient: elementwise('stopGradient'),
-  add: elementwise('add'), sub: elementwise('sub'), mul: elementwise('mul'), div: elementwise('div'),
-  pow: elementwise('pow'), max: elementwise('max'), min: elementwise('min'), atan2: elementwise('atan2'),
-  eq: elementwise('eq'), ne: elementwise('ne'), lt: elementwise('lt'), le: elementwise('le'),
-  gt: elementwise('gt'), ge: elementwise('ge'), logicalAnd: elementwise('logicalAnd'), logicalOr: elementwise('logicalOr'),
-  where: elementwise('where'),
-  cast: elementwise('cast'),
-  reduceSum: withFront('reduceSum', shiftAxes),
-  reduceMax: withFront('reduceMax', shiftAxes),
-  reduceMin: withFront('reduceMin', shiftAxes),
-  reduceProd: withFront('reduceProd', shiftAxes),
+/** The batching table: one row per built-in primitive. */
+export const batchRules = {
+  // Elementwise primitives align batch axes; reductions shift their axes past the batch axis.
+  ...rowsFor(ELEMENTWISE, elementwise),
+  ...rowsFor(REDUCE, (p) => withFront(p, shiftAxes)),
   argmax: withFront('argmax', shiftAxis),
   argmin: withFront('argmin', shiftAxis),
   cumsum: withFront('cumsum', shiftAxis),
@@ -86,8 +75,11 @@ const rows: { [P in Prim]: BatchRule<PrimParams[P]> } = {
   patchesTranspose: foldIntoN('patchesTranspose'),
   // A batch of keys [B, ..., 2] gives a batch of samples [B, ..., ...shape]: the key is rank-polymorphic.
   randomBits: withFront('randomBits', (p) => p),
-  shiftRightLogical: elementwise('shiftRightLogical'),
-};
+} satisfies { [P in Prim]: BatchRule<PrimParams[P]> };
 
-/** The batching table: total over the base primitives; higher-order primitives add their rows. */
-export const batchRules: Record<string, BatchRule | undefined> = { ...rows };
+/** Rules of primitives outside the built-in set (higher-order and user-defined ones). */
+export const extraBatchRules = new Map<string, BatchRule>();
+
+export function batchRuleFor(prim: string): BatchRule | undefined {
+  return isPrim(prim) ? (batchRules[prim] as BatchRule) : extraBatchRules.get(prim);
+}

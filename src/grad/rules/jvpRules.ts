@@ -4,7 +4,7 @@
  * tracers of outer transformations too (which is what makes higher derivatives work).
  */
 import * as T from '../../tensor';
-import type { Prim, PrimParams, Tensor } from '../../tensor';
+import { COMPARE, isPrim, rowsFor, type Prim, type PrimParams, type Tensor } from '../../tensor';
 import { instantiate, isZero, Zero, type MaybeZero } from '../zero';
 
 export type JvpRule<P = any> = (primals: Tensor[], tangents: MaybeZero[], params: P) => [Tensor[], MaybeZero[]];
@@ -55,7 +55,8 @@ const extremumReduce = (prim: 'reduceMax' | 'reduceMin'): JvpRule<PrimParams['re
 /** Replace zeros by ones where a log would otherwise be taken of 0 (its term is multiplied by 0). */
 const replaceZero = (x: Tensor): Tensor => T.where(T.equal(x, 0), 1, x);
 
-const rows: { [P in Prim]: JvpRule<PrimParams[P]> } = {
+/** The jvp table: one row per built-in primitive. */
+export const jvpRules = {
   neg: linear('neg'),
   exp: unary('exp', (_x, y) => y),
   log: unary('log', (x) => T.reciprocal(x)),
@@ -154,16 +155,13 @@ const rows: { [P in Prim]: JvpRule<PrimParams[P]> } = {
   },
   patchesTranspose: linear('patchesTranspose'),
   randomBits: zeroTangent('randomBits'),
+  ...rowsFor(COMPARE, zeroTangent),
   shiftRightLogical: zeroTangent('shiftRightLogical'),
-  eq: zeroTangent('eq'),
-  ne: zeroTangent('ne'),
-  lt: zeroTangent('lt'),
-  le: zeroTangent('le'),
-  gt: zeroTangent('gt'),
-  ge: zeroTangent('ge'),
-  logicalAnd: zeroTangent('logicalAnd'),
-  logicalOr: zeroTangent('logicalOr'),
-};
+} satisfies { [P in Prim]: JvpRule<PrimParams[P]> };
 
-/** The jvp table: total over the base primitives; higher-order primitives add their rows. */
-export const jvpRules: Record<string, JvpRule | undefined> = { ...rows };
+/** Rules of primitives outside the built-in set (higher-order and user-defined ones). */
+export const extraJvpRules = new Map<string, JvpRule>();
+
+export function jvpRuleFor(prim: string): JvpRule | undefined {
+  return isPrim(prim) ? (jvpRules[prim] as JvpRule) : extraJvpRules.get(prim);
+}

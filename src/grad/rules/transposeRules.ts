@@ -4,7 +4,7 @@
  * linearize these rules give reverse mode, so each is checked by the jvp/vjp duality law.
  */
 import * as T from '../../tensor';
-import type { Aval, Prim, PrimParams, Tensor } from '../../tensor';
+import { isPrim, LINEAR, type Aval, type LinearPrim, type PrimParams, type Tensor } from '../../tensor';
 import type { MaybeZero } from '../zero';
 
 /** A linear input of a transposed equation: only its shape and dtype are known. */
@@ -57,7 +57,8 @@ const swapLast = (x: Tensor): Tensor => {
   return bind1('transpose', [x], { perm: [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2] });
 };
 
-const rows: Partial<{ [P in Prim]: TransposeRule<PrimParams[P]> }> = {
+/** The transpose table: one row per linear primitive (PRIM_TRAITS marks them). */
+export const transposeRules = {
   neg: (ct) => [T.neg(ct)],
   add: (ct, [a, b]) => [undef(a) ? ct : null, undef(b) ? ct : null],
   sub: (ct, [a, b]) => [undef(a) ? ct : null, undef(b) ? T.neg(ct) : null],
@@ -112,11 +113,16 @@ const rows: Partial<{ [P in Prim]: TransposeRule<PrimParams[P]> }> = {
     const { inputShape: _shape, ...params } = p;
     return [bind1('patches', [ct], { ...params, padValue: 0 })];
   },
-};
+} satisfies { [P in LinearPrim]: TransposeRule<PrimParams[P]> };
 
 /** Transpose rules of multi-output linear primitives (they receive every output cotangent). */
 export type MultiTransposeRule<P = any> = (cts: Tensor[], args: TransposeArg[], params: P) => (MaybeZero | null)[];
-export const multiTransposeRules: Record<string, MultiTransposeRule | undefined> = {};
+export const extraMultiTransposeRules = new Map<string, MultiTransposeRule>();
+/** Rules of primitives outside the built-in set (higher-order and user-defined ones). */
+export const extraTransposeRules = new Map<string, TransposeRule>();
 
-/** The transpose table: the linear primitives; higher-order primitives add their rows. */
-export const transposeRules: Record<string, TransposeRule | undefined> = { ...rows };
+const linear = new Set<string>(LINEAR);
+export function transposeRuleFor(prim: string): TransposeRule | undefined {
+  if (isPrim(prim)) return linear.has(prim) ? (transposeRules[prim as LinearPrim] as TransposeRule) : undefined;
+  return extraTransposeRules.get(prim);
+}

@@ -3,12 +3,26 @@ import type { TypedArray } from '../../dtype';
 import type { ReducePrim } from '../../primitives';
 import { sizeOf, stridesOf, type Shape } from '../../shape';
 import { transposeKernel } from './movement';
+import { jsLiteral, REDUCERS } from './expr';
 
-const init: Record<ReducePrim, number> = { reduceSum: 0, reduceProd: 1, reduceMax: -Infinity, reduceMin: Infinity };
+/** One generated fold per reduction (from ./expr.ts): `outer` rows of `inner` contiguous elements. */
+type Fold = (src: TypedArray, inner: number, out: TypedArray) => void;
+const folds = new Map<ReducePrim, Fold>();
+
+function foldFor(prim: ReducePrim): Fold {
+  let fold = folds.get(prim);
+  if (!fold) {
+    const r = REDUCERS[prim];
+    const src = `return function ${prim}Fold(src,inner,out){const outer=out.length;for(let o=0,b=0;o<outer;o++,b+=inner){let acc=${jsLiteral(r.init)};for(let j=0;j<inner;j++){const v=src[b+j];${r.step('acc', 'v')}}out[o]=acc;}}`;
+    fold = new Function(src)() as Fold;
+    folds.set(prim, fold);
+  }
+  return fold;
+}
 
 /**
  * Move the reduced axes last (a transpose when they are not already), then fold each
- * contiguous run of `inner` elements. Summation is pairwise-free but in float64 accumulators.
+ * contiguous run of `inner` elements in a float64 accumulator.
  */
 export function reduceKernel(prim: ReducePrim, x: TypedArray, xShape: Shape, axes: readonly number[], out: TypedArray): void {
   const kept = xShape.map((_, i) => i).filter((i) => !axes.includes(i));
@@ -19,19 +33,7 @@ export function reduceKernel(prim: ReducePrim, x: TypedArray, xShape: Shape, axe
     src = new (x.constructor as any)(x.length) as TypedArray;
     transposeKernel(x, xShape, { perm }, src);
   }
-  const outer = out.length;
-  const start = init[prim];
-  for (let o = 0; o < outer; o++) {
-    let acc = start;
-    const base = o * inner;
-    switch (prim) {
-      case 'reduceSum': for (let j = 0; j < inner; j++) acc += src[base + j]!; break;
-      case 'reduceProd': for (let j = 0; j < inner; j++) acc *= src[base + j]!; break;
-      case 'reduceMax': for (let j = 0; j < inner; j++) { const v = src[base + j]!; if (v > acc || v !== v) acc = v; if (acc !== acc) break; } break;
-      case 'reduceMin': for (let j = 0; j < inner; j++) { const v = src[base + j]!; if (v < acc || v !== v) acc = v; if (acc !== acc) break; } break;
-    }
-    out[o] = acc;
-  }
+  foldFor(prim)(src, inner, out);
 }
 
 /** Index of the first maximum (or minimum) along `axis`; NaN counts as the extreme, like numpy. */

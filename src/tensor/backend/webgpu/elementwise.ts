@@ -4,7 +4,7 @@
  * their bodies from these.
  */
 import type { DType } from '../../dtype';
-import { BINARY, COMPARE, UNARY, type BinaryPrim, type ComparePrim, type UnaryPrim } from '../../primitives';
+import { BINARY, COMPARE, FLOAT_ONLY, UNARY, isElementwise, rowsFor, type BinaryPrim, type ComparePrim, type ElementwisePrim, type FloatOnlyPrim, type PrimParams, type UnaryPrim } from '../../primitives';
 import { opError } from '../../shape';
 
 const floatUnary: Record<UnaryPrim, (x: string) => string> = {
@@ -28,7 +28,8 @@ const floatUnary: Record<UnaryPrim, (x: string) => string> = {
   stopGradient: (x) => x,
 };
 
-const intUnary: Partial<Record<UnaryPrim, (x: string) => string>> = {
+/** Unary primitives on int32 (the float-only ones never see an int: their shape rule rejects it). */
+const intUnary: Record<Exclude<UnaryPrim, FloatOnlyPrim>, (x: string) => string> = {
   neg: (x) => `(-${x})`,
   abs: (x) => `abs(${x})`,
   sign: (x) => `select(select(0i, -1i, ${x} < 0i), 1i, ${x} > 0i)`,
@@ -69,13 +70,14 @@ export function truthy(dtype: DType, x: string): string {
 }
 
 const asInt = (x: string): string => `select(0i, 1i, ${x})`;
+const floatOnly = new Set<string>(FLOAT_ONLY);
+const isFloatOnly = (p: UnaryPrim): p is FloatOnlyPrim => floatOnly.has(p);
 
 export function unaryExpr(prim: UnaryPrim, dtype: DType, x: string): string {
   if (dtype === 'float32') return floatUnary[prim](x);
   if (dtype === 'bool') return prim === 'logicalNot' ? `(!${x})` : x; // -1, |x|, sign... keep truthiness
-  const f = intUnary[prim];
-  if (!f) opError(prim, `expects a float tensor, got int32`);
-  return f(x);
+  if (isFloatOnly(prim)) opError(prim, `expects a float tensor, got int32`);
+  return intUnary[prim](x);
 }
 
 export function binaryExpr(prim: BinaryPrim, dtype: DType, a: string, b: string): string {
@@ -102,22 +104,21 @@ export function castExpr(from: DType, to: DType, x: string): string {
   return from === 'bool' ? `select(0.0, 1.0, ${x})` : `f32(${x})`;
 }
 
-const unarySet = new Set<string>(UNARY);
-const binarySet = new Set<string>(BINARY);
-const compareSet = new Set<string>(COMPARE);
+/** The WGSL value of an elementwise primitive from its operands' values and dtypes. */
+type ElementRule<P extends ElementwisePrim> = (xs: readonly string[], dtypes: readonly DType[], params: PrimParams[P]) => string;
 
-/** Primitives computed per element from operands of the output's shape. */
-export function isElementwise(prim: string): boolean {
-  return unarySet.has(prim) || binarySet.has(prim) || compareSet.has(prim) || prim === 'where' || prim === 'cast' || prim === 'shiftRightLogical';
-}
+/** One row per elementwise primitive: the single source of their WGSL, for eager and fused kernels. */
+const ELEMENT_EXPR = {
+  ...rowsFor(UNARY, (p): ElementRule<UnaryPrim> => ([x], [dt]) => unaryExpr(p, dt!, x!)),
+  ...rowsFor(BINARY, (p): ElementRule<BinaryPrim> => ([a, b], [dt]) => binaryExpr(p, dt!, a!, b!)),
+  ...rowsFor(COMPARE, (p): ElementRule<ComparePrim> => ([a, b], [dt]) => compareExpr(p, dt!, a!, b!)),
+  where: ([c, x, y]) => `select(${y}, ${x}, ${c})`,
+  cast: ([x], [dt], { dtype }) => castExpr(dt!, dtype, x!),
+  shiftRightLogical: ([x], _, { shift }) => `bitcast<i32>(bitcast<u32>(${x}) >> ${shift >>> 0}u)`,
+} satisfies { [P in ElementwisePrim]: ElementRule<P> };
 
 /** The value of an elementwise primitive given its operand values and dtypes. */
 export function elementExpr(prim: string, params: any, dtypes: readonly DType[], xs: readonly string[]): string {
-  if (unarySet.has(prim)) return unaryExpr(prim as UnaryPrim, dtypes[0]!, xs[0]!);
-  if (binarySet.has(prim)) return binaryExpr(prim as BinaryPrim, dtypes[0]!, xs[0]!, xs[1]!);
-  if (compareSet.has(prim)) return compareExpr(prim as ComparePrim, dtypes[0]!, xs[0]!, xs[1]!);
-  if (prim === 'where') return `select(${xs[2]}, ${xs[1]}, ${xs[0]})`;
-  if (prim === 'cast') return castExpr(dtypes[0]!, params.dtype, xs[0]!);
-  if (prim === 'shiftRightLogical') return `bitcast<i32>(bitcast<u32>(${xs[0]}) >> ${params.shift >>> 0}u)`;
-  throw new Error(`webgpu: ${prim} is not elementwise`);
+  if (!isElementwise(prim)) throw new Error(`webgpu: ${prim} is not elementwise`);
+  return (ELEMENT_EXPR[prim] as ElementRule<any>)(xs, dtypes, params);
 }

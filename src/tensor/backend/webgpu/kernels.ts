@@ -4,10 +4,11 @@
  * cached by (primitive, operand avals, params) and pipelines by shader text.
  */
 import type { Aval } from '../../aval';
-import { BINARY, COMPARE, REDUCE, UNARY, type Prim, type PrimParams } from '../../primitives';
+import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type Prim, type PrimParams, type ReducePrim } from '../../primitives';
+import { userPrimitive } from '../../userPrimitives';
 import { sizeOf, stridesOf } from '../../shape';
 import { elementExpr } from './elementwise';
-import { dispatch, input, output, perElement, sourceIndex, unravel, dotIndex, type Plan } from './plan';
+import { dispatch, input, output, perElement, sourceIndex, unravel, dotIndex, type IndexMapPrim, type Plan } from './plan';
 import { argPlan, cumsumPlan, reducePlan } from './reduce';
 import { Emit, f32Lit, load, storageLiteral, storageType, store } from './wgsl';
 
@@ -26,7 +27,7 @@ function elementwisePlan(prim: Prim, ins: readonly Aval[], params: any, out: Ava
 }
 
 /** out[i] = x[source(i)]: movement primitives that only map indices. */
-function indexMapPlan(prim: Prim, ins: readonly Aval[], params: any, out: Aval): Plan {
+function indexMapPlan(prim: IndexMapPrim, ins: readonly Aval[], params: any, out: Aval): Plan {
   const x = ins[0]!;
   const type = storageType(x.dtype);
   return single(perElement(sizeOf(out.shape), [input(0, type), output(1, type)], (e, i) => {
@@ -200,10 +201,18 @@ const randomBitsPlan: Builder<'randomBits'> = ([key], p, out) => {
   }));
 };
 
-const builders: Partial<{ [P in Prim]: Builder<P> }> = {
-  where: (ins, p, out) => elementwisePlan('where', ins, p, out),
-  cast: (ins, p, out) => elementwisePlan('cast', ins, p, out),
-  shiftRightLogical: (ins, p, out) => elementwisePlan('shiftRightLogical', ins, p, out),
+/** A user primitive's per-element WGSL (tensorlaw/extend), or a clear error when it has none. */
+function userPlan(prim: string, ins: readonly Aval[], params: any, out: Aval): Plan {
+  const user = userPrimitive(prim, 'WebGPU kernel');
+  if (!user.webgpu) throw new Error(`${prim}: this user primitive has no webgpu implementation (give definePrimitive a 'webgpu' rule, or run it on CPU tensors)`);
+  const body = user.webgpu({ inputs: ins, out, params });
+  const bindings = [...ins.map((a, k) => input(k, storageType(a.dtype))), output(ins.length, storageType(out.dtype))];
+  return single(perElement(sizeOf(out.shape), bindings, (e) => e.lines.push(...body.split('\n'))));
+}
+
+const builders = {
+  ...rowsFor(ELEMENTWISE, (p): Builder<Prim> => (ins, params, out) => elementwisePlan(p, ins, params, out)),
+  ...rowsFor(REDUCE, (p): Builder<ReducePrim> => ([x], { axes }, out) => reducePlan(p, x!, axes, out)),
   argmax: ([x], { axis }, out) => argPlan(true, x!, axis, out),
   argmin: ([x], { axis }, out) => argPlan(false, x!, axis, out),
   cumsum: ([x], { axis, reverse }) => cumsumPlan(x!, axis, reverse),
@@ -220,11 +229,7 @@ const builders: Partial<{ [P in Prim]: Builder<P> }> = {
   patches: patchesPlan,
   patchesTranspose: patchesTransposePlan,
   randomBits: randomBitsPlan,
-};
-for (const p of [...UNARY, ...BINARY, ...COMPARE]) builders[p] = (ins, params, out) => elementwisePlan(p, ins, params, out);
-for (const p of REDUCE) builders[p] = ([x], { axes }, out) => reducePlan(p, x!, axes, out);
-
-const table = builders as { [P in Prim]: Builder<P> };
+} satisfies { [P in Prim]: Builder<P> };
 
 const cache = new Map<string, Plan>();
 
@@ -234,11 +239,11 @@ export function paramsKey(params: unknown): string {
 }
 
 /** The plan of one primitive application (cached). Refs: inputs, then output, then temps. */
-export function planFor(prim: Prim, ins: readonly Aval[], params: any, out: Aval): Plan {
+export function planFor(prim: string, ins: readonly Aval[], params: any, out: Aval): Plan {
   const key = `${prim}|${ins.map((a) => `${a.dtype}[${a.shape}]`).join(',')}|${paramsKey(params)}`;
   let plan = cache.get(key);
   if (!plan) {
-    plan = sizeOf(out.shape) === 0 ? single(null) : (table[prim] as Builder<Prim>)(ins, params, out);
+    plan = sizeOf(out.shape) === 0 ? single(null) : isPrim(prim) ? (builders[prim] as Builder<Prim>)(ins, params, out) : userPlan(prim, ins, params, out);
     cache.set(key, plan);
   }
   return plan;

@@ -6,7 +6,7 @@
  */
 import { Emit, gridFor, shader, type BindingDecl, type StorageType } from './wgsl';
 import { gpu } from './device';
-import { sizeOf, stridesOf, type Shape } from '../../shape';
+import { sizeOf, stridesOf, unreachable, type Shape } from '../../shape';
 
 export interface DispatchStep {
   readonly kind: 'dispatch';
@@ -78,12 +78,15 @@ export function dotIndex(coords: readonly string[], strides: readonly number[], 
   return terms.length === 0 ? '0u' : terms.join(' + ');
 }
 
+/** Movement primitives whose output element i reads one input element (an index map). */
+export type IndexMapPrim = 'broadcast' | 'transpose' | 'slice' | 'flip';
+
 /**
- * The input flat index read by output element `idx` of a movement primitive that maps indices
- * (reshape, broadcast, transpose, slice, flip). Returns a name bound in `e`.
+ * The input flat index read by output element `idx` of a movement primitive that maps indices.
+ * Returns a name bound in `e`.
  */
-export function sourceIndex(e: Emit, prim: string, params: any, inShape: Shape, outShape: Shape, idx: string): string {
-  if (prim === 'reshape' || sizeOf(inShape) <= 1) return sizeOf(inShape) <= 1 ? '0u' : idx;
+export function sourceIndex(e: Emit, prim: IndexMapPrim, params: any, inShape: Shape, outShape: Shape, idx: string): string {
+  if (sizeOf(inShape) <= 1) return '0u';
   const s = stridesOf(inShape);
   const c = unravel(e, idx, outShape);
   switch (prim) {
@@ -100,11 +103,10 @@ export function sourceIndex(e: Emit, prim: string, params: any, inShape: Shape, 
       const cs = c.map((ck, k) => (axes.includes(k) && inShape[k]! > 1 ? `(${inShape[k]! - 1}u - ${ck})` : ck));
       return e.let(dotIndex(cs, s), 's');
     }
+    default:
+      return unreachable(prim);
   }
-  throw new Error(`webgpu: ${prim} does not map indices`);
 }
-
-export const INDEX_MAPS = new Set(['reshape', 'broadcast', 'transpose', 'slice', 'flip']);
 
 // ---------------------------------------------------------------------------------------------
 // Encoding

@@ -6,7 +6,7 @@
 import type { Aval } from '../../aval';
 import type { DType } from '../../dtype';
 import type { ReducePrim } from '../../primitives';
-import { sizeOf, stridesOf, type Shape } from '../../shape';
+import { sizeOf, stridesOf, unreachable, type Shape } from '../../shape';
 import { dispatch, input, output, perElement, unravel, dotIndex, type Binding, type Plan, type Step } from './plan';
 import { Emit, f32Lit, storageType, type StorageType } from './wgsl';
 
@@ -76,6 +76,8 @@ export function monoid(prim: ReducePrim, dtype: DType): Monoid {
     case 'reduceMin':
       if (type === 'f32') return { type, identity: f32Lit(Infinity), combine: (a, b) => `wl_min(${a}, ${b})`, empty: f32Lit(Infinity), finish };
       return { type, identity: type === 'i32' ? '0x7fffffffi' : '0xffffffffu', combine: (a, b) => `min(${a}, ${b})`, empty: zero, finish };
+    default:
+      return unreachable(prim);
   }
 }
 

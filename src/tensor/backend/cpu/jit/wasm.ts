@@ -1,16 +1,16 @@
 /**
- * Wasm SIMD code generation for float32 fused clusters: the same loop as cpuCodegen's JS, four
+ * Wasm SIMD code generation for float32 fused clusters: the same loop as ./js.ts, four
  * lanes at a time (f32x4), for clusters whose values are float32 (and bool masks from
  * comparisons) and whose inputs are read contiguously (the iteration order), as a broadcast
  * scalar, or as a row repeated over leading axes (a bias [1, n] over [m, n]).
  *
- * Results are bit-identical to the JS path (and so to eager execution): f32 add, sub, mul, div
- * and sqrt in Wasm are correctly rounded IEEE single operations, which equal Math.fround of the
- * double operation; denormals are not flushed (the Wasm spec forbids it); neg and abs flip or
- * clear the sign bit like -x and Math.abs; comparisons give lane masks (NaN compares false,
- * except ne); where is a bitselect; max and min are built from compares and bitselects to match
- * the JS helpers exactly (NaN propagates, ties such as max(+0, -0) take the second operand).
- * A bool output stores each mask lane as a byte 0 or 1, like the JS path.
+ * Each operation is the `wasm` field of its row in the expression table (../expr.ts); a row
+ * marked JS_ONLY sends the cluster to the JS path. Results are bit-identical to the JS path (and
+ * so to eager execution): f32 add, sub, mul, div and sqrt in Wasm are correctly rounded IEEE
+ * single operations, which equal Math.fround of the double operation; denormals are not flushed
+ * (the Wasm spec forbids it); neg and abs flip or clear the sign bit like -x and Math.abs;
+ * comparisons give lane masks (NaN compares false, except ne); where is a bitselect. A bool
+ * output stores each mask lane as a byte 0 or 1, like the JS path.
  *
  * All kernels share one Wasm memory, which grows to the largest need and stays. A call walks the
  * elements in chunks that stay in cache: copy each contiguous input's chunk in, run the vector
@@ -23,45 +23,14 @@
  * Anything else (other primitives or dtypes, column broadcasts and other strides, reductions,
  * whose float64 accumulation stays in JS, tiny clusters) returns undefined and takes the JS path.
  */
-import { Lit, Var, type Atom } from '../jaxpr';
-import type { Cluster } from './fusion';
-import type { FusedKernel } from './cpuCodegen';
-import { I32, V128, buildModule, get, i32add, i32c, i32ltS, set, brIf, loop, type Code, uleb } from '../../tensor/backend/cpu/wasm/emit';
-
-// --- SIMD opcodes (0xfd prefix) -----------------------------------------------------------------
-
-const simd = (op: number, ...imm: Code): Code => [0xfd, ...uleb(op), ...imm];
-const memarg = (align: number, offset: number): Code => [...uleb(align), ...uleb(offset)];
-const v128load = (offset: number): Code => simd(0x00, ...memarg(4, offset));
-const v128load32splat = (offset: number): Code => simd(0x09, ...memarg(2, offset));
-const v128store = (offset: number): Code => simd(0x0b, ...memarg(4, offset));
-const f32x4const = (x: number): Code => {
-  const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
-  return simd(0x0c, ...Array.from(b));
-};
-const i32x4const = (x: number): Code => {
-  const b = new Uint8Array(new Int32Array([x, x, x, x]).buffer);
-  return simd(0x0c, ...Array.from(b));
-};
-const F32X4: Record<string, Code> = {
-  eq: simd(0x41), ne: simd(0x42), lt: simd(0x43), gt: simd(0x44), le: simd(0x45), ge: simd(0x46),
-  abs: simd(0xe0), neg: simd(0xe1), sqrt: simd(0xe3),
-  add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7),
-};
-const v128or: Code = simd(0x50);
-const v128and: Code = simd(0x4e);
-const i16x8narrowI32x4U: Code = simd(0x86);
-const i8x16narrowI16x8U: Code = simd(0x66);
-const i32x4extractLane0: Code = simd(0x1b, 0);
-const i32shrU: Code = [0x76];
-const i32store = (offset: number): Code => [0x36, ...memarg(0, offset)];
-/** bitselect(a, b, m): a where the mask bits are set, else b. */
-const v128bitselect: Code = simd(0x52);
-
-const UNARY_OPS = new Set(['neg', 'abs', 'sqrt']);
-const BINARY_OPS = new Set(['add', 'sub', 'mul', 'div']);
-const COMPARE_OPS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
-const IDENTITY_OPS = new Set(['stopGradient', 'cast']);
+import { isElementwise } from '../../../primitives';
+import { Lit, Var, type Atom, type Eqn } from '../../../jaxpr';
+import type { Cluster } from '../../../program';
+import { sizeOf } from '../../../shape';
+import { exprRow, JS_ONLY, type Lanes, type WasmRow } from '../expr';
+import type { FusedKernel } from './js';
+import { I32, V128, buildModule, get, i32add, i32c, i32ltS, set, brIf, loop, type Code } from '../wasm/emit';
+import { F32X4, f32x4const, i16x8narrowI32x4U, i32shrU, i32store, i32x4const, i32x4extractLane0, i8x16narrowI16x8U, v128and, v128load, v128load32splat, v128store } from '../wasm/simd';
 
 /** Below this many elements the copies in and out cost more than the JS loop. */
 export const WASM_FUSED_MIN = 64;
@@ -124,7 +93,19 @@ export const wasmFusedStats = { compiled: 0, calls: 0 };
 
 // --- support check ------------------------------------------------------------------------------
 
-type Kind = 'f32' | 'mask';
+/** f32 lanes hold float32 values, mask lanes bool values. */
+const lanesOf = (dtype: string): Lanes | undefined => (dtype === 'float32' ? 'f32' : dtype === 'bool' ? 'mask' : undefined);
+
+/** The equation's Wasm row, when the dtypes of its operands and result fit it (else why not). */
+function wasmRowFor(e: Eqn): WasmRow | string {
+  const row = isElementwise(e.prim) ? exprRow(e.prim).wasm : JS_ONLY;
+  if (row === JS_ONLY) return `primitive ${e.prim}`;
+  const ins = e.inputs.map((a) => lanesOf(a.aval.dtype));
+  const out = lanesOf(e.outs[0]!.aval.dtype);
+  const operandsFit = row.operands === 'any' ? ins.length === 1 && ins[0] !== undefined : row.operands.length === ins.length && row.operands.every((k, i) => k === ins[i]);
+  const resultFits = out !== undefined && (row.result === 'first' ? out === ins[0] : out === row.result);
+  return operandsFit && resultFits ? row : `${e.prim} of ${e.inputs.map((a) => a.aval.dtype).join(', ')} to ${e.outs[0]!.aval.dtype}`;
+}
 
 interface Plan {
   readonly n: number;
@@ -133,14 +114,13 @@ interface Plan {
   /** Per cluster input: for a periodic read (a row broadcast over leading axes), the row length. */
   readonly periods: readonly number[];
   /** Per cluster output: float32 values, or a bool mask stored as bytes. */
-  readonly outputKinds: readonly Kind[];
+  readonly outputKinds: readonly Lanes[];
   /** Per cluster input: float32 values or a bool mask. */
-  readonly inputKinds: readonly Kind[];
+  readonly inputKinds: readonly Lanes[];
   /** Every chunk but the last is a multiple of this many elements (4, and every period). */
   readonly unit: number;
 }
 
-const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 const lcm = (a: number, b: number) => (a / gcd(a, b)) * b;
 /** The largest chunk (elements) a kernel may use. */
@@ -149,7 +129,7 @@ const MAX_CHUNK = 1 << 16;
 /** The plan of a supported cluster, or the reason it is not supported. */
 export function planWasm(c: Cluster): Plan | string {
   if (c.reduce) return 'reduction';
-  const n = product(c.shape);
+  const n = sizeOf(c.shape);
   if (n < WASM_FUSED_MIN) return `only ${n} elements`;
   if (n * 4 >= 2 ** 31) return 'too large';
   // Row-major strides of the iteration shape; axes of size 1 never move, so their strides are free.
@@ -157,7 +137,7 @@ export function planWasm(c: Cluster): Plan | string {
   for (let i = c.shape.length - 1, acc = 1; i >= 0; acc *= c.shape[i]!, i--) contiguous[i] = acc;
   const reads: Plan['reads'][number][] = [];
   const periods: number[] = [];
-  const inputKinds: Kind[] = [];
+  const inputKinds: Lanes[] = [];
   for (const inp of c.inputs) {
     const dt = inp.atom.aval.dtype;
     // A bool input is a where condition: a literal or a broadcast scalar becomes a lane mask.
@@ -166,7 +146,7 @@ export function planWasm(c: Cluster): Plan | string {
     const moving = c.shape.map((_, i) => i).filter((i) => c.shape[i]! > 1);
     // A row broadcast: zero strides on leading axes, contiguous on the trailing ones from `first`.
     const first = moving.find((i) => inp.strides[i] !== 0) ?? 0;
-    periods.push(product(c.shape.slice(first)));
+    periods.push(sizeOf(c.shape.slice(first)));
     if (inp.atom instanceof Lit) reads.push('literal');
     else if (moving.every((i) => inp.strides[i] === 0)) reads.push('scalar');
     else if (dt === 'bool' && first === moving[0]) return 'a bool input read in full';
@@ -174,32 +154,15 @@ export function planWasm(c: Cluster): Plan | string {
     else if (moving.every((i) => (i < first ? inp.strides[i] === 0 : inp.strides[i] === contiguous[i]))) reads.push('periodic');
     else return `input read with strides [${inp.strides}]`;
   }
-  const kinds = new Map<Var, Kind>();
-  const kindOf = (a: Atom): Kind => (a instanceof Var && kinds.has(a) ? kinds.get(a)! : inputKinds[c.reads.get(a)!]!);
   for (const e of c.eqns) {
-    const out = e.outs[0]!;
-    const ins = e.inputs.map(kindOf);
-    const dt = out.aval.dtype;
-    let kind: Kind;
-    if (UNARY_OPS.has(e.prim) || BINARY_OPS.has(e.prim) || e.prim === 'max' || e.prim === 'min') {
-      if (dt !== 'float32' || ins.some((k) => k !== 'f32')) return `${e.prim} on ${dt}`;
-      kind = 'f32';
-    } else if (COMPARE_OPS.has(e.prim)) {
-      if (dt !== 'bool' || ins.some((k) => k !== 'f32') || e.inputs.some((a) => a.aval.dtype !== 'float32')) return `${e.prim} of non-float32 operands`;
-      kind = 'mask';
-    } else if (e.prim === 'where') {
-      if (dt !== 'float32' || ins[0] !== 'mask' || ins[1] !== 'f32' || ins[2] !== 'f32') return 'where with an unsupported condition or dtype';
-      kind = 'f32';
-    } else if (IDENTITY_OPS.has(e.prim)) {
-      if (e.prim === 'cast' && (dt !== 'float32' || e.inputs[0]!.aval.dtype !== 'float32')) return `cast to ${dt}`;
-      kind = ins[0]!;
-    } else return `primitive ${e.prim}`;
-    kinds.set(out, kind);
+    const row = wasmRowFor(e);
+    if (typeof row === 'string') return row;
   }
-  const outputKinds = c.outputs.map((o) => kinds.get(o)!);
+  const outputKinds: Lanes[] = [];
   for (const o of c.outputs) {
-    const dt = o.aval.dtype;
-    if (!((dt === 'float32' && kinds.get(o) === 'f32') || (dt === 'bool' && kinds.get(o) === 'mask'))) return `output of dtype ${dt}`;
+    const lanes = lanesOf(o.aval.dtype);
+    if (!lanes) return `output of dtype ${o.aval.dtype}`;
+    outputKinds.push(lanes);
   }
   // Chunks hold whole periods, so a periodic input's region is filled once per call.
   const unit = reads.reduce((u, r, j) => (r === 'periodic' ? lcm(u, periods[j]!) : u), 4);
@@ -265,22 +228,14 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
   const operand = (a: Atom): Code => get(localOf(a));
   for (const e of c.eqns) {
     const out = e.outs[0]!;
-    const [x, y, z] = e.inputs.map(operand) as [Code, Code, Code];
-    let code: Code;
-    if (UNARY_OPS.has(e.prim)) code = [...x, ...F32X4[e.prim]!];
-    else if (BINARY_OPS.has(e.prim) || COMPARE_OPS.has(e.prim)) code = [...x, ...y, ...F32X4[e.prim]!];
-    else if (e.prim === 'max' || e.prim === 'min') {
-      // JS: (a!==a||b!==b ? NaN : a>b ? a : b) picks a when a>b or a is NaN, else b (NaN when b is).
-      const cmp = e.prim === 'max' ? F32X4.gt! : F32X4.lt!;
-      code = [...x, ...y, ...x, ...y, ...cmp, ...x, ...x, ...F32X4.ne!, ...v128or, ...v128bitselect];
-    } else if (e.prim === 'where') code = [...y, ...z, ...x, ...v128bitselect];
-    else if (IDENTITY_OPS.has(e.prim)) {
+    const row = wasmRowFor(e) as WasmRow;
+    if (row.emit === null) {
       local.set(out, localOf(e.inputs[0]!));
       continue;
-    } else throw new Error(`jit: internal: no Wasm code for '${e.prim}'`);
+    }
     const l = newLocal();
     local.set(out, l);
-    body.push(...code, ...set(l));
+    body.push(...row.emit(e.inputs.map(operand)), ...set(l));
   }
   c.outputs.forEach((v, k) => {
     if (outputKinds[k] === 'f32') body.push(...get(I), ...get(local.get(v)!), ...v128store(outputAt[k]!));

@@ -1,93 +1,15 @@
 /**
  * JS code generation for fused clusters: one function with nested loops over the iteration
  * shape, every intermediate in a local variable, each input read through its own strides.
- * Float32 values are rounded with Math.fround after every operation, so a jitted program gives
- * bit-for-bit the results of eager execution.
+ * Each operation is its row of the expression table (../expr.ts), rounded to its dtype after
+ * every operation, so a jitted program gives bit-for-bit the results of eager execution.
  */
-import type { DType } from '../../tensor';
-import { Lit, Var, type Atom } from '../jaxpr';
-import type { Cluster } from './fusion';
-import { erfScalar as erfHelper, stridesOf } from '../../tensor';
+import { Lit, Var, type Atom } from '../../../jaxpr';
+import type { Cluster } from '../../../program';
+import { stridesOf } from '../../../shape';
+import { exprRow, HELPERS, jsLiteral, REDUCERS, roundTo } from '../expr';
 
 export type FusedKernel = (ins: readonly (ArrayLike<number> | undefined)[], outs: readonly { [i: number]: number }[]) => void;
-
-function literal(x: number): string {
-  // Parenthesized when negative, so `a - -1` never prints as `a--1`.
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '(-Infinity)';
-  if (Object.is(x, -0)) return '(-0)';
-  return x < 0 ? `(${x})` : String(x);
-}
-
-/** The JS expression of one elementwise primitive applied to operand expressions. */
-function expression(prim: string, a: string[], dtype: DType, inDtype: DType, params: any): string {
-  const [x, y, z] = a as [string, string, string];
-  const isInt = dtype === 'int32';
-  switch (prim) {
-    case 'neg': return isInt ? `((-${x})|0)` : `(-${x})`;
-    case 'exp': return `Math.exp(${x})`;
-    case 'log': return `Math.log(${x})`;
-    case 'log1p': return `Math.log1p(${x})`;
-    case 'expm1': return `Math.expm1(${x})`;
-    case 'sqrt': return `Math.sqrt(${x})`;
-    case 'rsqrt': return `(1/Math.sqrt(${x}))`;
-    case 'sin': return `Math.sin(${x})`;
-    case 'cos': return `Math.cos(${x})`;
-    case 'tanh': return `Math.tanh(${x})`;
-    case 'logistic': return `H.logistic(${x})`;
-    case 'erf': return `H.erf(${x})`;
-    case 'abs': return `Math.abs(${x})`;
-    case 'sign': return `H.sign(${x})`;
-    case 'floor': return `Math.floor(${x})`;
-    case 'ceil': return `Math.ceil(${x})`;
-    case 'logicalNot': return `(${x}?0:1)`;
-    case 'stopGradient': return x;
-    case 'add': return isInt ? `((${x}+${y})|0)` : `(${x}+${y})`;
-    case 'sub': return isInt ? `((${x}-${y})|0)` : `(${x}-${y})`;
-    case 'mul': return isInt ? `((${x}*${y})|0)` : `(${x}*${y})`;
-    case 'div': return isInt ? `((${x}/${y})|0)` : `(${x}/${y})`;
-    case 'pow': return isInt ? `(Math.pow(${x},${y})|0)` : `Math.pow(${x},${y})`;
-    case 'max': return `H.max(${x},${y})`;
-    case 'min': return `H.min(${x},${y})`;
-    case 'atan2': return `Math.atan2(${x},${y})`;
-    case 'eq': return `(${x}===${y}?1:0)`;
-    case 'ne': return `(${x}!==${y}?1:0)`;
-    case 'lt': return `(${x}<${y}?1:0)`;
-    case 'le': return `(${x}<=${y}?1:0)`;
-    case 'gt': return `(${x}>${y}?1:0)`;
-    case 'ge': return `(${x}>=${y}?1:0)`;
-    case 'logicalAnd': return `(${x}&&${y}?1:0)`;
-    case 'logicalOr': return `(${x}||${y}?1:0)`;
-    case 'where': return `(${x}?${y}:${z})`;
-    case 'shiftRightLogical': return `((${x}>>>${params.shift})|0)`;
-    case 'cast':
-      if (dtype === 'bool') return `(${x}?1:0)`;
-      if (dtype === 'int32') return inDtype === 'int32' || inDtype === 'bool' ? x : `(Math.trunc(${x})|0)`;
-      return x;
-    default: throw new Error(`jit: no fused code for '${prim}'`);
-  }
-}
-
-/** Round to the storage precision so fused results equal eager ones exactly. */
-const rounded = (expr: string, dtype: DType): string => (dtype === 'float32' ? `Math.fround(${expr})` : expr);
-
-const REDUCE_INIT: Record<string, string> = { reduceSum: '0', reduceProd: '1', reduceMax: '-Infinity', reduceMin: 'Infinity' };
-/** Accumulate v into the partial result `slot` (leading-axis reductions). */
-const ACCUMULATE: Record<string, (slot: string, v: string) => string> = {
-  reduceSum: (slot, v) => `${slot}+=${v};`,
-  reduceProd: (slot, v) => `${slot}*=${v};`,
-  reduceMax: (slot, v) => `{const a=${slot};if(${v}>a||${v}!==${v})${slot}=${v};}`,
-  reduceMin: (slot, v) => `{const a=${slot};if(${v}<a||${v}!==${v})${slot}=${v};}`,
-};
-
-const REDUCE_STEP: Record<string, (v: string) => string> = {
-  reduceSum: (v) => `acc+=${v};`,
-  reduceProd: (v) => `acc*=${v};`,
-  // NaN sticks, like the eager kernel.
-  reduceMax: (v) => `if(${v}>acc||${v}!==${v})acc=${v};`,
-  reduceMin: (v) => `if(${v}<acc||${v}!==${v})acc=${v};`,
-};
 
 /** Merge adjacent loops that every array walks contiguously (e.g. [784, 64] -> [50176]). */
 function collapse(dims: number[], strides: number[][], from: number, to: number): void {
@@ -154,7 +76,7 @@ export function compileCluster(c: Cluster): FusedKernel {
     const j = c.reads.get(a);
     if (j === undefined) throw new Error('jit: internal: a fused operand has no source');
     const inp = c.inputs[j]!;
-    return inp.atom instanceof Lit ? literal(inp.atom.value.dataSync()[0]!) : `v_in${j}`;
+    return inp.atom instanceof Lit ? jsLiteral(inp.atom.value.dataSync()[0]!) : `v_in${j}`;
   };
   const arrayOf = (name: string) => arrays.find((a) => a.name === name)!;
   const hoisted: string[] = [];
@@ -169,16 +91,16 @@ export function compileCluster(c: Cluster): FusedKernel {
     const out = e.outs[0]!;
     const args = e.inputs.map(read);
     names.set(out, `v${out.id}`);
-    inner.push(`const v${out.id}=${rounded(expression(e.prim, args, out.aval.dtype, e.inputs[0]!.aval.dtype, e.params), out.aval.dtype)};`);
+    inner.push(`const v${out.id}=${roundTo(out.aval.dtype, exprRow(e.prim as never).js(args, e.params))};`);
   }
   c.outputs.forEach((v, k) => inner.push(`${at(arrayOf(`O${k}`))}=${names.get(v)};`));
-  if (red && leading) inner.push(ACCUMULATE[red.prim]!(at(arrayOf('A')), read(red.input)));
-  else if (red) inner.push(REDUCE_STEP[red.prim]!(read(red.input)));
+  if (red && leading) inner.push(REDUCERS[red.prim].step(at(arrayOf('A')), read(red.input)));
+  else if (red) inner.push(REDUCERS[red.prim].step('acc', read(red.input)));
 
   const body: string[] = [];
   const loops = (level: number): void => {
     if (red && level === nKept) {
-      body.push(`let acc=${REDUCE_INIT[red.prim]};`);
+      body.push(`let acc=${jsLiteral(REDUCERS[red.prim].init)};`);
       nest(level);
       body.push('R[r++]=acc;');
     } else nest(level);
@@ -201,7 +123,7 @@ export function compileCluster(c: Cluster): FusedKernel {
     loops(level + 1);
     body.push('}');
   };
-  if (leading) body.push(`A.fill(${REDUCE_INIT[red!.prim]});`);
+  if (leading) body.push(`A.fill(${jsLiteral(REDUCERS[red!.prim].init)});`);
   loops(0);
   if (leading) body.push(`for(let q=0;q<${keptSize};q++)R[q]=A[q];`);
   if (depth === 0) body.unshift(...hoisted);
@@ -214,15 +136,3 @@ export function compileCluster(c: Cluster): FusedKernel {
   const scratch = leading ? new Float64Array(keptSize) : undefined;
   return new Function('H', 'A', `return function fused(ins,outs){\n${src}\n}`)(HELPERS, scratch) as FusedKernel;
 }
-
-const HELPERS = {
-  logistic: (x: number) => {
-    if (x >= 0) return 1 / (1 + Math.exp(-x));
-    const e = Math.exp(x);
-    return e / (1 + e);
-  },
-  erf: erfHelper,
-  sign: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x),
-  max: (a: number, b: number) => (a !== a || b !== b ? NaN : a > b ? a : b),
-  min: (a: number, b: number) => (a !== a || b !== b ? NaN : a < b ? a : b),
-};

@@ -1,8 +1,10 @@
 /**
- * The jaxpr: a typed, first-order program of primitive applications. Staging (makeJaxpr, jit,
- * linearize) produces jaxprs; the evaluator, the transpose pass and jit's passes consume them.
+ * The jaxpr: a typed, first-order program of primitive applications (JAX's core.py keeps it next
+ * to bind, as this layer does). Staging (makeJaxpr, jit, linearize in src/grad) produces jaxprs;
+ * the evaluator, the transpose pass, jit's passes and the backends' lowerings consume them.
  */
-import { bind, fmtAval, type Aval, type Tensor } from '../tensor';
+import { fmtAval, type Aval } from './aval';
+import { bind, type Tensor } from './core';
 
 export class Var {
   private static next = 0;

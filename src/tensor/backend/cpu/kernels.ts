@@ -1,0 +1,62 @@
+/**
+ * The CPU kernels: one row per primitive, each a typed-array kernel (a total table: a primitive
+ * without its kernel is a compile error here). A kernel writes a preallocated result and never
+ * its inputs. User primitives (tensorlaw/extend) run their own kernel.
+ */
+import type { Tensor } from '../../core';
+import type { TypedArray } from '../../dtype';
+import type { Aval } from '../../aval';
+import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type ElementwisePrim, type Prim, type PrimParams, type ReducePrim } from '../../primitives';
+import { userPrimitive } from '../../userPrimitives';
+import { sizeOf } from '../../shape';
+import { elementwiseLoop } from './elementwise';
+import { matmulKernel } from './matmul';
+import { broadcastKernel, concatenateKernel, flipKernel, padKernel, sliceKernel, transposeKernel } from './movement';
+import { argKernel, cumsumKernel, reduceKernel } from './reduce';
+import { gatherKernel, scatterAddKernel } from './indexing';
+import { patchesKernel, patchesTransposeKernel } from './patches';
+import { randomBitsKernel } from './threefry';
+
+/** A kernel reads its inputs' `shape` and `_storage` and writes the preallocated result `y`. */
+export type Kernel<P extends Prim> = (xs: readonly Pick<Tensor, 'shape' | 'dtype' | '_storage'>[], params: PrimParams[P], out: Aval, y: TypedArray) => void;
+
+const d = (t: Pick<Tensor, '_storage'>): TypedArray => t._storage as TypedArray;
+
+/** Every elementwise primitive: its loop generated from the expression table. */
+const elementwise = (prim: ElementwisePrim): Kernel<any> => (xs, params, o, out) => {
+  const x = xs[xs.length - 1]!; // where's dtype is its operands', not its condition's
+  elementwiseLoop(prim, xs.length, x.dtype, o.dtype, params)(xs[0] && d(xs[0]), xs[1] && d(xs[1]), xs[2] && d(xs[2]), out);
+};
+
+/** The kernel table, also used by jit's CPU lowering to run unfused primitives into planned buffers. */
+export const cpuKernels = {
+  ...rowsFor(ELEMENTWISE, elementwise),
+  ...rowsFor(REDUCE, (p): Kernel<ReducePrim> => ([x], { axes }, _, out) => reduceKernel(p, d(x!), x!.shape, axes, out)),
+  argmax: ([x], { axis }, _, out) => argKernel(true, d(x!), x!.shape, axis, out),
+  argmin: ([x], { axis }, _, out) => argKernel(false, d(x!), x!.shape, axis, out),
+  cumsum: ([x], { axis, reverse }, _, out) => cumsumKernel(d(x!), x!.shape, axis, reverse, out),
+  reshape: ([x], _, __, out) => out.set(d(x!)),
+  broadcast: ([x], p, _, out) => broadcastKernel(d(x!), x!.shape, p, out),
+  transpose: ([x], p, _, out) => transposeKernel(d(x!), x!.shape, p, out),
+  slice: ([x], p, o, out) => sliceKernel(d(x!), x!.shape, p, o.shape, out),
+  flip: ([x], p, _, out) => flipKernel(d(x!), x!.shape, p, out),
+  pad: ([x], p, o, out) => padKernel(d(x!), x!.shape, p, o.shape, out),
+  concatenate: (xs, p, o, out) => concatenateKernel(xs.map((x) => ({ data: d(x), shape: x.shape })), p, o.shape, out),
+  dot: ([a, b], _, o, out) => {
+    const r = o.shape.length;
+    const m = o.shape[r - 2]!, n = o.shape[r - 1]!, k = a!.shape[r - 1]!;
+    matmulKernel(d(a!), d(b!), sizeOf(o.shape.slice(0, -2)), m, k, n, out);
+  },
+  gather: ([x, idx], { axis }, _, out) => gatherKernel(d(x!), x!.shape, d(idx!), idx!.shape, axis, out),
+  scatterAdd: ([base, idx, upd], { axis }, _, out) => scatterAddKernel(d(base!), base!.shape, d(idx!), idx!.shape, d(upd!), axis, out),
+  patches: ([x], p, o, out) => patchesKernel(d(x!), x!.shape, p, o.shape, out),
+  patchesTranspose: ([x], p, o, out) => patchesTransposeKernel(d(x!), x!.shape, p, o.shape, out),
+  randomBits: ([key], p, _, out) => randomBitsKernel(d(key!) as Int32Array, sizeOf(p.shape), p.offset, out as Int32Array),
+} satisfies { [P in Prim]: Kernel<P> };
+
+/** The kernel of a built-in or user-defined primitive. */
+export function cpuKernel(prim: string): Kernel<any> {
+  if (isPrim(prim)) return cpuKernels[prim] as Kernel<any>;
+  const user = userPrimitive(prim, 'CPU kernel');
+  return (xs, params, out, y) => user.cpu(xs.map((x) => ({ data: d(x), shape: x.shape, dtype: x.dtype })), params, { data: y, shape: out.shape, dtype: out.dtype });
+}
