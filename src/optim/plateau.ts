@@ -92,7 +92,8 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Gradi
       }
       // The running mean of this accumulation, then (when it is complete) one comparison.
       const count = incrementCount(state.count);
-      const avgValue = f32(div(add(mul(state.avgValue, f32(state.count)), f32(value)), f32(count)));
+      const v = typeof value === 'number' ? scalar(value, 'float32') : f32(value);
+      const avgValue = f32(div(add(mul(state.avgValue, f32(state.count)), v), f32(count)));
       const ready = equal(count, o.accumulationSize);
       const improved = less(avgValue, sub(mul(1 - o.rtol, state.bestValue), o.atol));
       const plateau = where(improved, 0, incrementCount(state.plateauCount));
