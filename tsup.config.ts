@@ -8,6 +8,7 @@ export default defineConfig({
     nn: 'src/nn/index.ts',
     optim: 'src/optim/index.ts',
     data: 'src/data/index.ts',
+    'data-node': 'src/data/node/index.ts',
     io: 'src/io/index.ts',
     train: 'src/train/index.ts',
     laws: 'laws/index.ts',
@@ -19,5 +20,5 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'fast-check', 'webgpu', 'mnist'],
+  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'fast-check', 'webgpu', 'node:module', 'papaparse'],
 });

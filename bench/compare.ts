@@ -15,7 +15,7 @@
  * Options: --quick (fewer rounds), --only matmul,mlp,mnist,cnn
  */
 import { cpus, loadavg } from 'node:os';
-import { loadMnistDigits } from '../src/data';
+import { loadMnist } from '../src/data/node';
 import { cnnInit, interleaved, labels, median, mlpInit, uniformF32, type Contender, type Entry, type Mnist, type Runner } from './compare/common';
 import { initJaxjs, jaxjs } from './compare/jaxjs';
 import { ours } from './compare/ours';
@@ -101,7 +101,7 @@ if (enabled('mlp')) {
 }
 
 if (enabled('mnist')) {
-  const { train } = await loadMnistDigits({ trainSize: 8000, testSize: 2000 });
+  const train = await loadMnist({ split: 'train', size: 8000 });
   const data: Mnist = { x: train.tree.x.dataSync() as Float32Array, y: train.tree.y.dataSync() as Int32Array, n: train.size };
   console.log(`3. MNIST MLP epoch: ${data.n} real digits, batch 32, shuffled, end to end, seconds (lower is better)`);
   console.log(fmtRow(header));

@@ -19,3 +19,5 @@ export * as ioLaws from './io';
 export * as dataLaws from './data';
 export * as nnLaws from './nn';
 export * as jitLaws from './jit';
+export * as pipelineLaws from './pipeline';
+export * as trainingLaws from './training';
