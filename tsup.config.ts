@@ -8,6 +8,7 @@ export default defineConfig({
     nn: 'src/nn/index.ts',
     optim: 'src/optim/index.ts',
     data: 'src/data/index.ts',
+    'data-node': 'src/data/node/index.ts',
     io: 'src/io/index.ts',
     train: 'src/train/index.ts',
     onnx: 'src/onnx/index.ts',
@@ -24,5 +25,5 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'fast-check', 'webgpu', 'mnist', /^js-tiktoken/],
+  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'node:module', 'fast-check', 'webgpu', 'papaparse', /^js-tiktoken/],
 });

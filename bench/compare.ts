@@ -6,16 +6,18 @@
  *   2. ms per training step of the MLP 784-64-64-10 (ReLU, softmax cross-entropy, Adam 1e-3)
  *   3. one epoch over 8,000 real MNIST digits (batch 32, shuffled), end to end
  *   4. loss + gradients of a small CNN on a [32, 1, 28, 28] batch
+ *   5. ours alone: the data pipeline's share of an epoch on 60,000 digits (bench/dataPipeline.ts)
  *
  * Each library runs at its best: ours jits whole steps; TF.js uses optimizer.minimize /
  * variableGrads; jax-js jits whole steps on its wasm device. Ratios are "ours vs theirs",
  * above 1 when ours is better (throughput ours/theirs, time theirs/ours). Medians of interleaved
  * runs; the machine is shared, so the load average is printed at the start and the end.
  *
- * Options: --quick (fewer rounds), --only matmul,mlp,mnist,cnn
+ * Options: --quick (fewer rounds), --only matmul,mlp,mnist,cnn,pipeline
  */
 import { cpus, loadavg } from 'node:os';
-import { loadMnistDigits } from '../src/data';
+import { loadMnist } from '../src/data/node';
+import { formatPipelineFigures, pipelineFigures } from './dataPipeline';
 import { cnnInit, interleaved, labels, median, mlpInit, uniformF32, type Contender, type Entry, type Mnist, type Runner } from './compare/common';
 import { initJaxjs, jaxjs } from './compare/jaxjs';
 import { ours } from './compare/ours';
@@ -101,7 +103,7 @@ if (enabled('mlp')) {
 }
 
 if (enabled('mnist')) {
-  const { train } = await loadMnistDigits({ trainSize: 8000, testSize: 2000 });
+  const train = await loadMnist({ split: 'train', size: 8000 });
   const data: Mnist = { x: train.tree.x.dataSync() as Float32Array, y: train.tree.y.dataSync() as Int32Array, n: train.size };
   console.log(`3. MNIST MLP epoch: ${data.n} real digits, batch 32, shuffled, end to end, seconds (lower is better)`);
   console.log(fmtRow(header));
@@ -147,6 +149,12 @@ if (enabled('cnn')) {
   console.log('4. CNN loss + grads w.r.t. all weights, batch [32,1,28,28]: conv3x3x8-relu-maxpool2-conv3x3x16-relu-mean-linear10-CE, ms (lower is better)');
   console.log(fmtRow(header));
   await task('conv fwd+bwd batch=32', (c) => c.cnnGrad(cnnInit(), x, y, batch), (ms) => ms, false);
+  console.log();
+}
+
+if (enabled('pipeline')) {
+  console.log('5. data pipeline (tensorlaw only): shuffle + batch 32 of 60,000 MNIST digits vs one jitted MLP epoch, ms, fastest of the runs');
+  for (const line of formatPipelineFigures(await pipelineFigures({ rounds: quick ? 2 : 4 }))) console.log(`   ${line}`);
   console.log();
 }
 

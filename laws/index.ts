@@ -28,3 +28,5 @@ export * as jitLaws from './jit';
 export * as onnxLaws from './onnx';
 export * as storageLaws from './storage';
 export * as loraLaws from './lora';
+export * as pipelineLaws from './pipeline';
+export * as trainingLaws from './training';

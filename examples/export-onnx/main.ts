@@ -18,7 +18,7 @@ import * as nn from '../../src/nn';
 import * as optim from '../../src/optim';
 import * as random from '../../src/random';
 import { leaves } from '../../src/tree';
-import { loadMnistDigits } from '../../src/data';
+import { loadMnist } from '../../src/data/node';
 import { toOnnx, type OnnxModel } from '../../src/onnx';
 import { numberArg, stringArg } from '../common/args';
 
@@ -65,7 +65,7 @@ async function runOnnx(session: ort.InferenceSession, exported: OnnxModel, args:
 }
 
 async function main(): Promise<void> {
-  const { train, test } = await loadMnistDigits({ trainSize, testSize, flatten: false });
+  const [train, test] = await Promise.all([loadMnist({ split: 'train', size: trainSize, flatten: false }), loadMnist({ split: 'test', size: testSize, flatten: false })]);
   const jitted = T.jit(step);
   let state = { params: init.params, stats: init.state, opt: optimizer.init(init.params) };
   const start = performance.now();

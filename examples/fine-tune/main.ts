@@ -21,7 +21,8 @@ import * as nn from '../../src/nn';
 import * as optim from '../../src/optim';
 import * as tree from '../../src/tree';
 import { key, splitList } from '../../src/random';
-import { applyStandardize, fitStandardize, loadMnistDigits, type Dataset, type MnistExamples } from '../../src/data';
+import { applyStandardize, fitStandardize, type Dataset, type MnistExamples } from '../../src/data';
+import { loadMnist } from '../../src/data/node';
 import { fit } from '../../src/train';
 import * as io from '../../src/io';
 import { numberArg, stringArg } from '../common/args';
@@ -72,7 +73,8 @@ const sameBits = (a: unknown, b: unknown): boolean => {
 };
 
 async function main(): Promise<void> {
-  const digits = await loadMnistDigits({ trainSize, testSize });
+  const [trainDigits, testDigits] = await Promise.all([loadMnist({ split: 'train', size: trainSize }), loadMnist({ split: 'test', size: testSize })]);
+  const digits = { train: trainDigits, test: testDigits };
   const stats = fitStandardize(digits.train.tree.x, { axis: [0, 1] });
   const [train04, test04, train59, test59] = [digits.train, digits.test, digits.train, digits.test].map((d, i) =>
     digitsFrom(d.map((b) => ({ x: applyStandardize(stats, b.x), y: b.y })), i < 2 ? 0 : 5),

@@ -16,7 +16,8 @@ import * as nn from '../../src/nn';
 import * as optim from '../../src/optim';
 import * as tree from '../../src/tree';
 import * as random from '../../src/random';
-import { applyStandardize, fitStandardize, loadMnistDigits } from '../../src/data';
+import { applyStandardize, fitStandardize } from '../../src/data';
+import { loadMnist } from '../../src/data/node';
 import { numberArg } from '../common/args';
 
 const steps = numberArg('steps', 400);
@@ -72,7 +73,8 @@ const evaluate = T.jit((params: Params, x: T.Tensor, y: T.Tensor) => {
 const fmt = (xs: ArrayLike<number>) => Array.from(xs, (v) => v.toFixed(3)).join(' ');
 
 async function main(): Promise<void> {
-  const digits = await loadMnistDigits({ trainSize, testSize });
+  const [trainDigits, testDigits] = await Promise.all([loadMnist({ split: 'train', size: trainSize }), loadMnist({ split: 'test', size: testSize })]);
+  const digits = { train: trainDigits, test: testDigits };
   const stats = fitStandardize(digits.train.tree.x, { axis: [0, 1] });
   const train = digits.train.map((b) => ({ x: applyStandardize(stats, b.x), y: b.y }));
   const test = digits.test.map((b) => ({ x: applyStandardize(stats, b.x), y: b.y }));

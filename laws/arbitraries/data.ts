@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import * as T from '../../src/tensor';
 import type { Tensor } from '../../src/tensor';
-import type { Dataset, IdxArray, IdxDType } from '../../src/data';
+import { DEFAULT_MISSING, type Dataset, type IdxArray, type IdxDType } from '../../src/data';
 import { numbered, type Numbered } from '../data';
 
 /** Numbered datasets of 0..40 examples. */
@@ -33,3 +33,8 @@ export const arbIdxArray: fc.Arbitrary<IdxArray> = fc
     return fc.array(value[dtype], { minLength: size, maxLength: size }).map((v) => ({ shape, dtype, data: make.from(v) }) as IdxArray);
   });
 
+/**
+ * Text cells that read back as text: printable, no surrounding spaces, not a missing-value
+ * marker and not number-like (quotes, commas and semicolons are welcome: unparse quotes them).
+ */
+export const arbCell: fc.Arbitrary<string> = fc.string({ minLength: 1, maxLength: 6 }).filter((s) => s.trim() === s && !DEFAULT_MISSING.includes(s) && !/^[+-]?(\d|\.\d|inf|nan)/i.test(s));

@@ -7,7 +7,8 @@
 import * as T from '../tensor';
 import { Tensor, type DType, type NestedArray, type TypedArray } from '../tensor';
 import { foldIn, permutation, splitList } from '../random';
-import { flatten, unflatten } from '../tree';
+import { flatten, unflatten, type TreeDef } from '../tree';
+import { gatherRows, rowsOf, sliceRows, type Rows } from './rows';
 
 /** Throw the library's OpError naming the operation. */
 export function dataError(op: string, message: string): never {
@@ -21,8 +22,8 @@ export function checkCount(op: string, name: string, n: unknown): number {
 }
 
 /** The leaves of a dataset tree and their common first-axis length, checked. */
-function rowsOf(op: string, tree: unknown): [leaves: Tensor[], size: number] {
-  const [leaves] = flatten(tree);
+function checkedLeaves(op: string, tree: unknown): [leaves: Tensor[], def: TreeDef, size: number] {
+  const [leaves, def] = flatten(tree);
   if (leaves.length === 0) dataError(op, 'the tree holds no tensors; a dataset needs at least one');
   const bad = leaves.findIndex((x) => !(x instanceof Tensor) || x.ndim === 0);
   if (bad >= 0) {
@@ -34,7 +35,7 @@ function rowsOf(op: string, tree: unknown): [leaves: Tensor[], size: number] {
   if (tensors.some((x) => x.shape[0] !== size)) {
     dataError(op, `all leaves must share the first axis, got shapes ${tensors.map((x) => `[${x.shape.join(', ')}]`).join(', ')}`);
   }
-  return [tensors, size];
+  return [tensors, def, size];
 }
 
 /** One epoch of `Dataset.epochs`: its index, its (shuffled) data, and a key for augmentation. */
@@ -59,8 +60,9 @@ export interface EpochOptions {
 }
 
 /**
- * The batches of a dataset: a re-iterable, indexable sequence of trees. Batches are sliced
- * when read, so holding a `Batches` costs no memory beyond the dataset.
+ * The batches of a dataset: a re-iterable, indexable sequence of trees. A batch is gathered when
+ * read, its rows copied straight into the batch's own buffers, so holding a `Batches` costs no
+ * memory beyond the dataset.
  *
  *   const batches = ds.batch(32);
  *   for (const { x, y } of batches) step(x, y);   // batches.length batches, in order
@@ -85,7 +87,7 @@ export class Batches<T> implements Iterable<T> {
   at(i: number): T {
     const j = i < 0 ? i + this.length : i;
     if (!Number.isInteger(j) || j < 0 || j >= this.length) dataError('Batches.at', `batch index ${i} is out of range for ${this.length} batches`);
-    return this.dataset.slice(j * this.batchSize, Math.min((j + 1) * this.batchSize, this.dataset.size)).tree;
+    return this.dataset.rows(j * this.batchSize, Math.min((j + 1) * this.batchSize, this.dataset.size));
   }
 
   *[Symbol.iterator](): Iterator<T> {
@@ -93,9 +95,17 @@ export class Batches<T> implements Iterable<T> {
   }
 }
 
+/** Each dataset's tree, built on first read (a dataset is frozen, so the cache lives outside it). */
+const trees = new WeakMap<Dataset<any>, unknown>();
+
 /**
  * An immutable dataset: a pytree of tensors (`{ x, y }`, `[x, y]`, nested trees) whose leaves
  * share their first axis. Every method returns a new dataset; none changes this one.
+ *
+ * A dataset is a view: its leaves' rows (copied once from the tensors it was made from) and an
+ * optional index array saying which rows, in which order. `shuffle`, `select`, `slice`, `take`
+ * and `skip` only compose index arrays; a batch copies its rows into fresh buffers; `tree`
+ * gathers the whole view once, on first read.
  *
  *   const ds = Dataset.fromTensors({ x, y }).shuffle(key(0));
  *   for (const { x, y } of ds.batch(64)) loss(params, x, y);
@@ -104,8 +114,8 @@ export class Dataset<T = unknown> {
   /** The number of examples (the leaves' common first axis). */
   readonly size: number;
 
-  private constructor(readonly tree: T, size: number) {
-    this.size = size;
+  private constructor(private readonly def: TreeDef, private readonly leaves: readonly Rows[], private readonly order: Int32Array | undefined) {
+    this.size = order?.length ?? (leaves[0] instanceof Tensor ? leaves[0].shape[0]! : leaves[0]!.shape[0]!);
     Object.freeze(this);
   }
 
@@ -116,8 +126,36 @@ export class Dataset<T = unknown> {
    *   ds.size;   // 100
    */
   static fromTensors<T>(tree: T): Dataset<T> {
-    const [, size] = rowsOf('Dataset.fromTensors', tree);
-    return new Dataset(tree, size);
+    const [leaves, def] = checkedLeaves('Dataset.fromTensors', tree);
+    return new Dataset<T>(def, leaves.map(rowsOf), undefined);
+  }
+
+  /** @internal A dataset over host rows built by this package (taken over, not copied). */
+  static fromRows<T>(def: TreeDef, leaves: readonly Rows[]): Dataset<T> {
+    return new Dataset<T>(def, leaves, undefined);
+  }
+
+  /**
+   * The examples as a pytree of tensors, in this dataset's order (gathered on first read; the
+   * tensors own their buffers).
+   *
+   *   ds.tree.x.shape;               // [size, ...]
+   *   fitStandardize(train.tree.x);
+   */
+  get tree(): T {
+    const cached = trees.get(this);
+    // Rebuilt when a leaf was donated to a jitted function (its buffer now belongs to an output).
+    if (cached !== undefined && !flatten(cached)[0].some((x) => x instanceof Tensor && T.isDonated(x))) return cached as T;
+    const tree = this.rows(0, this.size);
+    trees.set(this, tree);
+    return tree;
+  }
+
+  /** @internal Examples [start, stop) of this view as a new tree (a batch). */
+  rows(start: number, stop: number): T {
+    const order = this.order;
+    const out = this.leaves.map((r) => (order === undefined ? sliceRows(r, start, stop) : gatherRows(r, order.subarray(start, stop))));
+    return unflatten(this.def, out) as T;
   }
 
   /**
@@ -127,19 +165,31 @@ export class Dataset<T = unknown> {
    *   ds.shuffle(key(2));                                      // another order
    */
   shuffle(key: Tensor): Dataset<T> {
-    return this.select(permutation(key, this.size));
+    return this.view(permutation(key, this.size).dataSync() as Int32Array);
   }
 
   /**
-   * The examples at the given indices (int32 tensor or integers), in that order; repeats allowed.
+   * The examples at the given indices (int32 tensor or integers; negative ones count from the
+   * end), in that order; repeats allowed.
    *
    *   ds.select([3, 1, 4]).size;              // 3
    *   ds.select(T.arange(0, 10, 2, 'int32'));  // every other of the first ten
    */
   select(indices: Tensor | readonly number[]): Dataset<T> {
-    const idx = indices instanceof Tensor ? indices : T.tensor(indices as number[], { dtype: 'int32', shape: [indices.length] });
-    if (idx.ndim !== 1) dataError('Dataset.select', `indices must be one-dimensional, got ${T.fmtAval(idx)}`);
-    return this.mapLeaves((x) => T.take(x, idx, { axis: 0 }), idx.shape[0]!);
+    const op = 'Dataset.select';
+    if (indices instanceof Tensor && (indices.ndim !== 1 || T.isFloat(indices.dtype) || indices.dtype === 'bool')) {
+      dataError(op, `indices must be a one-dimensional int32 tensor, got ${T.fmtAval(indices)}`);
+    }
+    const values = indices instanceof Tensor ? indices.dataSync() : indices;
+    if (!(indices instanceof Tensor) && !Array.isArray(indices)) dataError(op, `indices must be an int32 tensor or an array of integers, got ${T.describe(indices)}`);
+    const n = this.size;
+    const index = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < -n || v >= n) dataError(op, `index ${String(v)} (at position ${i}) is out of range for ${n} examples`);
+      index[i] = v < 0 ? v + n : v;
+    }
+    return this.view(index);
   }
 
   /**
@@ -150,8 +200,8 @@ export class Dataset<T = unknown> {
    */
   filter(predicate: (tree: T) => Tensor): Dataset<T> {
     const mask = predicate(this.tree);
-    if (mask.dtype !== 'bool' || mask.ndim !== 1 || mask.shape[0] !== this.size) {
-      dataError('Dataset.filter', `the predicate must return a bool mask of shape [${this.size}], got ${T.fmtAval(mask)}`);
+    if (!(mask instanceof Tensor) || mask.dtype !== 'bool' || mask.ndim !== 1 || mask.shape[0] !== this.size) {
+      dataError('Dataset.filter', `the predicate must return a bool mask of shape [${this.size}], got ${mask instanceof Tensor ? T.fmtAval(mask) : T.describe(mask)}`);
     }
     const keep: number[] = [];
     mask.dataSync().forEach((v, i) => {
@@ -172,7 +222,8 @@ export class Dataset<T = unknown> {
     const lo = Math.min(start, this.size);
     const hi = Math.max(lo, Math.min(stop, this.size));
     if (lo === 0 && hi === this.size) return this;
-    return this.mapLeaves((x) => T.slice(x, [{ start: lo, stop: hi }]), hi - lo);
+    const index = this.order?.subarray(lo, hi) ?? Int32Array.from({ length: hi - lo }, (_, i) => lo + i);
+    return new Dataset<T>(this.def, this.leaves, index);
   }
 
   /**
@@ -237,14 +288,15 @@ export class Dataset<T = unknown> {
    */
   map<U>(fn: (tree: T) => U): Dataset<U> {
     const out = fn(this.tree);
-    const [, size] = rowsOf('Dataset.map', out);
+    const [leaves, def, size] = checkedLeaves('Dataset.map', out);
     if (size !== this.size) dataError('Dataset.map', `fn changed the number of examples from ${this.size} to ${size}`);
-    return new Dataset(out, size);
+    return new Dataset<U>(def, leaves.map(rowsOf), undefined);
   }
 
-  private mapLeaves(f: (x: Tensor) => Tensor, size: number): Dataset<T> {
-    const [leaves, def] = flatten(this.tree);
-    return new Dataset(unflatten(def, leaves.map((x) => (x instanceof Tensor ? f(x) : x))) as T, size);
+  /** This dataset's rows at `index` (positions in this view). */
+  private view(index: Int32Array): Dataset<T> {
+    const order = this.order;
+    return new Dataset<T>(this.def, this.leaves, order === undefined ? index : index.map((i) => order[i]!));
   }
 }
 

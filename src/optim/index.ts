@@ -7,7 +7,7 @@
  *   const [updates, next] = opt.update(grad(loss)(params), state, params); params = applyUpdates(params, updates);
  */
 export { applyUpdates, chain, identity, setToZero, stateless } from './transform';
-export type { EmptyState, GradientTransformation, ScalarOrSchedule, Schedule, StateOf } from './transform';
+export type { EmptyState, GradientTransformation, ScalarOrSchedule, Schedule, StateOf, UpdateExtras } from './transform';
 export { scale, scaleByLearningRate, scaleBySchedule, scaleBySign, type ScaleByScheduleState } from './blocks/scale';
 export { scaleByAdam, scaleByAdamax, scaleByBelief, scaleByLion, type ScaleByAdamOptions, type ScaleByAdamState, type ScaleByLionState } from './blocks/adam';
 export { scaleByAdadelta, scaleByRms, scaleByRss, scaleByStddev, type ScaleByAdadeltaState, type ScaleByRmsOptions, type ScaleByRmsState, type ScaleByRssState, type ScaleByStddevState } from './blocks/rms';
@@ -17,6 +17,9 @@ export { scaleByTrustRatio } from './blocks/trust';
 export { addDecayedWeights } from './blocks/decay';
 export { applyIfFinite, multiSteps, type ApplyIfFiniteState, type MultiStepsState } from './wrappers';
 export { freeze, masked, multiTransform, partition, type Mask, type MaskedState, type PartitionState } from './masking';
+export { pathMask, type PathPattern } from './paths';
+export { addPenaltyGradients, parameterPenalty, type PenaltyOptions } from './penalties';
+export { reduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from './plateau';
 export { adabelief, adadelta, adagrad, adam, adamax, adamw, lamb, lion, nadam, rmsprop, sgd, type Optimizer, type RmspropOptions, type WeightDecayOptions } from './optimizers';
 export {
   constantSchedule,

@@ -43,11 +43,11 @@ export function masked<S>(inner: GradientTransformation<S>, mask: Mask): Gradien
       const [selected] = splitTree(params, resolve(mask, params));
       return { inner: inner.init(selected) };
     },
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const m = resolve(mask, updates);
       const [selected, rest] = splitTree(updates, m);
       const selectedParams = params === undefined ? undefined : splitTree(params, m)[0];
-      const [changed, innerState] = inner.update(selected, state.inner, selectedParams);
+      const [changed, innerState] = inner.update(selected, state.inner, selectedParams, extra);
       return [combine(changed, rest), { inner: innerState }];
     },
   };
@@ -94,12 +94,12 @@ export function partition(transforms: Record<string, GradientTransformation<any>
       const txs = groups(params);
       return { innerStates: Object.fromEntries(names.map((name, i) => [name, txs[i]!.init(params)])) };
     },
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const txs = groups(updates);
       let u = updates;
       const innerStates: Record<string, MaskedState<unknown>> = {};
       names.forEach((name, i) => {
-        [u, innerStates[name]] = txs[i]!.update(u, state.innerStates[name]!, params);
+        [u, innerStates[name]] = txs[i]!.update(u, state.innerStates[name]!, params, extra);
       });
       return [u, { innerStates }];
     },

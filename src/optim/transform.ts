@@ -12,15 +12,29 @@ import { add, astype, Tensor, zerosLike } from '../tensor';
 import { map } from '../tree';
 
 /**
- * A gradient transformation: `init(params) -> state`, `update(updates, state, params?) ->
- * [updates, state]`. Optimizers are chains of them.
+ * A gradient transformation: `init(params) -> state`, `update(updates, state, params?, extra?) ->
+ * [updates, state]`. Optimizers are chains of them. `extra` carries values some transformations
+ * need besides the gradients (Optax's extra args), e.g. the metric of `reduceLROnPlateau`;
+ * `chain` and the wrappers pass it to every inner transformation, the others ignore it.
  *
  *   const opt = adam(1e-3); let state = opt.init(params);
  *   const [updates, next] = opt.update(grads, state, params); params = applyUpdates(params, updates);
  */
 export interface GradientTransformation<S = unknown> {
   init(params: unknown): S;
-  update<U>(updates: U, state: S, params?: unknown): [U, S];
+  update<U>(updates: U, state: S, params?: unknown, extra?: UpdateExtras): [U, S];
+}
+
+/**
+ * Values besides the gradients that an update may use, e.g. `{ value: loss }` for
+ * `reduceLROnPlateau`.
+ *
+ *   opt.update(grads, state, params, { value: loss });
+ *   const extra: UpdateExtras = { value: 0.25 };
+ */
+export interface UpdateExtras {
+  /** The monitored metric (a loss: lower is better), a scalar tensor or a number. */
+  readonly value?: Tensor | number;
 }
 
 /** The state type of a transformation. */
@@ -69,14 +83,14 @@ export function chain<T extends GradientTransformation<any>[]>(...transforms: T)
   type S = { [K in keyof T]: StateOf<T[K]> };
   return {
     init: (params) => transforms.map((t) => t.init(params)) as S,
-    update<U>(updates: U, state: S, params?: unknown): [U, S] {
+    update<U>(updates: U, state: S, params?: unknown, extra?: UpdateExtras): [U, S] {
       const states = state as unknown[];
       if (!Array.isArray(states) || states.length !== transforms.length) {
         throw new Error(`optim.chain: expected a state array of length ${transforms.length}, got ${Array.isArray(states) ? `length ${states.length}` : typeof states}`);
       }
       let u = updates;
       const next = transforms.map((t, i) => {
-        const [v, s] = t.update(u, states[i], params);
+        const [v, s] = t.update(u, states[i], params, extra);
         u = v;
         return s;
       });

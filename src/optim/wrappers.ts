@@ -30,11 +30,11 @@ export interface ApplyIfFiniteState<S> {
 export function applyIfFinite<S>(inner: GradientTransformation<S>, maxConsecutiveErrors: number): GradientTransformation<ApplyIfFiniteState<S>> {
   return {
     init: (params) => ({ notfiniteCount: zeroCount(), lastFinite: scalar(true), totalNotfinite: zeroCount(), inner: inner.init(params) }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const finite = allFinite(updates);
       const notfiniteCount = where(finite, zeroCount(), incrementCount(state.notfiniteCount));
       const apply = logicalOr(finite, greater(notfiniteCount, maxConsecutiveErrors));
-      const [next, innerState] = inner.update(updates, state.inner, params);
+      const [next, innerState] = inner.update(updates, state.inner, params, extra);
       return [
         map((u: Tensor) => where(apply, u, 0), next),
         {
@@ -71,12 +71,12 @@ export function multiSteps<S>(inner: GradientTransformation<S>, everyK: number):
   if (!Number.isInteger(everyK) || everyK < 1) throw new Error(`optim.multiSteps: everyK must be a positive integer, got ${everyK}`);
   return {
     init: (params) => ({ miniStep: zeroCount(), gradientStep: zeroCount(), accGrads: zerosLikeTree(params), inner: inner.init(params) }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       // A running mean rather than a sum, so large k cannot overflow float16/float32 ranges early.
       const n = add(state.miniStep, 1);
       const accGrads = map((g: Tensor, acc: Tensor) => add(acc, div(sub(g, acc), n)).astype(acc.dtype), updates, state.accGrads);
       const emit = equal(state.miniStep, everyK - 1);
-      const [next, innerState] = inner.update(accGrads, state.inner, params);
+      const [next, innerState] = inner.update(accGrads, state.inner, params, extra);
       return [
         map((u: Tensor) => where(emit, u, 0), next),
         {

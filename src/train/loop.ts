@@ -8,12 +8,15 @@ import { Tensor } from '../tensor';
 import { foldIn } from '../random';
 import { formatError, load, save } from '../io';
 import { progressBar, formatMetrics, type ProgressStream } from './progress';
+import { batchLength, toNumber } from './values';
 
 /** What the loop needs from a dataset (src/data's Dataset has this shape). */
 export interface BatchSource<B> {
   readonly size: number;
   shuffle(key: Tensor): BatchSource<B>;
   batch(size: number, options?: { readonly dropRemainder?: boolean }): Iterable<B>;
+  /** Examples [start, stop): needed only by `validationSplit`. */
+  slice?(start: number, stop?: number): BatchSource<B>;
 }
 
 export type Metrics = Readonly<Record<string, Tensor | number>>;
@@ -43,6 +46,13 @@ export interface FitOptions<S, B> {
   /** Metrics of one validation batch (averaged over the validation set, weighted by batch size). */
   readonly evalStep?: (state: S, batch: B) => Metrics;
   readonly validation?: BatchSource<B>;
+  /**
+   * Hold out this fraction of the training examples for validation, as Keras's
+   * `validation_split`: the last `round(size * validationSplit)` examples in the given order
+   * (before any shuffling; rounded as `trainTestSplit` rounds a fractional testSize) are never
+   * trained on and are scored with `evalStep` after each epoch.
+   */
+  readonly validationSplit?: number;
   readonly shuffle?: boolean;
   readonly dropRemainder?: boolean;
   readonly callbacks?: Callbacks<S>;
@@ -63,22 +73,6 @@ export interface FitResult<S> {
   readonly stoppedEarly: boolean;
 }
 
-/** A metric as a JS number; device tensors (WebGPU) are read back asynchronously. */
-async function toNumber(x: Tensor | number): Promise<number> {
-  if (!(x instanceof Tensor)) return x;
-  return x.device === 'cpu' ? Number(x.item()) : Number((await x.data())[0]);
-}
-
-function batchSize(b: unknown): number {
-  const first = (function find(x: unknown): Tensor | undefined {
-    if (x instanceof Tensor) return x;
-    if (Array.isArray(x)) for (const v of x) { const t = find(v); if (t) return t; }
-    else if (x && typeof x === 'object') for (const v of Object.values(x)) { const t = find(v); if (t) return t; }
-    return undefined;
-  })(b);
-  return first && first.ndim > 0 ? first.shape[0]! : 1;
-}
-
 /** Running weighted means of metrics. */
 class Averager {
   private sums: Record<string, number> = {};
@@ -95,10 +89,13 @@ class Averager {
 
 /**
  * Train for `epochs` epochs. Returns the final state and the per-epoch history of every metric
- * (validation metrics prefixed with `val`, e.g. valLoss, valAccuracy).
+ * (validation metrics prefixed with `val`, e.g. valLoss, valAccuracy), from `validation` or
+ * from the part of the data that `validationSplit` holds out.
  * @example const { state, history } = await fit(init, train, { epochs: 10, batchSize: 32, key: key(0), step });
+ * @example await fit(init, train, { epochs: 10, batchSize: 32, key: key(0), step, evalStep, validationSplit: 0.1 });
  */
-export async function fit<S, B>(initial: S, train: BatchSource<B>, options: FitOptions<S, B>): Promise<FitResult<S>> {
+export async function fit<S, B>(initial: S, data: BatchSource<B>, options: FitOptions<S, B>): Promise<FitResult<S>> {
+  const [train, validation] = splitValidation(data, options);
   let state = initial;
   let history: History = {};
   let startEpoch = 0;
@@ -118,24 +115,24 @@ export async function fit<S, B>(initial: S, train: BatchSource<B>, options: FitO
   let epoch = startEpoch;
   for (; epoch < options.epochs; epoch++) {
     const epochKey = foldIn(options.key, epoch);
-    const data = options.shuffle === false ? train : train.shuffle(foldIn(epochKey, 0));
+    const epochData = options.shuffle === false ? train : train.shuffle(foldIn(epochKey, 0));
     const total = options.dropRemainder ? Math.floor(train.size / options.batchSize) * options.batchSize : train.size;
     const bar = stream ? progressBar(stream, { epoch: epoch + 1, epochs: options.epochs, total }) : undefined;
     const avg = new Averager();
     let b = 0;
-    for (const batch of data.batch(options.batchSize, { dropRemainder: options.dropRemainder })) {
+    for (const batch of epochData.batch(options.batchSize, { dropRemainder: options.dropRemainder })) {
       const [next, metrics] = options.step(state, batch, { epoch, batch: b, key: foldIn(epochKey, b + 1) });
       state = next;
-      const n = batchSize(batch);
+      const n = batchLength(batch);
       const running = await avg.add(metrics, n);
       bar?.update(n, running);
       options.callbacks?.onBatchEnd?.(b, running);
       b++;
     }
     const logs: Record<string, number> = { ...avg.means() };
-    if (options.validation && options.evalStep) {
+    if (validation && options.evalStep) {
       const vavg = new Averager();
-      for (const batch of options.validation.batch(options.batchSize)) await vavg.add(options.evalStep(state, batch), batchSize(batch));
+      for (const batch of validation.batch(options.batchSize)) await vavg.add(options.evalStep(state, batch), batchLength(batch));
       for (const [k, v] of Object.entries(vavg.means())) logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
     }
     bar?.end(logs);
@@ -166,6 +163,19 @@ export async function fit<S, B>(initial: S, train: BatchSource<B>, options: FitO
     }
   }
   return { state, history, epochsRun: epoch - startEpoch, stoppedEarly };
+}
+
+/** The training and validation sources: `validation` as given, or the tail held out by `validationSplit`. */
+function splitValidation<S, B>(data: BatchSource<B>, options: FitOptions<S, B>): [train: BatchSource<B>, validation: BatchSource<B> | undefined] {
+  const fraction = options.validationSplit;
+  if (fraction === undefined) return [data, options.validation];
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) throw new Error(`fit: validationSplit must be a fraction strictly between 0 and 1, got ${String(fraction)}`);
+  if (options.validation !== undefined) throw new Error('fit: pass either validation or validationSplit, not both');
+  if (options.evalStep === undefined) throw new Error('fit: validationSplit needs an evalStep to score the held-out examples');
+  if (typeof data.slice !== 'function') throw new Error('fit: validationSplit needs a dataset with slice(start, stop) (a tensorlaw/data Dataset has it)');
+  const at = data.size - Math.round(data.size * fraction);
+  if (at === 0 || at === data.size) throw new Error(`fit: validationSplit ${fraction} of ${data.size} examples leaves ${at === 0 ? 'no training' : 'no validation'} examples`);
+  return [data.slice(0, at), data.slice(at)];
 }
 
 function formatLoadError(e: unknown): string {
