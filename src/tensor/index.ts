@@ -27,6 +27,8 @@ export type { CpuArray, UserPrimitive } from './userPrimitives';
 export * from './primitives';
 export { OpError, broadcastShapes, sizeOf, stridesOf, shapeEqual, normalizeAxis, normalizeAxes, contiguousStrides } from './shape';
 export type { Shape } from './shape';
+export { axisOrOptions, checkDType, checkFunction, checkNumber, checkOneOf, checkOptions, checkShape, describeValue, isPlainObject } from './validate';
+export type { NumberRules } from './validate';
 export * from './ops';
 export { asTensor, describe } from './ops/create';
 export { Var, Lit, Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
