@@ -4,7 +4,7 @@
  */
 import { either as E } from 'fp-ts';
 import { describe, expect, it } from 'vitest';
-import { encodeDecodesEveryPattern, midpointsRoundToEven } from '../laws/storage';
+import { encodeDecodesEveryPattern, midpointsRoundToEven, storageCodec } from '../laws/storage';
 import { deserialize, restore, serialize, type FileDType } from '../src/io';
 import { fromStorage } from '../src/tensor';
 
@@ -195,5 +195,15 @@ describe('float16 and bfloat16 storage on request', () => {
   it('midpoints between neighbours round to even, points beside them to the near side (law, exhaustive)', () => {
     expect(midpointsRoundToEven('float16')).toBe(true);
     expect(midpointsRoundToEven('bfloat16')).toBe(true);
+  });
+
+  it('the laws name the first pattern a broken codec gets wrong', () => {
+    const half = storageCodec('float16');
+    // Subnormals flushed to zero: the smallest subnormal does not come back.
+    const flushing = { ...half, encode: (x: number) => (x !== 0 && Math.abs(x) < 2 ** -14 ? (x < 0 ? 0x8000 : 0) : half.encode(x)) };
+    expect(encodeDecodesEveryPattern('float16', flushing)).toBe('float16: pattern 0x0001 decodes to 5.960464477539063e-8, which encodes to 0x0000, not back to 0x0001');
+    // Round toward zero (truncation): the upper half of the first gap goes down.
+    const truncating = { ...half, encode: (x: number) => { const h = half.encode(x); return Math.abs(half.decode(h)) > Math.abs(x) ? h - 1 : h; } };
+    expect(midpointsRoundToEven('float16', truncating)).toBe('float16: 5.21540641784668e-8, seven eighths of the way from 0x0000 (0) to 0x0001 (5.960464477539063e-8), encodes to 0x0000, expected 0x0001');
   });
 });

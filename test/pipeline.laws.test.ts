@@ -5,6 +5,7 @@ import { key } from '../src/random';
 import { fromTensors } from '../src/data';
 import { csvRoundTrip, imputerFillsNaNsWithStatistic, labelEncodeInverts, oneHotRowsAreIndicators, stratifiedSplitKeepsShares, viewsMatchGather, type ViewOp } from '../laws/pipeline';
 import { arbCell } from '../laws/arbitraries/data';
+import { lawProperty } from '../laws/arbitraries/property';
 
 const seed = 20250115;
 const params = { seed, numRuns: 60 };
@@ -27,14 +28,14 @@ const arbViewOp: fc.Arbitrary<ViewOp> = fc.oneof(
 
 describe(`pipeline laws (seed ${seed})`, () => {
   it('viewsMatchGather: shuffle/select/slice chains and their batches equal take at the composed rows', () => {
-    fc.assert(fc.property(arbDataset, fc.array(arbViewOp, { maxLength: 4 }), fc.integer({ min: 1, max: 8 }), (ds, ops, batchSize) => viewsMatchGather(ds, ops, batchSize)), params);
+    fc.assert(lawProperty(arbDataset, fc.array(arbViewOp, { maxLength: 4 }), fc.integer({ min: 1, max: 8 }), viewsMatchGather), params);
   });
 
   it('stratifiedSplitKeepsShares: every class within one example of its share of the test set', () => {
     const arbLabelled = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 60 }).map((labels) =>
       fromTensors({ id: T.arange(0, labels.length, 1, 'int32'), y: T.tensor(Int32Array.from(labels), { shape: [labels.length], dtype: 'int32' }) }),
     );
-    fc.assert(fc.property(arbLabelled, fc.nat(), fc.double({ min: 0.05, max: 0.95, noNaN: true }), (ds, s, testSize) => stratifiedSplitKeepsShares(ds, key(s), testSize)), params);
+    fc.assert(lawProperty(arbLabelled, fc.nat(), fc.double({ min: 0.05, max: 0.95, noNaN: true }), (ds, s, testSize) => stratifiedSplitKeepsShares(ds, key(s), testSize)), params);
   });
 
   it('csvRoundTrip: tables written by papaparse.unparse read back cell for cell', () => {
@@ -50,13 +51,13 @@ describe(`pipeline laws (seed ${seed})`, () => {
         return fc.record({ names: fc.constant(names), rows: fc.array(row, { minLength: rows, maxLength: rows }), delimiter: fc.constant(delimiter) });
       }),
     );
-    fc.assert(fc.property(arbTable, ({ names, rows, delimiter }) => csvRoundTrip(names, rows, delimiter)), params);
+    fc.assert(lawProperty(arbTable, ({ names, rows, delimiter }) => csvRoundTrip(names, rows, delimiter)), params);
   });
 
   it('labelEncodeInverts and oneHotRowsAreIndicators', () => {
     const values = fc.array(fc.constantFrom('a', 'b', 'c', 'Z', 'é', '10'), { minLength: 1, maxLength: 20 });
-    fc.assert(fc.property(values, (v) => labelEncodeInverts(v)), params);
-    fc.assert(fc.property(fc.array(fc.option(fc.constantFrom('a', 'b', 'c')), { minLength: 1, maxLength: 20 }).filter((v) => v.some((c) => c !== null)), (v) => oneHotRowsAreIndicators(v)), params);
+    fc.assert(lawProperty(values, labelEncodeInverts), params);
+    fc.assert(lawProperty(fc.array(fc.option(fc.constantFrom('a', 'b', 'c')), { minLength: 1, maxLength: 20 }).filter((v) => v.some((c) => c !== null)), oneHotRowsAreIndicators), params);
   });
 
   it('imputerFillsNaNsWithStatistic for mean, median and most frequent', () => {
@@ -65,7 +66,13 @@ describe(`pipeline laws (seed ${seed})`, () => {
         .filter((rows) => Array.from({ length: k }, (_, j) => rows.some((r) => r[j] !== null)).every(Boolean))
         .map((rows) => T.tensor(Float64Array.from(rows.flat(), (v) => v ?? NaN), { shape: [rows.length, k], dtype: 'float64' })),
     );
-    fc.assert(fc.property(arbColumns, fc.constantFrom('mean' as const, 'median' as const, 'mostFrequent' as const), (x, strategy) => imputerFillsNaNsWithStatistic(x, strategy)), params);
+    fc.assert(lawProperty(arbColumns, fc.constantFrom('mean' as const, 'median' as const, 'mostFrequent' as const), (x, strategy) => imputerFillsNaNsWithStatistic(x, strategy)), params);
+  });
+
+  it('viewsMatchGather explains a failure: a dataset whose batches drop the remainder', () => {
+    const ds = fromTensors({ x: T.tensor(Float32Array.from({ length: 20 }, (_, k) => k), { shape: [10, 2] }) });
+    const dropping = Object.create(ds, { batch: { value: (n: number) => ds.batch(n, { dropRemainder: true }) } }) as typeof ds;
+    expect(viewsMatchGather(dropping, [], 4)).toBe('number of batches of 4: 2, expected 3 for 10 rows');
   });
 
   it('a batch is its own copy: donating or changing it cannot reach the dataset', () => {
