@@ -11,6 +11,7 @@ import * as T from '../src/tensor';
 import { PRIMS, windowOutSize, type Prim, type PrimParams, type Tensor } from '../src/tensor';
 import { Rng } from './gradUtil';
 import { approx, type Approx } from './approx';
+import { matrixValues, randomMatrix } from './arbitraries/linalg';
 
 /**
  * How a primitive relates to differentiation:
@@ -219,84 +220,28 @@ const shiftArb = fc.tuple(shapeArb(), fc.integer({ min: 0, max: 31 })).map(([s, 
 // Linear algebra: matrices built so each decomposition is smooth and well-conditioned there
 // (distinct eigenvalues and singular values, clear pivots, positive definite, nonsingular).
 
-type Matrix = number[][];
 const batchArb = fc.array(dim(1, 2), { maxLength: 1 });
-const zerosM = (m: number, n: number): Matrix => Array.from({ length: m }, () => new Array<number>(n).fill(0));
-const matmulM = (a: Matrix, b: Matrix): Matrix => a.map((row) => b[0]!.map((_, j) => row.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
-const transposeM = (a: Matrix): Matrix => a[0]!.map((_, j) => a.map((row) => row[j]!));
+/** Triangular-solve matrices: a diagonal of magnitude 1 to 2, small entries elsewhere. */
+const strongDiagonal = (n: number): Many => (rng, count) =>
+  Array.from({ length: count / (n * n) }, () => randomMatrix('general', rng, n, n).flatMap((row, i) => row.map((x, j) => (i === j ? rng.sign() * rng.uniform(1, 2) : x / 2)))).flat();
 
-/** A random orthogonal n x n matrix: a product of n Householder reflections of random vectors. */
-function orthogonal(rng: Rng, n: number): Matrix {
-  let q: Matrix = zerosM(n, n).map((row, i) => row.map((_, j) => (i === j ? 1 : 0)));
-  for (let k = 0; k < n; k++) {
-    const v = Array.from({ length: n }, () => rng.uniform(-1, 1));
-    const vv = v.reduce((s, x) => s + x * x, 0);
-    q = q.map((row) => {
-      const dot = row.reduce((s, x, j) => s + x * v[j]!, 0);
-      return row.map((x, j) => x - (2 * dot * v[j]!) / vv);
-    });
-  }
-  return q;
-}
-
-/** k distinct values, consecutive ones at least 0.5 apart, from `lo` up. */
-const spread = (rng: Rng, k: number, lo: number): number[] => Array.from({ length: k }, (_, i) => lo + i + rng.uniform(0, 0.5));
-
-/** Operand values: one matrix per batch element from `make`, flattened. */
-const matrixValues = (rows: number, cols: number, make: (rng: Rng) => Matrix): Many => (rng, count) =>
-  Array.from({ length: count / (rows * cols) }, () => make(rng).flat()).flat();
-
-const spd = (n: number) => matrixValues(n, n, (rng) => {
-  const m = zerosM(n, n).map((row) => row.map(() => rng.uniform(-1, 1)));
-  return matmulM(m, transposeM(m)).map((row, i) => row.map((x, j) => x + (i === j ? 1 : 0)));
-});
-
-/** Column diagonally dominant rows, shuffled: partial pivoting picks each pivot with a wide margin. */
-const pivotedRows = (m: number, n: number) => matrixValues(m, n, (rng) => {
-  const d = zerosM(m, n).map((row, i) => row.map((_, j) => (i === j ? rng.sign() * rng.uniform(2, 3) : rng.uniform(-0.5, 0.5))));
-  for (let i = m - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [d[i], d[j]] = [d[j]!, d[i]!];
-  }
-  return d;
-});
-
-/** Q diag(w) Qᵀ (eigh) or U diag(s) Vᵀ (svd) with well-separated values. */
-const symmetricSpectrum = (n: number) => matrixValues(n, n, (rng) => {
-  const q = orthogonal(rng, n);
-  const w = spread(rng, n, -1.5);
-  return matmulM(q.map((row) => row.map((x, j) => x * w[j]!)), transposeM(q));
-});
-const singularSpectrum = (m: number, n: number) => matrixValues(m, n, (rng) => {
-  const k = Math.min(m, n);
-  const s = spread(rng, k, 0.5);
-  const u = orthogonal(rng, m), v = orthogonal(rng, n);
-  return matmulM(u.map((row) => row.slice(0, k).map((x, j) => x * s[j]!)), transposeM(v.map((row) => row.slice(0, k))));
-});
-
-/** Full-rank columns: a random matrix with a large diagonal. */
-const wellConditioned = (m: number, n: number) => matrixValues(m, n, (rng) =>
-  zerosM(m, n).map((row, i) => row.map((_, j) => rng.uniform(-1, 1) + (i === j ? rng.sign() * 2 : 0))));
-
-const choleskyArb = fc.tuple(batchArb, dim()).map(([b, n]) => makeCase('cholesky', {}, 'smooth', [0], false, [{ shape: [...b, n, n], dtype: f64, values: spd(n) }]));
+const choleskyArb = fc.tuple(batchArb, dim()).map(([b, n]) => makeCase('cholesky', {}, 'smooth', [0], false, [{ shape: [...b, n, n], dtype: f64, values: matrixValues('spd', n, n) }]));
 
 /** Triangular solves in both operands, or in the right-hand side alone (then linear). */
 const triangularSolveArb = fc.tuple(batchArb, dim(), dim(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean()).map(([b, n, k, lower, transposeA, unitDiagonal, rhsOnly]) => {
-  const diagonal = (r: Rng) => r.sign() * r.uniform(1, 2);
-  const a = matrixValues(n, n, (rng) => zerosM(n, n).map((row, i) => row.map((_, j) => (i === j ? diagonal(rng) : rng.uniform(-0.5, 0.5)))));
-  return makeCase('triangularSolve', { lower, transposeA, unitDiagonal }, 'smooth', rhsOnly ? [1] : [0, 1], rhsOnly, [{ shape: [...b, n, n], dtype: f64, values: a }, { shape: [...b, n, k], dtype: f64, value: any2 }]);
+  return makeCase('triangularSolve', { lower, transposeA, unitDiagonal }, 'smooth', rhsOnly ? [1] : [0, 1], rhsOnly, [{ shape: [...b, n, n], dtype: f64, values: strongDiagonal(n) }, { shape: [...b, n, k], dtype: f64, value: any2 }]);
 });
 
-const luArb = fc.tuple(batchArb, dim(), dim()).map(([b, m, n]) => makeCase('lu', {}, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: pivotedRows(m, n) }]));
+const luArb = fc.tuple(batchArb, dim(), dim()).map(([b, m, n]) => makeCase('lu', {}, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: matrixValues('pivoted', m, n) }]));
 
 /** Mode 'complete' only where it is differentiable (m <= n, where it equals 'reduced'). */
 const qrArb = fc.tuple(batchArb, dim(), dim(), fc.boolean()).map(([b, m, n, full]) =>
-  makeCase('qr', { full: full && m <= n }, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: wellConditioned(m, n) }]));
+  makeCase('qr', { full: full && m <= n }, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: matrixValues('wellConditioned', m, n) }]));
 
-const eighArb = fc.tuple(batchArb, dim()).map(([b, n]) => makeCase('eigh', {}, 'smooth', [0], false, [{ shape: [...b, n, n], dtype: f64, values: symmetricSpectrum(n) }]));
+const eighArb = fc.tuple(batchArb, dim()).map(([b, n]) => makeCase('eigh', {}, 'smooth', [0], false, [{ shape: [...b, n, n], dtype: f64, values: matrixValues('symmetric', n, n) }]));
 
 const svdArb = fc.tuple(batchArb, dim(), dim(), fc.boolean()).map(([b, m, n, computeUv]) =>
-  makeCase('svd', { computeUv }, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: singularSpectrum(m, n) }]));
+  makeCase('svd', { computeUv }, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: matrixValues('spectrum', m, n) }]));
 
 const maxMinPair = (r: Rng): [number, number] => {
   const a = any2(r);

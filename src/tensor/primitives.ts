@@ -72,7 +72,11 @@ export interface PrimParams {
   cholesky: {};
   /** X with op(A) X = B for [..., n, n] A (only its `lower` or upper triangle is read) and [..., n, k] B; op(A) is A or Aᵀ. */
   triangularSolve: { readonly lower: boolean; readonly transposeA: boolean; readonly unitDiagonal: boolean };
-  /** LU with partial pivoting of [..., m, n]: [..., m, n + 1], L (unit diagonal, not stored) and U packed, then the row permutation as a float column. */
+  /**
+   * LU with partial pivoting of [..., m, n]: [..., m, n + 2], L (unit diagonal, not stored) and U
+   * packed, then as float columns the pivots (row j was swapped with row pivots[j]) and the row
+   * permutation (A[perm] = L U).
+   */
   lu: {};
   /** Householder QR of [..., m, n] with diag(R) >= 0: [..., m + n, k], Q (m rows) above Rᵀ (n rows); k = m when `full`, else min(m, n). */
   qr: { readonly full: boolean };

@@ -184,7 +184,7 @@ export const shapeRules = {
   },
   lu: (args) => {
     const [m, n] = matrix('lu', args[0]!);
-    return packed(args[0]!, m, n + 1);
+    return packed(args[0]!, m, n + 2);
   },
   qr: (args, { full }) => {
     const [m, n] = matrix('qr', args[0]!);

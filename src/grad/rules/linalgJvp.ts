@@ -87,8 +87,8 @@ export const luJvp: JvpRule<PrimParams['lu']> = ([a], [da]) => {
   const la = L.triangularSolve(l, L.permuteRows(da!, permutation), { leftSide: true, lower: true, transposeA: false, unitDiagonal: true });
   const lau = L.triangularSolve(u, la, { leftSide: false, lower: false, transposeA: false, unitDiagonal: false });
   const dlu = T.add(mm(l, L.tril(lau, -1)), mm(L.triu(lau), u));
-  // The permutation column is piecewise constant: its tangent is zero.
-  return [[packed], [L.padMatrix(dlu, [0, 0], [0, 1])]];
+  // The pivot and permutation columns are piecewise constant: their tangent is zero.
+  return [[packed], [L.padMatrix(dlu, [0, 0], [0, 2])]];
 };
 
 /** QR of [..., m, n] with m >= n (J. Townsend's derivation): Qᵀ dQ is skew, dR R⁻¹ upper triangular. */

@@ -96,15 +96,24 @@ export function triangularSolve(a: Tensor, b: Tensor, o: TriangularSolveOptions)
   return mT(bind1('triangularSolve', [a, mT(b)], { lower: o.lower, transposeA: !o.transposeA, unitDiagonal: o.unitDiagonal }));
 }
 
-/** The factors in a packed `lu` output [..., m, n + 1]: A[permutation] = L U, L (unit diagonal) and U sharing `lu`. */
-export function unpackLu(packed: Tensor): { lu: Tensor; permutation: Tensor } {
-  const [m, n1] = lastTwo(packed);
-  const perm = reshapeExact(block(packed, 0, m, n1 - 1, n1), [...packed.shape.slice(0, -2), m]);
-  return { lu: block(packed, 0, m, 0, n1 - 1), permutation: astype(perm, 'int32') };
+/** LU factors: A[permutation] = L U with L (unit diagonal) and U sharing `lu`; row j was swapped with row pivots[j]. */
+export interface LuFactors {
+  readonly lu: Tensor;
+  /** [..., m] int32. */
+  readonly pivots: Tensor;
+  /** [..., m] int32. */
+  readonly permutation: Tensor;
 }
 
-/** LU with partial pivoting: A[permutation] = L U, with L (unit diagonal) and U packed in `lu`. */
-export const lu = (a: Tensor): { lu: Tensor; permutation: Tensor } => unpackLu(bind1('lu', [a], {}));
+/** The factors in a packed `lu` output [..., m, n + 2]. */
+export function unpackLu(packed: Tensor): LuFactors {
+  const [m, n2] = lastTwo(packed);
+  const column = (c: number) => astype(reshapeExact(block(packed, 0, m, c, c + 1), [...packed.shape.slice(0, -2), m]), 'int32');
+  return { lu: block(packed, 0, m, 0, n2 - 2), pivots: column(n2 - 2), permutation: column(n2 - 1) };
+}
+
+/** LU with partial pivoting (see LuFactors). */
+export const lu = (a: Tensor): LuFactors => unpackLu(bind1('lu', [a], {}));
 
 /** Rows of b (or of each matrix of b) taken in the order `permutation` ([..., m] int32). */
 export function permuteRows(b: Tensor, permutation: Tensor): Tensor {
@@ -113,7 +122,7 @@ export function permuteRows(b: Tensor, permutation: Tensor): Tensor {
 }
 
 /** Solve A X = B from A's LU factors (square A): permute, then two triangular solves. */
-export function luSolve(factors: { lu: Tensor; permutation: Tensor }, b: Tensor): Tensor {
+export function luSolve(factors: LuFactors, b: Tensor): Tensor {
   const y = triangularSolve(factors.lu, permuteRows(b, factors.permutation), { leftSide: true, lower: true, transposeA: false, unitDiagonal: true });
   return triangularSolve(factors.lu, y, { leftSide: true, lower: false, transposeA: false, unitDiagonal: false });
 }

@@ -64,22 +64,27 @@ for (var st = 0u; st < ${n}u; st++) {
 }`);
 }
 
-/** Elimination in the output itself: rows swap whole, the permutation column with them. */
+/** Elimination in the output itself: rows swap with their permutation entry; step j records its pivot row. */
 export function luPlan(ins: readonly Aval[]): Plan {
   const [m, n] = dims(ins[0]!);
-  const w = n + 1;
+  const w = n + 2;
   return perItem(matrices(ins[0]!), [input(0, 'f32'), output(1, 'f32')], `
 let o = i * ${m * w}u;
 let xo = i * ${m * n}u;
 for (var r = 0u; r < ${m}u; r++) {
   for (var c = 0u; c < ${n}u; c++) { y[o + r * ${w}u + c] = x0[xo + r * ${n}u + c]; }
   y[o + r * ${w}u + ${n}u] = f32(r);
+  y[o + r * ${w}u + ${n + 1}u] = f32(r);
 }
 for (var j = 0u; j < ${Math.min(m, n)}u; j++) {
   var pr = j;
   for (var r = j + 1u; r < ${m}u; r++) { if (abs(y[o + r * ${w}u + j]) > abs(y[o + pr * ${w}u + j])) { pr = r; } }
+  y[o + j * ${w}u + ${n}u] = f32(pr);
   if (pr != j) {
-    for (var c = 0u; c < ${w}u; c++) { let t = y[o + j * ${w}u + c]; y[o + j * ${w}u + c] = y[o + pr * ${w}u + c]; y[o + pr * ${w}u + c] = t; }
+    for (var c = 0u; c < ${w}u; c++) {
+      if (c == ${n}u) { continue; }
+      let t = y[o + j * ${w}u + c]; y[o + j * ${w}u + c] = y[o + pr * ${w}u + c]; y[o + pr * ${w}u + c] = t;
+    }
   }
   let piv = y[o + j * ${w}u + j];
   if (piv != 0.0) {

@@ -67,19 +67,22 @@ export function triangularSolveKernel(a: TypedArray, aShape: Shape, b: TypedArra
 
 /**
  * Gaussian elimination with partial pivoting (the first row of largest magnitude wins ties, like
- * LAPACK's getrf): [..., m, n] -> [..., m, n + 1], the multipliers of L below the diagonal and U
- * on and above it, then the permutation `perm` (A[perm] = L U) as a last column.
+ * LAPACK's getrf): [..., m, n] -> [..., m, n + 2], the multipliers of L below the diagonal and U
+ * on and above it, then two columns: the pivots (row j was swapped with row pivots[j]; j itself
+ * past the last step), whose parity is the permutation's sign, and the permutation `perm`
+ * (A[perm] = L U).
  */
 export function luKernel(x: TypedArray, shape: Shape, out: TypedArray): void {
   const m = rows(shape), n = cols(shape);
   const w = new Float64Array(m * n);
-  const perm = new Float64Array(m);
+  const perm = new Float64Array(m), pivots = new Float64Array(m);
   for (let b = 0; b < batchCount(shape); b++) {
     for (let i = 0; i < m * n; i++) w[i] = x[b * m * n + i]!;
-    for (let i = 0; i < m; i++) perm[i] = i;
+    for (let i = 0; i < m; i++) perm[i] = pivots[i] = i;
     for (let j = 0; j < Math.min(m, n); j++) {
       let p = j;
       for (let i = j + 1; i < m; i++) if (Math.abs(w[i * n + j]!) > Math.abs(w[p * n + j]!)) p = i;
+      pivots[j] = p;
       if (p !== j) {
         for (let c = 0; c < n; c++) [w[j * n + c], w[p * n + c]] = [w[p * n + c]!, w[j * n + c]!];
         [perm[j], perm[p]] = [perm[p]!, perm[j]!];
@@ -92,10 +95,11 @@ export function luKernel(x: TypedArray, shape: Shape, out: TypedArray): void {
         for (let c = j + 1; c < n; c++) w[i * n + c]! -= l * w[j * n + c]!;
       }
     }
-    const o = b * m * (n + 1);
+    const o = b * m * (n + 2);
     for (let i = 0; i < m; i++) {
-      for (let c = 0; c < n; c++) out[o + i * (n + 1) + c] = w[i * n + c]!;
-      out[o + i * (n + 1) + n] = perm[i]!;
+      for (let c = 0; c < n; c++) out[o + i * (n + 2) + c] = w[i * n + c]!;
+      out[o + i * (n + 2) + n] = pivots[i]!;
+      out[o + i * (n + 2) + n + 1] = perm[i]!;
     }
   }
 }
