@@ -75,8 +75,8 @@ export type SlogdetResult = readonly [sign: Tensor, logabsdet: Tensor];
 
 function slogdetFromFactors(f: Factors, dtype: T.DType): [Tensor, Tensor] {
   const diag = L.diagonal(f.lu);
-  // A zero pivot makes the sign 0 and log|det| -inf by itself.
-  const sign = T.mul(permutationSign(f, dtype), T.prod(T.sign(diag), { axis: -1 }));
+  // A zero pivot makes the sign 0 (+0: adding 0 clears a -0) and log|det| -inf by itself.
+  const sign = T.add(T.mul(permutationSign(f, dtype), T.prod(T.sign(diag), { axis: -1 })), 0);
   return [sign, T.sum(T.log(T.abs(diag)), { axis: -1 })];
 }
 
