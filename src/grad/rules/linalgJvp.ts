@@ -8,9 +8,9 @@
  * vector tangents by gaps of squared singular values (and, for non-square matrices, by the
  * singular values); both are undefined when those vanish (repeated eigenvalues or singular
  * values, rank-deficient non-square matrices). There the affected entries are set to 0 instead
- * of ±inf, as JAX does for the singular-value case, so a function of the eigenvalues (or
- * singular values) alone keeps a correct, finite derivative: its zero cotangent for the vectors
- * never meets an infinity.
+ * of ±inf (JAX does so for 1/s only), because the packed output gives the vectors of a function
+ * of the eigenvalues (or singular values) alone a real zero cotangent rather than a symbolic one:
+ * 0 · ∞ would make its correct, finite derivative NaN.
  */
 import * as T from '../../tensor';
 import { type PrimParams, type Tensor } from '../../tensor';
@@ -33,7 +33,6 @@ function gapReciprocals(d: Tensor): Tensor {
   const gaps = T.sub(asRow(d), T.reshape(d, [...d.shape, 1]));
   return guardedReciprocal(gaps, T.notEqual(gaps, 0));
 }
-
 
 /** Forward substitution with L then its transpose: L⁻¹ X L⁻ᵀ for symmetric X. */
 function sandwich(l: Tensor, x: Tensor): Tensor {
