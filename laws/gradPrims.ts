@@ -11,6 +11,7 @@ import * as T from '../src/tensor';
 import { PRIMS, windowOutSize, type Prim, type PrimParams, type Tensor } from '../src/tensor';
 import { Rng } from './gradUtil';
 import { approx, type Approx } from './approx';
+import { matrixValues, randomMatrix } from './arbitraries/linalg';
 
 /**
  * How a primitive relates to differentiation:
@@ -215,6 +216,33 @@ const randomBitsArb = fc.tuple(fc.array(dim(1, 2), { maxLength: 1 }), shapeArb(0
 const shiftArb = fc.tuple(shapeArb(), fc.integer({ min: 0, max: 31 })).map(([s, shift]) =>
   makeCase('shiftRightLogical', { shift }, 'noFloatInput', [], false, [{ shape: s, dtype: 'int32', value: (r: Rng) => r.int(-(2 ** 31), 2 ** 31 - 1) }]));
 
+// ---------------------------------------------------------------------------------------------
+// Linear algebra: matrices built so each decomposition is smooth and well-conditioned there
+// (distinct eigenvalues and singular values, clear pivots, positive definite, nonsingular).
+
+const batchArb = fc.array(dim(1, 2), { maxLength: 1 });
+/** Triangular-solve matrices: a diagonal of magnitude 1 to 2, small entries elsewhere. */
+const strongDiagonal = (n: number): Many => (rng, count) =>
+  Array.from({ length: count / (n * n) }, () => randomMatrix('general', rng, n, n).flatMap((row, i) => row.map((x, j) => (i === j ? rng.sign() * rng.uniform(1, 2) : x / 2)))).flat();
+
+const choleskyArb = fc.tuple(batchArb, dim()).map(([b, n]) => makeCase('cholesky', {}, 'smooth', [0], false, [{ shape: [...b, n, n], dtype: f64, values: matrixValues('spd', n, n) }]));
+
+/** Triangular solves in both operands, or in the right-hand side alone (then linear). */
+const triangularSolveArb = fc.tuple(batchArb, dim(), dim(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean()).map(([b, n, k, lower, transposeA, unitDiagonal, rhsOnly]) => {
+  return makeCase('triangularSolve', { lower, transposeA, unitDiagonal }, 'smooth', rhsOnly ? [1] : [0, 1], rhsOnly, [{ shape: [...b, n, n], dtype: f64, values: strongDiagonal(n) }, { shape: [...b, n, k], dtype: f64, value: any2 }]);
+});
+
+const luArb = fc.tuple(batchArb, dim(), dim()).map(([b, m, n]) => makeCase('lu', {}, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: matrixValues('pivoted', m, n) }]));
+
+/** Mode 'complete' only where it is differentiable (m <= n, where it equals 'reduced'). */
+const qrArb = fc.tuple(batchArb, dim(), dim(), fc.boolean()).map(([b, m, n, full]) =>
+  makeCase('qr', { full: full && m <= n }, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: matrixValues('wellConditioned', m, n) }]));
+
+const eighArb = fc.tuple(batchArb, dim()).map(([b, n]) => makeCase('eigh', {}, 'smooth', [0], false, [{ shape: [...b, n, n], dtype: f64, values: matrixValues('symmetric', n, n) }]));
+
+const svdArb = fc.tuple(batchArb, dim(), dim(), fc.boolean()).map(([b, m, n, computeUv]) =>
+  makeCase('svd', { computeUv }, 'smooth', [0], false, [{ shape: [...b, m, n], dtype: f64, values: matrixValues('spectrum', m, n) }]));
+
 const maxMinPair = (r: Rng): [number, number] => {
   const a = any2(r);
   return [a, a + r.sign() * r.uniform(0.1, 1)];
@@ -282,6 +310,12 @@ export const primCases: { readonly [P in Prim]: fc.Arbitrary<PrimCase> } = {
   patchesTranspose: patchesTransposeArb,
   randomBits: randomBitsArb,
   shiftRightLogical: shiftArb,
+  cholesky: choleskyArb,
+  triangularSolve: triangularSolveArb,
+  lu: luArb,
+  qr: qrArb,
+  eigh: eighArb,
+  svd: svdArb,
 };
 
 /** The primitives of the set, in PRIMS order, with their case generators. */

@@ -30,3 +30,4 @@ export * as storageLaws from './storage';
 export * as loraLaws from './lora';
 export * as pipelineLaws from './pipeline';
 export * as trainingLaws from './training';
+export * as linalgLaws from './linalg';

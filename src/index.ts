@@ -13,3 +13,4 @@ export { Tensor, OpError, broadcastShapes, promoteTypes, resultType, isFloat, is
 export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, setCpuThreads, suggestedCpuThreads } from './tensor';
 export type { DType, Device, Shape, InitOptions } from './tensor';
 export * from './grad';
+export * as linalg from './linalg';

@@ -62,6 +62,14 @@ const SAMPLES = {
   patches: { args: () => [floats(31, [1, 2, 4, 5])], params: patchesParams },
   patchesTranspose: { args: () => [floats(32, [1, 2, 3, 2, 4, 3])], params: { ...patchesParams, inputShape: [1, 2, 4, 5] } },
   randomBits: { args: () => [T.tensor([7, -3], { dtype: 'int32' })], params: { shape: [5], offset: 11 } },
+  // Well-conditioned matrices whose factors are unambiguous in float32 (distinct eigenvalues and
+  // singular values, clear pivots and largest entries), so WebGPU's float32 agrees with float64.
+  cholesky: { args: () => [T.tensor([[4, 1, 0.5], [1, 3, 0.25], [0.5, 0.25, 2]])], params: {} },
+  triangularSolve: { args: () => [T.tensor([[2, 9, 9], [0.5, -1.5, 9], [0.25, 1, 3]]), floats(33, [3, 2])], params: { lower: true, transposeA: true, unitDiagonal: false } },
+  lu: { args: () => [T.tensor([[1, 2, 0.5, -1], [3, -1, 2, 0.5], [-2, 0.5, 4, 1]])], params: {} },
+  qr: { args: () => [T.tensor([[2, -1, 0.5], [1, 3, -0.5], [0.5, 1, 2.5], [-1, 0.25, 1]])], params: { full: false } },
+  eigh: { args: () => [T.tensor([[3, 0.5, 0.25], [0.5, 1, -0.5], [0.25, -0.5, -1]])], params: {} },
+  svd: { args: () => [T.tensor([[3, 1, 0.5, -0.5], [0.5, -2, 0.25, 1], [0.25, 0.5, 1, 0.5]])], params: { computeUv: true } },
 } satisfies { [P in Prim]: Sample<PrimParams[P]> };
 
 const sample = (p: Prim): Sample<unknown> => SAMPLES[p];

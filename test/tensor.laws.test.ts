@@ -124,6 +124,18 @@ const primCases: { [P in Prim]: fc.Arbitrary<Case> } = (() => {
   rows.randomBits = fc.tuple(shapeArb(0, 2), shapeArb(0, 2), fc.nat(5)).chain(([k, shape, offset]) =>
     fc.array(fc.integer(), { minLength: sizeOf(k) * 2, maxLength: sizeOf(k) * 2 }).map((v): Case => [[tensor(v, { shape: [...k, 2], dtype: 'int32' })], { shape, offset }]));
   rows.shiftRightLogical = fc.tuple(anyTensor(['int32']), fc.integer({ min: 0, max: 31 })).map(([x, shift]) => [[x], { shift }]);
+  // Linear algebra: batches of float matrices, empty ones included (any values: the shape rule
+  // holds for singular or indefinite matrices too, whose factors are NaN).
+  const matrices = (square: boolean): fc.Arbitrary<Tensor> => fc.tuple(shapeArb(0, 1), fc.nat(3), fc.nat(3), fc.constantFrom(...FLOAT))
+    .chain(([b, m, n, d]) => tensorArb([...b, m, square ? m : n], d));
+  rows.cholesky = matrices(true).map((x) => [[x], {}]);
+  rows.eigh = matrices(true).map((x) => [[x], {}]);
+  rows.lu = matrices(false).map((x) => [[x], {}]);
+  rows.qr = fc.tuple(matrices(false), fc.boolean()).map(([x, full]) => [[x], { full }]);
+  rows.svd = fc.tuple(matrices(false), fc.boolean()).map(([x, computeUv]) => [[x], { computeUv }]);
+  rows.triangularSolve = fc.tuple(shapeArb(0, 1), fc.nat(3), fc.nat(3), fc.constantFrom(...FLOAT), fc.boolean(), fc.boolean(), fc.boolean())
+    .chain(([b, n, k, d, lower, transposeA, unitDiagonal]) => fc.tuple(tensorArb([...b, n, n], d), tensorArb([...b, n, k], d))
+      .map((xs): Case => [xs, { lower, transposeA, unitDiagonal }]));
   return rows as { [P in Prim]: fc.Arbitrary<Case> };
 })();
 

@@ -14,3 +14,4 @@ export * from './optim';
 export * from './random';
 export * from './data';
 export * from './io';
+export * from './linalg';

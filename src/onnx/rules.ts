@@ -69,6 +69,14 @@ const addPlan: Rule<'add'> = firstOf(gemmPlan, convBiasPlan, arithmetic('Add'));
 
 const unary = <P extends Prim>(name: string) => op<P>(name);
 
+/**
+ * ONNX has no matrix decompositions or triangular solves (a fixed-size unrolling would grow with
+ * n^2 or n^3 nodes), so the linear-algebra primitives refuse to export, naming themselves.
+ */
+const noOnnxOperator = <P extends Prim>(): Rule<P> => (_ctx, eqn) => {
+  throw new Error(`toOnnx: '${eqn.prim}' has no ONNX operator (ONNX has no matrix decompositions or triangular solves, which linalg's solve, inv, det, slogdet, norm ord 2/-2/'nuc' and the decompositions build on); compute it outside the exported function and pass its result as an input`);
+};
+
 export const onnxRules = {
   neg: unary('Neg'),
   exp: unary('Exp'),
@@ -132,6 +140,12 @@ export const onnxRules = {
     const g = ctx.graph;
     return g.cast(g.op('BitShift', [g.cast(x!, 'uint32'), g.scalar(eqn.params.shift, 'uint32')], { direction: 'RIGHT' }), 'int32');
   }),
+  cholesky: noOnnxOperator(),
+  triangularSolve: noOnnxOperator(),
+  lu: noOnnxOperator(),
+  qr: noOnnxOperator(),
+  eigh: noOnnxOperator(),
+  svd: noOnnxOperator(),
 } satisfies { [P in Prim]: Rule<P> };
 
 /** Rows for higher-order primitives once they are staged with sub-jaxprs (none reach export today). */

@@ -31,6 +31,7 @@ export { axisOrOptions, checkDType, checkFunction, checkNumber, checkOneOf, chec
 export type { NumberRules } from './validate';
 export * from './ops';
 export { asTensor, describe } from './ops/create';
+export * as laxLinalg from './ops/laxLinalg';
 export { Var, Lit, Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
 export type { Atom, Eqn } from './jaxpr';
 export { clusterWrites, inPlaceReads } from './program';

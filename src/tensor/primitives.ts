@@ -65,6 +65,25 @@ export interface PrimParams {
   randomBits: { readonly shape: readonly number[]; readonly offset: number };
   /** Logical right shift of int32 bit patterns (zeros shifted in), for turning bits into floats. */
   shiftRightLogical: { readonly shift: number };
+  // Matrix decompositions and triangular solves (src/tensor/ops/laxLinalg.ts): matrices in the last
+  // two axes, leading axes batch. Built-in primitives have one output, so a decomposition packs its
+  // factors into one tensor along the second-to-last axis, and laxLinalg slices them apart.
+  /** Lower Cholesky factor of the symmetric part (A + Aᵀ)/2 of [..., n, n]; all NaN where that is not positive definite. */
+  cholesky: {};
+  /** X with op(A) X = B for [..., n, n] A (only its `lower` or upper triangle is read) and [..., n, k] B; op(A) is A or Aᵀ. */
+  triangularSolve: { readonly lower: boolean; readonly transposeA: boolean; readonly unitDiagonal: boolean };
+  /**
+   * LU with partial pivoting of [..., m, n]: [..., m, n + 2], L (unit diagonal, not stored) and U
+   * packed, then as float columns the pivots (row j was swapped with row pivots[j]) and the row
+   * permutation (A[perm] = L U).
+   */
+  lu: {};
+  /** Householder QR of [..., m, n] with diag(R) >= 0: [..., m + n, k], Q (m rows) above Rᵀ (n rows); k = m when `full`, else min(m, n). */
+  qr: { readonly full: boolean };
+  /** Eigendecomposition of the symmetric part of [..., n, n]: [..., n + 1, n], eigenvectors (columns) above the ascending eigenvalues. */
+  eigh: {};
+  /** Thin SVD of [..., m, n], k = min(m, n): [..., m + 1 + n, k], U above the descending singular values above V; only the values ([..., k]) without `computeUv`. */
+  svd: { readonly computeUv: boolean };
 }
 
 export type Prim = keyof PrimParams;
@@ -75,7 +94,8 @@ export type Prim = keyof PrimParams;
  */
 export type PrimKind =
   | 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'bits'
-  | 'reduce' | 'argReduce' | 'scan' | 'movement' | 'contraction' | 'indexing' | 'window' | 'random';
+  | 'reduce' | 'argReduce' | 'scan' | 'movement' | 'contraction' | 'indexing' | 'window' | 'random'
+  | 'linalg';
 
 export interface PrimTraits {
   readonly kind: PrimKind;
@@ -148,6 +168,12 @@ export const PRIM_TRAITS = {
   patches: { kind: 'window', linear: true },
   patchesTranspose: { kind: 'window', linear: true },
   randomBits: { kind: 'random' },
+  cholesky: { kind: 'linalg', floatOnly: true },
+  triangularSolve: { kind: 'linalg', floatOnly: true, linear: true },
+  lu: { kind: 'linalg', floatOnly: true },
+  qr: { kind: 'linalg', floatOnly: true },
+  eigh: { kind: 'linalg', floatOnly: true },
+  svd: { kind: 'linalg', floatOnly: true },
 } as const satisfies { readonly [P in Prim]: PrimTraits };
 
 type Traits = typeof PRIM_TRAITS;

@@ -57,6 +57,19 @@ function windowShape(prim: string, x: Aval, p: PrimParams['patches']): number[] 
   return [n, c, p.kernel[0], p.kernel[1], oh, ow];
 }
 
+/** The last two axes [m, n] of a float operand of rank >= 2 (a batch of matrices). */
+function matrix(prim: string, x: Aval): [number, number] {
+  if (x.shape.length < 2 || !isFloat(x.dtype)) opError(prim, `expects a float matrix (or batch of matrices) [..., m, n], got ${fmtAval(x)}`);
+  return [x.shape[x.shape.length - 2]!, x.shape[x.shape.length - 1]!];
+}
+function squareMatrix(prim: string, x: Aval): number {
+  const [m, n] = matrix(prim, x);
+  if (m !== n) opError(prim, `expects square matrices [..., n, n], got ${fmtAval(x)}`);
+  return n;
+}
+/** A decomposition's packed output: the batch axes, then the given matrix shape. */
+const packed = (x: Aval, rows: number, cols: number): Aval => aval([...x.shape.slice(0, -2), rows, cols], x.dtype);
+
 export const shapeRules = {
   ...rowsFor(UNARY, unary),
   ...rowsFor(BINARY, binary),
@@ -155,6 +168,37 @@ export const shapeRules = {
     const key = args[0]!;
     if (key.dtype !== 'int32' || key.shape[key.shape.length - 1] !== 2) opError('randomBits', `expects an int32 key of shape [..., 2], got ${fmtAval(key)}`);
     return aval([...key.shape.slice(0, -1), ...shape], 'int32');
+  },
+  cholesky: (args) => {
+    squareMatrix('cholesky', args[0]!);
+    return args[0]!;
+  },
+  triangularSolve: (args) => {
+    const [a, b] = args as [Aval, Aval];
+    const n = squareMatrix('triangularSolve', a);
+    const [rows] = matrix('triangularSolve', b);
+    if (rows !== n || a.dtype !== b.dtype || !shapeEqual(a.shape.slice(0, -2), b.shape.slice(0, -2))) {
+      opError('triangularSolve', `expects [..., n, n] and [..., n, k] of one dtype and equal batch axes, got ${fmtAval(a)} and ${fmtAval(b)}`);
+    }
+    return b;
+  },
+  lu: (args) => {
+    const [m, n] = matrix('lu', args[0]!);
+    return packed(args[0]!, m, n + 2);
+  },
+  qr: (args, { full }) => {
+    const [m, n] = matrix('qr', args[0]!);
+    return packed(args[0]!, m + n, full ? m : Math.min(m, n));
+  },
+  eigh: (args) => {
+    const n = squareMatrix('eigh', args[0]!);
+    return packed(args[0]!, n + 1, n);
+  },
+  svd: (args, { computeUv }) => {
+    const x = args[0]!;
+    const [m, n] = matrix('svd', x);
+    const k = Math.min(m, n);
+    return computeUv ? packed(x, m + 1 + n, k) : aval([...x.shape.slice(0, -2), k], x.dtype);
   },
 } satisfies { [P in Prim]: ShapeRule<P> };
 /** The output shape and dtype of a primitive (built-in or user-defined), checking its operands. */

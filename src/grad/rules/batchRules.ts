@@ -52,6 +52,19 @@ const foldIntoN = (prim: 'patches' | 'patchesTranspose'): BatchRule => ([x], [d]
   return [[T.reshape(y, [size, xb.shape[1]!, ...y.shape.slice(1)])], [0]];
 };
 
+/**
+ * A triangular solve with one matrix A for the whole batch of right-hand sides folds the batch
+ * into B's columns: [..., n, k] batched on `d` -> [..., n, k * size] (columns are solved
+ * independently, so the bits equal a loop's). Otherwise both operands get the batch axis first.
+ */
+const triangularSolveBatch: BatchRule<PrimParams['triangularSolve']> = ([a, b], [da, db], p, size) => {
+  if (da !== null || db === null) return [[bind1('triangularSolve', toFront([a!, b!], [da!, db!], size), p)], [0]];
+  const last = moveBatchAxis(size, db, b!.ndim - 1, b!);
+  const [k, batch] = last.shape.slice(-2) as [number, number];
+  const folded = T.reshape(last, [...last.shape.slice(0, -2), k * batch]);
+  return [[T.reshape(bind1('triangularSolve', [a!, folded], p), last.shape)], [b!.ndim - 1]];
+};
+
 /** The batching table: one row per built-in primitive. */
 export const batchRules = {
   // Elementwise primitives align batch axes; reductions shift their axes past the batch axis.
@@ -75,6 +88,13 @@ export const batchRules = {
   patchesTranspose: foldIntoN('patchesTranspose'),
   // A batch of keys [B, ..., 2] gives a batch of samples [B, ..., ...shape]: the key is rank-polymorphic.
   randomBits: withFront('randomBits', (p) => p),
+  // Decompositions act on the last two axes: the batch axis joins the leading (batch) axes.
+  cholesky: withFront('cholesky', (p) => p),
+  triangularSolve: triangularSolveBatch,
+  lu: withFront('lu', (p) => p),
+  qr: withFront('qr', (p) => p),
+  eigh: withFront('eigh', (p) => p),
+  svd: withFront('svd', (p) => p),
 } satisfies { [P in Prim]: BatchRule<PrimParams[P]> };
 
 /** Rules of primitives outside the built-in set (higher-order and user-defined ones). */

@@ -6,6 +6,7 @@
 import * as T from '../../tensor';
 import { COMPARE, isPrim, rowsFor, type Prim, type PrimParams, type Tensor } from '../../tensor';
 import { instantiate, isZero, Zero, type MaybeZero } from '../zero';
+import { choleskyJvp, eighJvp, luJvp, qrJvp, svdJvp, triangularSolveJvp } from './linalgJvp';
 
 export type JvpRule<P = any> = (primals: Tensor[], tangents: MaybeZero[], params: P) => [Tensor[], MaybeZero[]];
 
@@ -157,6 +158,12 @@ export const jvpRules = {
   randomBits: zeroTangent('randomBits'),
   ...rowsFor(COMPARE, zeroTangent),
   shiftRightLogical: zeroTangent('shiftRightLogical'),
+  cholesky: choleskyJvp,
+  triangularSolve: triangularSolveJvp,
+  lu: luJvp,
+  qr: qrJvp,
+  eigh: eighJvp,
+  svd: svdJvp,
 } satisfies { [P in Prim]: JvpRule<PrimParams[P]> };
 
 /** Rules of primitives outside the built-in set (higher-order and user-defined ones). */

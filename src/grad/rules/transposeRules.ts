@@ -113,6 +113,11 @@ export const transposeRules = {
     const { inputShape: _shape, ...params } = p;
     return [bind1('patches', [ct], { ...params, padValue: 0 })];
   },
+  // Linear in B only (like div in its numerator): the transpose of B ↦ op(A)⁻¹ B is op(A)⁻ᵀ.
+  triangularSolve: (ct, [a], p) => {
+    if (undef(a)) throw new Error('triangularSolve: transpose with respect to the triangular matrix (the function is not linear in it)');
+    return [null, bind1('triangularSolve', [a as Tensor, ct], { ...p, transposeA: !p.transposeA })];
+  },
 } satisfies { [P in LinearPrim]: TransposeRule<PrimParams[P]> };
 
 /** Transpose rules of multi-output linear primitives (they receive every output cotangent). */

@@ -16,6 +16,8 @@ import { argKernel, cumsumKernel, reduceKernel } from './reduce';
 import { gatherKernel, scatterAddKernel } from './indexing';
 import { patchesKernel, patchesTransposeKernel } from './patches';
 import { randomBitsKernel } from './threefry';
+import { choleskyKernel, luKernel, qrKernel, triangularSolveKernel } from './linalg/factor';
+import { eighKernel, svdKernel } from './linalg/spectral';
 
 /** A kernel reads its inputs' `shape` and `_storage` and writes the preallocated result `y`. */
 export type Kernel<P extends Prim> = (xs: readonly Pick<Tensor, 'shape' | 'dtype' | '_storage'>[], params: PrimParams[P], out: Aval, y: TypedArray) => void;
@@ -52,6 +54,12 @@ export const cpuKernels = {
   patches: ([x], p, o, out) => patchesKernel(d(x!), x!.shape, p, o.shape, out),
   patchesTranspose: ([x], p, o, out) => patchesTransposeKernel(d(x!), x!.shape, p, o.shape, out),
   randomBits: ([key], p, _, out) => randomBitsKernel(d(key!) as Int32Array, sizeOf(p.shape), p.offset, out as Int32Array),
+  cholesky: ([x], _, __, out) => choleskyKernel(d(x!), x!.shape, out),
+  triangularSolve: ([a, b], p, _, out) => triangularSolveKernel(d(a!), a!.shape, d(b!), b!.shape, p, out),
+  lu: ([x], _, __, out) => luKernel(d(x!), x!.shape, out),
+  qr: ([x], { full }, _, out) => qrKernel(d(x!), x!.shape, full, out),
+  eigh: ([x], _, __, out) => eighKernel(d(x!), x!.shape, out),
+  svd: ([x], { computeUv }, _, out) => svdKernel(d(x!), x!.shape, computeUv, out),
 } satisfies { [P in Prim]: Kernel<P> };
 
 /** The kernel of a built-in or user-defined primitive. */

@@ -71,7 +71,7 @@ export function truthy(dtype: DType, x: string): string {
 
 const asInt = (x: string): string => `select(0i, 1i, ${x})`;
 const floatOnly = new Set<string>(FLOAT_ONLY);
-const isFloatOnly = (p: UnaryPrim): p is FloatOnlyPrim => floatOnly.has(p);
+const isFloatOnly = (p: UnaryPrim): p is Extract<UnaryPrim, FloatOnlyPrim> => floatOnly.has(p);
 
 export function unaryExpr(prim: UnaryPrim, dtype: DType, x: string): string {
   if (dtype === 'float32') return floatUnary[prim](x);

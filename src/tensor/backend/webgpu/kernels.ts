@@ -11,6 +11,7 @@ import { elementExpr } from './elementwise';
 import { dispatch, input, output, perElement, sourceIndex, unravel, dotIndex, type IndexMapPrim, type Plan } from './plan';
 import { argPlan, cumsumPlan, reducePlan } from './reduce';
 import { Emit, f32Lit, load, storageLiteral, storageType, store } from './wgsl';
+import { choleskyPlan, eighPlan, luPlan, qrPlan, svdPlan, triangularSolvePlan } from './linalg';
 
 type Builder<P extends Prim> = (ins: readonly Aval[], params: PrimParams[P], out: Aval) => Plan;
 
@@ -229,6 +230,12 @@ const builders = {
   patches: patchesPlan,
   patchesTranspose: patchesTransposePlan,
   randomBits: randomBitsPlan,
+  cholesky: choleskyPlan,
+  triangularSolve: triangularSolvePlan,
+  lu: luPlan,
+  qr: qrPlan,
+  eigh: eighPlan,
+  svd: svdPlan,
 } satisfies { [P in Prim]: Builder<P> };
 
 const cache = new Map<string, Plan>();

@@ -56,6 +56,7 @@ const eqnLowerings = {
   reshape: viaKernel, broadcast: viaKernel, transpose: viaKernel, slice: viaKernel, flip: viaKernel, pad: viaKernel, concatenate: viaKernel,
   dot: viaMatmul,
   gather: viaKernel, scatterAdd: viaKernel, patches: viaKernel, patchesTranspose: viaKernel, randomBits: viaKernel,
+  cholesky: viaKernel, triangularSolve: viaKernel, lu: viaKernel, qr: viaKernel, eigh: viaKernel, svd: viaKernel,
 } satisfies { [P in Prim]: EqnLowering };
 
 /** User primitives (tensorlaw/extend) run as an opaque call to their CPU kernel. */
