@@ -13,3 +13,4 @@ export * from './indexing';
 export * from './linalg';
 export * from './einsum';
 export * from './conv';
+export * from './dynamic';
