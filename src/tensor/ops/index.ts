@@ -14,3 +14,7 @@ export * from './linalg';
 export * from './einsum';
 export * from './conv';
 export * from './dynamic';
+export * from './sort';
+export * from './cumulative';
+export * from './diagonal';
+export * from './tiling';
