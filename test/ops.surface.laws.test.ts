@@ -91,11 +91,11 @@ const CASES: Record<string, fc.Arbitrary<Drawn>> = {
   triu: drawn(shape(2, 4).chain((s) => fc.tuple(fc.constant([s]), fc.integer({ min: -3, max: 3 }))), 'any', (k) => (x) => T.triu(x!, { k })),
   'diag (1-D)': drawn(fc.tuple(dim(0, 4), fc.integer({ min: -2, max: 2 })).map(([n, k]): [number[][], number] => [[[n]], k]), 'any', (k) => (x) => T.diag(x!, { k })),
   diagonal: drawn(shape(2, 4).chain((s) => fc.tuple(fc.constant([s]), fc.integer({ min: 0, max: s.length - 1 }), fc.integer({ min: 0, max: s.length - 1 }), fc.integer({ min: -3, max: 3 }))
-    .filter(([, a, b]) => a !== b).map(([sh, axis1, axis2, offset]): [number[][], object] => [sh, { axis1, axis2, offset }])), 'any', (p) => (x) => T.diagonal(x!, p)),
+    .filter(([, a, b]) => a !== b).map(([sh, axis1, axis2, offset]): [number[][], object] => [[...sh], { axis1, axis2, offset }])), 'any', (p) => (x) => T.diagonal(x!, p)),
   trace: drawn(shape(2, 3).chain((s) => fc.tuple(fc.constant([s]), fc.integer({ min: -2, max: 2 }))), 'any', (offset) => (x) => T.trace(x!, { offset })),
   tile: drawn(shape(0, 3).chain((s) => fc.tuple(fc.constant([s]), fc.array(dim(0, 3), { maxLength: 4 }))), 'any', (reps) => (x) => T.tile(x!, reps)),
   repeat: drawn(shape().chain((s) => fc.tuple(fc.constant([s]), fc.integer({ min: 0, max: s.length - 1 })).chain(([sh, axis]) =>
-    fc.tuple(fc.constant(sh), fc.oneof(dim(0, 3), fc.array(dim(0, 3), { minLength: sh[0]![axis]!, maxLength: sh[0]![axis]! })).map((repeats) => ({ repeats, axis }))))), 'any', (p) => (x) => T.repeat(x!, p.repeats, p.axis)),
+    fc.tuple(fc.constant([...sh]), fc.oneof(dim(0, 3), fc.array(dim(0, 3), { minLength: sh[0]![axis]!, maxLength: sh[0]![axis]! })).map((repeats) => ({ repeats, axis }))))), 'any', (p) => (x) => T.repeat(x!, p.repeats, p.axis)),
   roll: drawn(shape().chain((s) => fc.tuple(fc.constant([s]), fc.tuple(fc.integer({ min: 0, max: s.length - 1 }), fc.integer({ min: -7, max: 7 })))), 'any', ([axis, shift]) => (x) => T.roll(x!, shift, axis)),
   'roll (traced shift)': drawn(shape().chain((s) => fc.tuple(fc.constant([s]), fc.tuple(fc.integer({ min: 0, max: s.length - 1 }), fc.integer({ min: -7, max: 7 })))), 'any', ([axis, shift]) => (x) => T.roll(x!, T.scalar(shift, 'int32'), { axis })),
   meshgrid: drawn(fc.tuple(fc.array(dim(1, 4), { minLength: 1, maxLength: 3 }), fc.constantFrom<'xy' | 'ij'>('xy', 'ij'), fc.boolean())
