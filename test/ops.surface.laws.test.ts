@@ -104,6 +104,10 @@ const CASES: Record<string, fc.Arbitrary<Drawn>> = {
   fmod: drawn(shape().map((s): [number[][], null] => [[s, s], null]), ['awayFromSteps', 'awayFromSteps'], () => (a, b) => T.fmod(T.mul(a!, 3), T.neg(T.add(T.abs(b!), 0.5)))),
   floorDivide: drawn(shape().map((s): [number[][], null] => [[s, s], null]), ['awayFromSteps', 'awayFromSteps'], () => (a, b) => T.floorDivide(T.mul(a!, 3), T.add(T.abs(b!), 0.5)), false),
   'round (decimals)': drawn(shape().chain((s) => fc.tuple(fc.constant([s]), fc.integer({ min: -1, max: 2 }))), 'any', (decimals) => (x) => T.round(x!, { decimals }), false),
+  'at[slices].set': drawn(fc.constant<[number[][], null]>([[[3, 4], [2, 2]], null]), 'any', () => (x, v) => x!.at(['1:', { start: 3, stop: 0, step: -2 }]).set(v!)),
+  'at[index array].mul': drawn(fc.constant<[number[][], null]>([[[4, 3], [3, 3]], null]), 'any', () => (x, v) => x!.at([[0, 2, 0]]).mul(v!)),
+  'at[index array].max': drawn(fc.constant<[number[][], null]>([[[4, 3], [3, 3]], null]), 'distinct', () => (x, v) => x!.at([[1, 1, 3]]).max(v!)),
+  'at[traced, slice].add': drawn(fc.constant<[number[][], null]>([[[3, 4], [2]], null]), 'any', () => (x, v) => x!.at([T.scalar(-2, 'int32'), '::2']).add(v!)),
 };
 
 describe(`laws of the composite operations (seed ${SEED}): finite differences, vmap vs loop, jit vs eager`, () => {

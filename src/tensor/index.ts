@@ -31,6 +31,8 @@ export { axisOrOptions, checkDType, checkFunction, checkNumber, checkOneOf, chec
 export type { NumberRules } from './validate';
 export * from './ops';
 export { asTensor, describe } from './ops/create';
+export { clampedStart, resolveRange } from './ops/ranges';
+export type { ResolvedRange } from './ops/ranges';
 export { Var, Lit, Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
 export type { Atom, Eqn } from './jaxpr';
 export { clusterWrites, inPlaceReads } from './program';

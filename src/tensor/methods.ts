@@ -118,6 +118,11 @@ declare module './core' {
     diagonal(options?: ops.DiagonalOptions): Tensor;
     trace(options?: ops.DiagonalOptions): Tensor;
     repeat(repeats: number | readonly number[], axisOrOptions?: number | ops.AxisOptions): Tensor;
+    /**
+     * Functional index updates (JAX's x.at): `x.at[0].set(1)`, `x.at['1:3'].add(v)`,
+     * `x.at([i, { stop: 2 }]).max(v)` with i a traced int32 scalar; each returns a new tensor.
+     */
+    readonly at: ops.AtIndexer;
   }
 }
 
@@ -137,6 +142,11 @@ const forwarded = [
 ] as const satisfies readonly (keyof Tensor & keyof typeof ops)[];
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
+Object.defineProperty(proto, 'at', {
+  get(this: Tensor) {
+    return ops.at(this);
+  },
+});
 for (const name of forwarded) {
   const fn = (ops as unknown as Record<string, (...args: unknown[]) => Tensor>)[name]!;
   proto[name] = function (this: Tensor, ...args: unknown[]) {

@@ -6,10 +6,9 @@
  */
 import { bind1, Tensor } from '../core';
 import { fmtAval } from '../aval';
-import { fmtShape, opError } from '../shape';
+import { opError } from '../shape';
 import { describeValue } from '../validate';
 import { asTensor, scalar, type TensorLike } from './create';
-import { add, clip, less, where } from './elementwise';
 import { reshapeExact } from './broadcast';
 
 /** Start indices: one JS integer or int32 scalar tensor per axis, or a 1-D int32 tensor of them. */
@@ -32,16 +31,6 @@ function startScalars(op: string, starts: StartIndices, rank: number): Tensor[] 
     if (!(s instanceof Tensor) || s.dtype !== 'int32' || s.ndim !== 0) opError(op, `start index ${k} must be an integer or an int32 scalar tensor, got ${s instanceof Tensor ? fmtAval(s) : describeValue(s)}`);
     return s;
   });
-}
-
-/**
- * The start a window of `size` along an axis of `dim` really takes, as a traced int32 value: a
- * negative start counts from the end, then it is clamped into [0, dim - size] (what the
- * primitives do, for the batching rules and index updates that rebuild them from gathers).
- * @example clampedStart(scalar(-1, 'int32'), 5, 2)   // 3
- */
-export function clampedStart(start: Tensor, dim: number, size: number): Tensor {
-  return clip(where(less(start, 0), add(start, dim), start), 0, dim - size);
 }
 
 /**
@@ -68,6 +57,6 @@ export function dynamicUpdateSlice(x: TensorLike, update: TensorLike, starts: St
   const t = asTensor('dynamicUpdateSlice', x);
   const u = asTensor('dynamicUpdateSlice', update, t.dtype);
   const ok = u.dtype === t.dtype && u.ndim === t.ndim && u.shape.every((d, k) => d <= t.shape[k]!);
-  if (!ok) opError('dynamicUpdateSlice', `the update must have the operand's dtype and rank and fit inside it, got ${fmtAval(u)} for ${fmtAval(t)} (shape ${fmtShape(t.shape)})`);
+  if (!ok) opError('dynamicUpdateSlice', `the update must have the operand's dtype and rank and fit inside it, got ${fmtAval(u)} for ${fmtAval(t)}`);
   return bind1('dynamicUpdateSlice', [t, u, ...startScalars('dynamicUpdateSlice', starts, t.ndim)], {});
 }

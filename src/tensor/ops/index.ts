@@ -18,3 +18,4 @@ export * from './sort';
 export * from './cumulative';
 export * from './diagonal';
 export * from './tiling';
+export * from './at';
