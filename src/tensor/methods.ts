@@ -117,7 +117,7 @@ declare module './core' {
     cummin(axisOrOptions?: number | ops.CumulativeOptions): Tensor;
     diagonal(options?: ops.DiagonalOptions): Tensor;
     trace(options?: ops.DiagonalOptions): Tensor;
-    repeat(repeats: number | readonly number[], axisOrOptions?: number | ops.AxisOptions): Tensor;
+    repeat(repeats: number | readonly number[], axisOrOptions?: number | ops.RepeatOptions): Tensor;
     /**
      * Functional index updates (JAX's x.at): `x.at[0].set(1)`, `x.at['1:3'].add(v)`,
      * `x.at([i, { stop: 2 }]).max(v)` with i a traced int32 scalar; each returns a new tensor.

@@ -37,7 +37,7 @@ export function tile(x: TensorLike, reps: number | readonly number[]): Tensor {
   return reshapeExact(tiled, shape.map((d, i) => d * r[i]!));
 }
 
-export interface AxisOptions {
+export interface RepeatOptions {
   /** The axis (default: the flattened tensor). */
   readonly axis?: number;
 }
@@ -48,7 +48,7 @@ export interface AxisOptions {
  * @example repeat(tensor([1, 2]), 2)                    // [1, 1, 2, 2]
  * @example repeat(tensor([[1, 2], [3, 4]]), [1, 2], 0) // [[1, 2], [3, 4], [3, 4]]
  */
-export function repeat(x: TensorLike, repeats: number | readonly number[], axisOrOpts?: number | AxisOptions): Tensor {
+export function repeat(x: TensorLike, repeats: number | readonly number[], axisOrOpts?: number | RepeatOptions): Tensor {
   const { axis } = axisOrOptions('repeat', axisOrOpts, ['axis']);
   let t = asTensor('repeat', x);
   if (axis === undefined) t = reshapeExact(t, [t.size]);
