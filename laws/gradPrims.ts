@@ -250,6 +250,28 @@ const maxMinPair = (r: Rng): [number, number] => {
 /** atan2(a, b) away from the origin and from its branch cut (b < 0, a = 0). */
 const atan2Pair = (r: Rng): [number, number] => (r.next() < 0.5 ? [any2(r), r.uniform(0.3, 2)] : [awayFromZero(r), any2(r)]);
 
+/** Inside (-0.9, 0.9): asin, acos and atanh away from their singular endpoints. */
+const unitOpen: Gen = (r) => r.uniform(-0.9, 0.9);
+/** Away from the half-integers where round jumps. */
+const awayFromHalves: Gen = (r) => r.int(-3, 2) + (r.next() < 0.5 ? r.uniform(0.05, 0.45) : r.uniform(0.55, 0.95));
+/** rem(a, b) away from b = 0 and from the multiples of b where it jumps. */
+const remPair = (r: Rng): [number, number] => {
+  const b = awayFromZero(r);
+  return [b * (r.int(-3, 2) + r.uniform(0.1, 0.9)), b];
+};
+
+const argsortArb = shapeArb(1).chain((s) => fc.tuple(fc.integer({ min: 0, max: s.length - 1 }), fc.boolean()).map(([axis, descending]) =>
+  makeCase('argsort', { axis, descending }, 'integerOutput', [0], false, [{ shape: s, dtype: f64, values: distinct }])));
+
+/** A start index anywhere from below -size to past the end (the primitives clamp it). */
+const startOperand = (d: number): Operand => ({ shape: [], dtype: 'int32', value: (r: Rng) => r.int(-d - 1, d + 1) });
+
+const dynamicSliceArb = shapeArb(0).chain((s) => fc.tuple(...s.map((d) => fc.integer({ min: 0, max: d }))).map((sizes) =>
+  makeCase('dynamicSlice', { sizes }, 'smooth', [0], true, [{ shape: s, dtype: f64, value: any2 }, ...s.map(startOperand)])));
+
+const dynamicUpdateSliceArb = shapeArb(0).chain((s) => fc.tuple(...s.map((d) => fc.integer({ min: 0, max: d }))).map((window) =>
+  makeCase('dynamicUpdateSlice', {}, 'smooth', [0, 1], true, [{ shape: s, dtype: f64, value: any2 }, { shape: window, dtype: f64, value: any2 }, ...s.map(startOperand)])));
+
 /** One generator per primitive: a total map, so a new primitive without a generator fails to compile. */
 export const primCases: { readonly [P in Prim]: fc.Arbitrary<PrimCase> } = {
   neg: unary('neg', any2, 'smooth', true),
@@ -278,6 +300,24 @@ export const primCases: { readonly [P in Prim]: fc.Arbitrary<PrimCase> } = {
   max: binary('max', maxMinPair),
   min: binary('min', maxMinPair),
   atan2: binary('atan2', atan2Pair),
+  tan: unary('tan', (r) => r.uniform(-1.2, 1.2)),
+  asin: unary('asin', unitOpen),
+  acos: unary('acos', unitOpen),
+  atan: unary('atan', any2),
+  sinh: unary('sinh', any2),
+  cosh: unary('cosh', any2),
+  asinh: unary('asinh', any2),
+  acosh: unary('acosh', (r) => r.uniform(1.2, 3)),
+  atanh: unary('atanh', unitOpen),
+  log2: unary('log2', positive),
+  log10: unary('log10', positive),
+  exp2: unary('exp2', any2),
+  round: unary('round', awayFromHalves, 'piecewiseConstant'),
+  trunc: unary('trunc', awayFromIntegers, 'piecewiseConstant'),
+  rem: binary('rem', remPair),
+  argsort: argsortArb,
+  dynamicSlice: dynamicSliceArb,
+  dynamicUpdateSlice: dynamicUpdateSliceArb,
   eq: binary('eq', indep(fewValues, fewValues), 'integerOutput'),
   ne: binary('ne', indep(fewValues, fewValues), 'integerOutput'),
   lt: binary('lt', indep(fewValues, fewValues), 'integerOutput'),

@@ -9,7 +9,7 @@
 import * as T from '../src/tensor';
 import type { Tensor } from '../src/tensor';
 import { vmap } from '../src/grad';
-import { bernoulli, categorical, foldIn, normal, permutation, randint, splitList, truncatedNormal, uniform } from '../src/random';
+import { bernoulli, beta, categorical, choice, dirichlet, exponential, foldIn, gamma, multivariateNormal, normal, permutation, poisson, randint, splitList, truncatedNormal, uniform } from '../src/random';
 import { sameValue } from './approx';
 import { check, labelled, type LawResult } from './result';
 
@@ -131,3 +131,97 @@ export function splitChildrenIndependent(k: Tensor): LawResult {
   return check(sameValue.equals(uniform(a!, [8]), uniform(b!, [8])) !== true, () => `the two children of ${keyWords(k)} sample the same numbers`);
 }
 
+
+/** Mean and variance within `sigmas` standard errors (the variance's from the fourth central moment). */
+function momentsMatch(what: string, x: readonly number[], mean: number, variance: number, fourth: number, sigmas = 7): LawResult {
+  const n = x.length;
+  const m = x.reduce((a, v) => a + v, 0) / n;
+  const v = x.reduce((a, u) => a + (u - m) ** 2, 0) / n;
+  const tolMean = sigmas * Math.sqrt(variance / n);
+  const tolVar = sigmas * Math.sqrt(Math.max(fourth - variance ** 2, 0) / n) + 1e-12;
+  return check(Math.abs(m - mean) <= tolMean && Math.abs(v - variance) <= tolVar, () => `${what}: mean ${m} (expected ${mean} ± ${tolMean}), variance ${v} (expected ${variance} ± ${tolVar}) over ${n} samples`);
+}
+
+/** Gamma(a) samples are positive with mean a and variance a (fourth central moment 3a^2 + 6a). */
+export function gammaMoments(k: Tensor, a: number, n = 10_000): LawResult {
+  const x = Array.from(gamma(k, a, [n]).dataSync());
+  const bad = x.find((v) => !(v >= 0 && Number.isFinite(v)));
+  if (bad !== undefined) return `gamma(${a}) gave ${bad}`;
+  return momentsMatch(`gamma(${a})`, x, a, a, 3 * a * a + 6 * a);
+}
+
+/** Beta(a, b) samples lie in [0, 1] with mean a / (a + b) (checked to 7 standard errors). */
+export function betaMean(k: Tensor, a: number, b: number, n = 10_000): LawResult {
+  const x = Array.from(beta(k, a, b, [n]).dataSync());
+  const bad = x.find((v) => !(v >= 0 && v <= 1));
+  if (bad !== undefined) return `beta(${a}, ${b}) gave ${bad}`;
+  const mean = a / (a + b);
+  const sd = Math.sqrt((a * b) / ((a + b) ** 2 * (a + b + 1)));
+  const m = x.reduce((s, v) => s + v, 0) / n;
+  return check(Math.abs(m - mean) <= (7 * sd) / Math.sqrt(n), () => `beta(${a}, ${b}): mean ${m}, expected ${mean} ± ${(7 * sd) / Math.sqrt(n)}`);
+}
+
+/** Dirichlet(alpha) rows are on the simplex with means alpha / sum(alpha). */
+export function dirichletMeans(k: Tensor, alpha: readonly number[], n = 5_000): LawResult {
+  const x = Array.from(dirichlet(k, T.tensor(alpha), [n]).dataSync());
+  const K = alpha.length;
+  const total = alpha.reduce((s, v) => s + v, 0);
+  for (let r = 0; r < n; r++) {
+    const row = x.slice(r * K, (r + 1) * K);
+    const s = row.reduce((a, v) => a + v, 0);
+    if (!(Math.abs(s - 1) < 1e-5) || row.some((v) => !(v >= 0))) return `dirichlet([${alpha}]) row ${r} is [${row}], not on the simplex`;
+  }
+  const i = alpha.findIndex((a, j) => {
+    const mean = x.filter((_, t) => t % K === j).reduce((s, v) => s + v, 0) / n;
+    const sd = Math.sqrt(((a / total) * (1 - a / total)) / (total + 1));
+    return !(Math.abs(mean - a / total) <= (7 * sd) / Math.sqrt(n));
+  });
+  return check(i < 0, () => `dirichlet([${alpha}]): component ${i}'s mean is off its expected ${alpha[i]! / total}`);
+}
+
+/** Standard exponential samples are non-negative with mean 1 and variance 1 (fourth moment 9). */
+export function exponentialMoments(k: Tensor, n = 10_000): LawResult {
+  const x = Array.from(exponential(k, [n]).dataSync());
+  const bad = x.find((v) => !(v >= 0 && Number.isFinite(v)));
+  return bad !== undefined ? `exponential gave ${bad}` : momentsMatch('exponential', x, 1, 1, 9);
+}
+
+/** Poisson(lam) counts are non-negative integers with mean and variance lam (fourth moment lam + 3 lam^2). */
+export function poissonMoments(k: Tensor, lam: number, n = 10_000): LawResult {
+  const x = Array.from(poisson(k, lam, [n]).dataSync());
+  const bad = x.find((v) => !(Number.isInteger(v) && v >= 0));
+  return bad !== undefined ? `poisson(${lam}) gave ${bad}` : momentsMatch(`poisson(${lam})`, x, lam, lam, lam + 3 * lam * lam);
+}
+
+/** multivariateNormal(mean, cov) samples have the mean and covariance asked for (to 0.1 at n = 10k). */
+export function multivariateNormalMoments(k: Tensor, mean: readonly number[], cov: readonly (readonly number[])[], n = 10_000): LawResult {
+  const x = multivariateNormal(k, T.tensor(mean, { dtype: 'float64' }), T.tensor(cov as number[][], { dtype: 'float64' }), [n]);
+  const d = mean.length;
+  const data = x.dataSync();
+  const m = mean.map((_, i) => Array.from({ length: n }, (_, r) => data[r * d + i]!).reduce((s, v) => s + v, 0) / n);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      let c = 0;
+      for (let r = 0; r < n; r++) c += (data[r * d + i]! - m[i]!) * (data[r * d + j]! - m[j]!);
+      c /= n;
+      const tol = 7 * Math.sqrt((cov[i]![i]! * cov[j]![j]! + cov[i]![j]! ** 2) / n);
+      if (!(Math.abs(c - cov[i]![j]!) <= tol)) return `multivariateNormal: covariance [${i}][${j}] is ${c}, expected ${cov[i]![j]} ± ${tol}`;
+    }
+    const tol = 7 * Math.sqrt(cov[i]![i]! / n);
+    if (!(Math.abs(m[i]! - mean[i]!) <= tol)) return `multivariateNormal: mean [${i}] is ${m[i]}, expected ${mean[i]} ± ${tol}`;
+  }
+  return true;
+}
+
+/** choice(n, p) with replacement draws each candidate with frequency ~p; without, every draw is distinct. */
+export function choiceFrequencies(k: Tensor, p: readonly number[], n = 10_000): LawResult {
+  const total = p.reduce((s, v) => s + v, 0);
+  const c = choice(k, p.length, [n], { p: T.tensor(p) }).dataSync();
+  const counts = new Array<number>(p.length).fill(0);
+  for (const v of c) counts[v]!++;
+  const i = counts.findIndex((cnt, j) => !(Math.abs(cnt / n - p[j]! / total) < 0.03));
+  if (i >= 0) return `choice: candidate ${i} drawn with frequency ${counts[i]! / n}, expected ${p[i]! / total} ± 0.03`;
+  const m = Math.max(1, Math.floor(p.filter((v) => v > 0).length / 2));
+  const distinct = Array.from(choice(k, p.length, [m], { replace: false, p: T.tensor(p) }).dataSync());
+  return check(new Set(distinct).size === m && distinct.every((v) => p[v]! > 0), () => `choice without replacement gave [${distinct}] for p [${p}]`);
+}

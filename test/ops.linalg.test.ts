@@ -118,7 +118,7 @@ describe('einsum', () => {
     expectClose(einsum('ij,kl->ik', a, b), matmul(sum(a, { axis: 1, keepdims: true }), reshape(sum(b, { axis: 1 }), [1, 4])), 1e-12);
     // Output order differs from the natural [batch, free] order.
     expectClose(einsum('bij,bjk->kib', x, y), transpose(matmul(x, y), [2, 1, 0]), 1e-12);
-    // Three operands contract left to right.
+    // Three operands, contracted in a greedy order.
     const c = randomTensor([5, 2], rand);
     expectClose(einsum('ij,jk,kl->il', a, b, c), matmul(matmul(a, b), c), 1e-12);
   });
@@ -132,8 +132,6 @@ describe('einsum', () => {
   });
 
   it('explains what it cannot do', () => {
-    expect(() => einsum('ii->', zeros([2, 2]))).toThrow(/einsum.*repeated index 'i'/);
-    expect(() => einsum('...i->i', zeros([2]))).toThrow(/einsum.*ellipsis/);
     expect(() => einsum('ij,jk->ik', zeros([2, 3]), zeros([4, 5]))).toThrow(/einsum.*'j'.*3.*4.*\[2, 3\].*\[4, 5\]/);
     expect(() => einsum('ij->ik', zeros([2, 3]))).toThrow(/einsum.*'k'.*no operand/);
     expect(() => einsum('ij,jk->ik', zeros([2, 3]))).toThrow(/einsum.*2 operand.*1/);

@@ -8,7 +8,14 @@ import { lawProperty } from '../laws/arbitraries/property';
 import {
   batchedKeyMatchesLoop,
   bernoulliFrequency,
+  betaMean,
   categoricalFrequencies,
+  choiceFrequencies,
+  dirichletMeans,
+  exponentialMoments,
+  gammaMoments,
+  multivariateNormalMoments,
+  poissonMoments,
   foldInDistinct,
   isPermutation,
   normalMoments,
@@ -42,6 +49,17 @@ const samplers: Sampler[] = [
   named('randint', (k) => R.randint(k, [7], -3, 9)),
   named('split', (k) => R.split(k, 3)),
   named('foldIn', (k) => R.foldIn(k, 11)),
+  named('exponential', (k) => R.exponential(k, [4])),
+  named('gamma', (k) => R.gamma(k, T.tensor([0.3, 1, 4.5]), [2, 3])),
+  named('loggamma f64', (k) => R.loggamma(k, 0.05, [3], { dtype: 'float64' })),
+  named('beta', (k) => R.beta(k, 0.5, T.tensor([2, 3]))),
+  named('dirichlet', (k) => R.dirichlet(k, T.tensor([[1, 2, 0.5], [3, 1, 1]]))),
+  named('poisson', (k) => R.poisson(k, T.tensor([0.5, 4, 12, 300]))),
+  named('multivariateNormal', (k) => R.multivariateNormal(k, T.tensor([1, -1]), T.tensor([[2, 0.3], [0.3, 1]]), [3])),
+  named('choice', (k) => R.choice(k, 6, [4])),
+  named('choice with p', (k) => R.choice(k, 4, [5], { p: T.tensor([0.1, 0.2, 0.3, 0.4]) })),
+  named('choice without replacement', (k) => R.choice(k, 7, [3], { replace: false })),
+  named('choice without replacement, with p', (k) => R.choice(k, 5, [2], { replace: false, p: T.tensor([1, 0, 2, 3, 1]) })),
 ];
 const arbSampler = fc.constantFrom(...samplers);
 
@@ -89,6 +107,26 @@ describe(`random laws (seed ${seed})`, () => {
     const arbBounds = fc.tuple(fc.double({ min: -6, max: 6, noNaN: true }), fc.double({ min: 0.01, max: 6, noNaN: true }));
     const arbDType = fc.constantFrom('float32' as const, 'float64' as const);
     fc.assert(lawProperty(arbKey, arbBounds, arbDType, (k, [lo, width], dt) => truncatedNormalWithinBounds(k, lo, lo + width, 1_000, dt)), params);
+  });
+  it('gammaMoments (shapes below 1 boosted, large ones, the rejection rounds)', () => {
+    fc.assert(lawProperty(arbKey, fc.constantFrom(0.05, 0.5, 1, 3.7, 40), (k, a) => gammaMoments(k, a)), { seed, numRuns: 8 });
+  });
+  it('betaMean and dirichletMeans', () => {
+    fc.assert(lawProperty(arbKey, fc.constantFrom([0.1, 0.1], [2, 5], [30, 1]), (k, [a, b]) => betaMean(k, a!, b!, 5_000)), { seed, numRuns: 4 });
+    fc.assert(lawProperty(arbKey, fc.constantFrom([1, 1, 1], [0.2, 3, 1], [10, 5]), (k, alpha) => dirichletMeans(k, alpha, 2_000)), { seed, numRuns: 4 });
+  });
+  it('exponentialMoments', () => {
+    fc.assert(lawProperty(arbKey, (k) => exponentialMoments(k)), { seed, numRuns: 5 });
+  });
+  it('poissonMoments (inversion below 10, transformed rejection from 10, large rates)', () => {
+    fc.assert(lawProperty(arbKey, fc.constantFrom(0, 0.3, 4, 9.99, 10, 37, 2000, 1e6), (k, lam) => poissonMoments(k, lam, 5_000)), { seed, numRuns: 8 });
+  });
+  it('multivariateNormalMoments', () => {
+    fc.assert(lawProperty(arbKey, (k) => multivariateNormalMoments(k, [1, -2, 0.5], [[2, 0.6, -0.3], [0.6, 1, 0.2], [-0.3, 0.2, 0.5]])), { seed, numRuns: 4 });
+  });
+  it('choiceFrequencies', () => {
+    const arbP = fc.array(fc.double({ min: 0, max: 3, noNaN: true }), { minLength: 1, maxLength: 5 }).filter((p) => p.some((v) => v > 0.01));
+    fc.assert(lawProperty(arbKey, arbP, (k, p) => choiceFrequencies(k, p)), { seed, numRuns: 10 });
   });
   it('isPermutation', () => {
     fc.assert(lawProperty(arbKey, fc.integer({ min: 0, max: 200 }), (k, n) => isPermutation(k, n)), params);

@@ -70,9 +70,9 @@ const patchesParamsArb = fc.record({
 /** Valid operands and parameters for every primitive: a total map, so a new primitive must add a row. */
 const primCases: { [P in Prim]: fc.Arbitrary<Case> } = (() => {
   const rows: Partial<Record<Prim, fc.Arbitrary<Case>>> = {};
-  const floatUnary = ['exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'logistic', 'erf'];
+  const floatOnly = new Set<string>(T.FLOAT_ONLY);
   for (const p of T.UNARY) {
-    const dtypes = p === 'logicalNot' ? ['bool' as DType] : floatUnary.includes(p) ? FLOAT : NUMERIC;
+    const dtypes = p === 'logicalNot' ? ['bool' as DType] : floatOnly.has(p) ? FLOAT : NUMERIC;
     rows[p] = anyTensor(dtypes).map((x) => [[x], {}]);
   }
   for (const p of T.BINARY) rows[p] = samePair(NUMERIC).map(([a, b]) => [[a, b], {}]);
@@ -85,6 +85,12 @@ const primCases: { [P in Prim]: fc.Arbitrary<Case> } = (() => {
     rows[p] = withParams(anyTensor(NUMERIC, 1, 1), (x) => fc.integer({ min: 0, max: x.ndim - 1 }).map((axis) => [[x], { axis }]));
   }
   rows.cumsum = withParams(anyTensor(NUMERIC, 1), (x) => fc.tuple(fc.nat(x.ndim - 1), fc.boolean()).map(([axis, reverse]) => [[x], { axis, reverse }]));
+  rows.argsort = withParams(anyTensor(NUMERIC, 1), (x) => fc.tuple(fc.nat(x.ndim - 1), fc.boolean()).map(([axis, descending]) => [[x], { axis, descending }]));
+  const startsArb = (shape: readonly number[]) => fc.tuple(...shape.map((n) => fc.integer({ min: -n - 2, max: n + 2 }))).map((v) => v.map((s) => tensor(s, { dtype: 'int32' })));
+  rows.dynamicSlice = withParams(anyTensor(NUMERIC), (x) =>
+    fc.tuple(fc.tuple(...x.shape.map((n) => fc.nat(n))), startsArb(x.shape)).map(([sizes, starts]) => [[x, ...starts], { sizes }]));
+  rows.dynamicUpdateSlice = withParams(anyTensor(NUMERIC), (x) =>
+    fc.tuple(...x.shape.map((n) => fc.nat(n))).chain((window) => fc.tuple(tensorArb(window, x.dtype), startsArb(x.shape)).map(([u, starts]): Case => [[x, u, ...starts], {}])));
   rows.reshape = withParams(anyTensor(NUMERIC), (x) =>
     fc.constantFrom([x.size], [...x.shape].reverse(), [1, ...x.shape, 1]).map((shape) => [[x], { shape }]));
   rows.broadcast = withParams(anyTensor(NUMERIC), (x) =>

@@ -31,7 +31,7 @@ const UNARY_DOMAIN: Partial<Record<string, Gen>> = { log: 'positive', sqrt: 'pos
 // Every unary primitive takes floats but logicalNot (bool only); the float-only ones take nothing else.
 const FLOAT_UNARY = T.UNARY.filter((p) => p !== 'logicalNot');
 const INT_UNARY = FLOAT_UNARY.filter((p) => !T.FLOAT_ONLY.includes(p as T.FloatOnlyPrim));
-// sin/cos reduce arguments by Cody-Waite (accurate to |x| ~ 1e5), so the huge value skips them.
+// sin/cos/tan reduce arguments by Cody-Waite (accurate to |x| ~ 1e5), so the huge value skips them.
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-7, 3e-5, 0.2, -0.3, 0.6, -0.9, 1, 2.5, -3.75, 9.5, 20, -20, 88, -100, 1e4, -5e4];
 
 describe.skipIf(!available)(`webgpu primitives agree with the float64 CPU reference (fast-check seed ${SEED})`, () => {
@@ -44,10 +44,14 @@ describe.skipIf(!available)(`webgpu primitives agree with the float64 CPU refere
   });
 
   it('float unary primitives on special values (NaN, infinities, zeros, tails)', async () => {
-    const x = T.tensor(SPECIALS, { dtype: 'float32' });
-    for (const prim of FLOAT_UNARY) await agree(prim, [x], {}, { rtol: 4e-6, atol: 1e-6 });
+    // Values whose float64 result overflows float32 are left out (float32 rightly gives Infinity: sinh(-100)).
+    const fits = (prim: string, v: number): boolean => {
+      const y = T.bind1(prim as 'exp', [T.tensor(v, { dtype: 'float64' })], {}).item() as number;
+      return !(Number.isFinite(y) && Math.abs(y) > 3.4028234663852886e38);
+    };
+    for (const prim of FLOAT_UNARY) await agree(prim, [T.tensor(SPECIALS.filter((v) => fits(prim, v)), { dtype: 'float32' })], {}, { rtol: 4e-6, atol: 1e-6 });
     const huge = T.tensor([3e38, -3e38, 1e20], { dtype: 'float32' });
-    for (const prim of FLOAT_UNARY.filter((p) => p !== 'sin' && p !== 'cos')) await agree(prim, [huge.abs()], {}, { rtol: 4e-6 });
+    for (const prim of FLOAT_UNARY.filter((p) => p !== 'sin' && p !== 'cos' && p !== 'tan')) await agree(prim, [huge.abs()], {}, { rtol: 4e-6 });
     await agree('log1p', [T.tensor([-1, -0.999, -0.5, 1e-8, -1e-8, 1e20], { dtype: 'float32' })], {}, { rtol: 4e-6 });
   });
 

@@ -99,3 +99,26 @@ export function atan2(g: GraphBuilder, [y, x]: string[], dtype: DType): string {
 /** A unary op that composes several ONNX nodes. */
 export const composite = <P extends Prim>(f: (g: GraphBuilder, x: string, dtype: DType) => string): Rule<P> =>
   simple((ctx, [x], eqn: EqnOf<P>) => f(ctx.graph, x!, dtypeOf(eqn.inputs[0]!)));
+
+/** log base 2 or 10 as Log(x) times a constant (ONNX has no Log2/Log10). */
+export const logBase = (base: number) => (g: GraphBuilder, x: string, dtype: DType): string => g.op('Mul', [g.op('Log', [x]), g.scalar(1 / Math.log(base), dtype)]);
+
+/** 2 ** x. */
+export const exp2 = (g: GraphBuilder, x: string, dtype: DType): string => g.op('Pow', [g.scalar(2, dtype), x]);
+
+/** Rounding toward zero: ceil below zero, floor above (ONNX has no Trunc); integers pass through. */
+export function trunc(g: GraphBuilder, x: string, dtype: DType): string {
+  if (dtype !== 'float32' && dtype !== 'float64') return g.op('Identity', [x]);
+  return g.op('Where', [g.op('Less', [x, g.scalar(0, dtype)]), g.op('Ceil', [x]), g.op('Floor', [x])]);
+}
+
+/** C's fmod: Mod with fmod=1; integer divisors 0 and -1 give 0 as in tensorlaw (ONNX Runtime would trap). */
+export function rem(g: GraphBuilder, [a, b]: string[], dtype: DType): string {
+  if (dtype === 'float32' || dtype === 'float64') return g.op('Mod', [a!, b!], { fmod: 1 });
+  return viaInt(g, [a!, b!], dtype, ([x, y]) => {
+    const zero = g.scalar(0, 'int32');
+    const trivial = g.op('Or', [g.op('Equal', [y!, zero]), g.op('Equal', [y!, g.scalar(-1, 'int32')])]);
+    const safe = g.op('Where', [trivial, g.scalar(1, 'int32'), y!]);
+    return g.op('Where', [trivial, zero, g.op('Mod', [x!, safe], { fmod: 1 })]);
+  });
+}

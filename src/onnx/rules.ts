@@ -11,10 +11,12 @@
  * program using them exports per the ONNX spec but needs another provider or engine to run.
  */
 import type { Prim } from '../tensor';
-import { arithmetic, atan2, broadcasting, composite, divide, expm1, log1p, logical, ordering, rounding, viaInt } from './elementwise';
+import { arithmetic, atan2, broadcasting, composite, divide, exp2, expm1, log1p, logBase, logical, ordering, rem, rounding, trunc, viaInt } from './elementwise';
 import type { Atom, LowerContext, Plan, PlanRule } from './lower';
 import { argReduce, broadcast, concatenate, cumsum, flip, pad, reduction, reshape, slice, transpose } from './movement';
 import { dtypeOf, isFloatAtom, op, reading, reshapedFrom, shapeIs, simple, type EqnOf, type Rule } from './plans';
+import { dynamicSlice, dynamicUpdateSlice } from './dynamic';
+import { argsort } from './sort';
 import { avgPoolPlan, convPlan, convTransposePlan, emitConv, matchConv, maxPoolPlan, patches, patchesTransposeGeneral } from './windows';
 
 /** The first plan that applies. */
@@ -104,6 +106,21 @@ export const onnxRules = {
   max: arithmetic('Max'),
   min: arithmetic('Min'),
   atan2: broadcasting(atan2),
+  tan: unary('Tan'),
+  asin: unary('Asin'),
+  acos: unary('Acos'),
+  atan: unary('Atan'),
+  sinh: unary('Sinh'),
+  cosh: unary('Cosh'),
+  asinh: unary('Asinh'),
+  acosh: unary('Acosh'),
+  atanh: unary('Atanh'),
+  log2: composite(logBase(2)),
+  log10: composite(logBase(10)),
+  exp2: composite(exp2),
+  round: rounding('Round'),
+  trunc: composite(trunc),
+  rem: broadcasting(rem),
   eq: broadcasting((g, xs) => g.op('Equal', xs)),
   ne: broadcasting((g, xs) => g.op('Not', [g.op('Equal', xs)])),
   lt: ordering('Less'),
@@ -121,6 +138,9 @@ export const onnxRules = {
   argmax: argReduce('ArgMax'),
   argmin: argReduce('ArgMin'),
   cumsum,
+  argsort,
+  dynamicSlice,
+  dynamicUpdateSlice,
   reshape: firstOf((ctx, eqn) => convPlan(ctx, eqn.outs[0]!), reshape),
   broadcast,
   transpose,

@@ -5,7 +5,13 @@
  * scheme that keeps sampling, splitting and folding apart.
  */
 export { key, split, splitList, foldIn, bits, MAX_FOLD_IN_DATA } from './key';
-export { uniform, normal, gumbel, truncatedNormal, bernoulli, categorical, randint } from './samplers';
+export { uniform, normal, gumbel, truncatedNormal, bernoulli, categorical, randint, exponential } from './samplers';
+export { gamma, loggamma, beta, dirichlet } from './gamma';
+export { poisson } from './poisson';
+export type { PoissonOptions } from './poisson';
+export { multivariateNormal } from './multivariate';
+export { choice } from './choice';
+export type { ChoiceOptions } from './choice';
 export type { FloatDType, FloatOptions, UniformOptions, CategoricalOptions } from './samplers';
 export { permutation, shuffle } from './permutation';
 export type { ShuffleOptions } from './permutation';

@@ -4,7 +4,7 @@
  * stream at counter offset 0 (see key.ts); the output shape is [...keyBatch, ...shape].
  */
 import * as T from '../tensor';
-import { fmtAval, Tensor, type DType, type TensorLike } from '../tensor';
+import { checkOptions, fmtAval, Tensor, type DType, type TensorLike } from '../tensor';
 import { checkKey, checkShape, randomError, srl, words } from './key';
 import { erfinv } from './erfinv';
 
@@ -27,13 +27,13 @@ const TINY: Record<FloatDType, number> = { float32: 2 ** -126, float64: 2 ** -10
 /** Largest finite numbers, to keep truncated normals finite at infinite bounds. */
 const HUGE: Record<FloatDType, number> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE };
 
-function checkFloatDType(op: string, dtype: unknown): FloatDType {
+export function checkFloatDType(op: string, dtype: unknown): FloatDType {
   if (dtype !== 'float32' && dtype !== 'float64') randomError(op, `dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}`);
   return dtype;
 }
 
 /** A bound or parameter as a tensor of `dtype`, checked to broadcast to `shape`. */
-function param(op: string, name: string, x: TensorLike, dtype: DType, shape: readonly number[]): Tensor {
+export function param(op: string, name: string, x: TensorLike, dtype: DType, shape: readonly number[]): Tensor {
   if (typeof x === 'number' && Number.isNaN(x)) randomError(op, `${name} must not be NaN`);
   if (!(x instanceof Tensor) && typeof x !== 'number') randomError(op, `${name} must be a number or a Tensor, got ${T.describe(x)}`);
   const t = T.astype(T.asTensor(op, x, dtype), dtype);
@@ -41,7 +41,7 @@ function param(op: string, name: string, x: TensorLike, dtype: DType, shape: rea
   return t;
 }
 
-function fitsIn(small: readonly number[], shape: readonly number[]): boolean {
+export function fitsIn(small: readonly number[], shape: readonly number[]): boolean {
   if (small.length > shape.length) return false;
   const off = shape.length - small.length;
   return small.every((d, i) => d === 1 || d === shape[off + i]);
@@ -52,7 +52,7 @@ function fitsIn(small: readonly number[], shape: readonly number[]): boolean {
  * bits of one word (k * 2^-24); float64 joins 27 + 26 bits of two words (k * 2^-53). Both are
  * exact, so 1 is never produced.
  */
-function unitUniforms(key: Tensor, shape: readonly number[], dtype: FloatDType, count: number): Tensor[] {
+export function unitUniforms(key: Tensor, shape: readonly number[], dtype: FloatDType, count: number): Tensor[] {
   if (dtype === 'float32') {
     return words(key, shape, count).map((w) => T.mul(T.astype(srl(w, 8), 'float32'), 2 ** -24));
   }
@@ -98,8 +98,7 @@ export function normal(key: Tensor, shape: readonly number[] = [], options: Floa
   const s = checkShape('normal', shape);
   const dtype = checkFloatDType('normal', options.dtype ?? 'float32');
   const [u1, u2] = unitUniforms(key, s, dtype, 2);
-  const radius = T.sqrt(T.mul(T.log1p(T.neg(u1!)), -2));
-  return T.mul(radius, T.cos(T.mul(u2!, 2 * Math.PI)));
+  return boxMuller(u1!, u2!);
 }
 
 /**
@@ -114,6 +113,25 @@ export function gumbel(key: Tensor, shape: readonly number[] = [], options: Floa
   const dtype = checkFloatDType('gumbel', options.dtype ?? 'float32');
   const [u] = unitUniforms(key, s, dtype, 1);
   return T.neg(T.log(T.neg(T.log(T.maximum(u!, TINY[dtype])))));
+}
+
+/**
+ * Standard exponential samples -log(1 - u) (rate 1: divide by a rate for others), always finite
+ * since 1 - u is in (0, 1].
+ * @example const e = exponential(key(0), [5]);
+ * @example const waits = T.div(exponential(k, [n]), rate);
+ */
+export function exponential(key: Tensor, shape: readonly number[] = [], options: FloatOptions = {}): Tensor {
+  checkKey('exponential', key);
+  const s = checkShape('exponential', shape);
+  const dtype = checkFloatDType('exponential', checkOptions('exponential', options, ['dtype']).dtype ?? 'float32');
+  const [u] = unitUniforms(key, s, dtype, 1);
+  return T.neg(T.log1p(T.neg(u!)));
+}
+
+/** Box–Muller from two unit uniforms (the construction normal() uses). */
+export function boxMuller(u1: Tensor, u2: Tensor): Tensor {
+  return T.mul(T.sqrt(T.mul(T.log1p(T.neg(u1)), -2)), T.cos(T.mul(u2, 2 * Math.PI)));
 }
 
 /**

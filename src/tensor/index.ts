@@ -32,6 +32,8 @@ export type { NumberRules } from './validate';
 export * from './ops';
 export { asTensor, describe } from './ops/create';
 export * as laxLinalg from './ops/laxLinalg';
+export { clampedStart, resolveRange } from './ops/ranges';
+export type { ResolvedRange } from './ops/ranges';
 export { Var, Lit, Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
 export type { Atom, Eqn } from './jaxpr';
 export { clusterWrites, inPlaceReads } from './program';

@@ -93,6 +93,36 @@ declare module './core' {
     conv2d(weights: TensorLike, options?: ops.Conv2dOptions): Tensor;
     maxPool2d(options: ops.Pool2dOptions): Tensor;
     avgPool2d(options: ops.AvgPool2dOptions): Tensor;
+    tan(): Tensor;
+    arcsin(): Tensor;
+    arccos(): Tensor;
+    arctan(): Tensor;
+    sinh(): Tensor;
+    cosh(): Tensor;
+    arcsinh(): Tensor;
+    arccosh(): Tensor;
+    arctanh(): Tensor;
+    log2(): Tensor;
+    log10(): Tensor;
+    exp2(): Tensor;
+    round(options?: ops.RoundOptions): Tensor;
+    trunc(): Tensor;
+    mod(other: TensorLike): Tensor;
+    fmod(other: TensorLike): Tensor;
+    floorDivide(other: TensorLike): Tensor;
+    sort(axisOrOptions?: number | null | ops.SortOptions): Tensor;
+    argsort(axisOrOptions?: number | null | ops.SortOptions): Tensor;
+    cumprod(axisOrOptions?: number | ops.CumulativeOptions): Tensor;
+    cummax(axisOrOptions?: number | ops.CumulativeOptions): Tensor;
+    cummin(axisOrOptions?: number | ops.CumulativeOptions): Tensor;
+    diagonal(options?: ops.DiagonalOptions): Tensor;
+    trace(options?: ops.DiagonalOptions): Tensor;
+    repeat(repeats: number | readonly number[], axisOrOptions?: number | ops.RepeatOptions): Tensor;
+    /**
+     * Functional index updates (JAX's x.at): `x.at[0].set(1)`, `x.at['1:3'].add(v)`,
+     * `x.at([i, { stop: 2 }]).max(v)` with i a traced int32 scalar; each returns a new tensor.
+     */
+    readonly at: ops.AtIndexer;
   }
 }
 
@@ -107,9 +137,16 @@ const forwarded = [
   'floor', 'ceil', 'atan2', 'stopGradient', 'softplus', 'logSigmoid', 'silu', 'gelu', 'leakyRelu',
   'elu', 'moveaxis', 'slice', 'flip', 'pad', 'split', 'take', 'takeAlongAxis', 'oneHot', 'matmul',
   'dot', 'outer', 'conv2d', 'maxPool2d', 'avgPool2d',
+  'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'arcsinh', 'arccosh', 'arctanh', 'log2', 'log10', 'exp2',
+  'round', 'trunc', 'mod', 'fmod', 'floorDivide', 'sort', 'argsort', 'cumprod', 'cummax', 'cummin', 'diagonal', 'trace', 'repeat',
 ] as const satisfies readonly (keyof Tensor & keyof typeof ops)[];
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
+Object.defineProperty(proto, 'at', {
+  get(this: Tensor) {
+    return ops.at(this);
+  },
+});
 for (const name of forwarded) {
   const fn = (ops as unknown as Record<string, (...args: unknown[]) => Tensor>)[name]!;
   proto[name] = function (this: Tensor, ...args: unknown[]) {

@@ -28,6 +28,24 @@ export interface PrimParams {
   tanh: {}; logistic: {}; erf: {}; abs: {}; sign: {}; floor: {}; ceil: {}; logicalNot: {};
   stopGradient: {};
   add: {}; sub: {}; mul: {}; div: {}; pow: {}; max: {}; min: {}; atan2: {};
+  // NumPy's math surface (issue 13): trigonometric, hyperbolic, base-2/10 logs and powers,
+  // rounding, the C remainder (fmod: sign of the dividend), stable sorting and dynamic slices.
+  tan: {}; asin: {}; acos: {}; atan: {}; sinh: {}; cosh: {}; asinh: {}; acosh: {}; atanh: {};
+  log2: {}; log10: {}; exp2: {}; round: {}; trunc: {};
+  rem: {};
+  /**
+   * The stable sorting permutation along `axis` (int32 indices): ascending in the total order
+   * -inf < ... < -0 = +0 < ... < +inf < NaN, ties by index; descending reverses the order of
+   * values but keeps ties by index (NumPy/JAX `argsort(..., descending=True)`, NaN first).
+   */
+  argsort: { readonly axis: number; readonly descending: boolean };
+  /**
+   * dynamicSlice(x, ...starts): a window of static `sizes` whose int32 scalar start operands are
+   * traced. A negative start counts from the end, then starts are clamped so the window fits.
+   */
+  dynamicSlice: { readonly sizes: readonly number[] };
+  /** dynamicUpdateSlice(x, update, ...starts): x with the window at the (clamped) starts replaced. */
+  dynamicUpdateSlice: {};
   eq: {}; ne: {}; lt: {}; le: {}; gt: {}; ge: {}; logicalAnd: {}; logicalOr: {};
   /** where(cond: bool, x, y): operands of equal shape; x and y of equal dtype. */
   where: {};
@@ -94,7 +112,7 @@ export type Prim = keyof PrimParams;
  */
 export type PrimKind =
   | 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'bits'
-  | 'reduce' | 'argReduce' | 'scan' | 'movement' | 'contraction' | 'indexing' | 'window' | 'random'
+  | 'reduce' | 'argReduce' | 'scan' | 'sort' | 'movement' | 'contraction' | 'indexing' | 'window' | 'random'
   | 'linalg';
 
 export interface PrimTraits {
@@ -137,6 +155,24 @@ export const PRIM_TRAITS = {
   max: { kind: 'binary' },
   min: { kind: 'binary' },
   atan2: { kind: 'binary' },
+  tan: { kind: 'unary', floatOnly: true },
+  asin: { kind: 'unary', floatOnly: true },
+  acos: { kind: 'unary', floatOnly: true },
+  atan: { kind: 'unary', floatOnly: true },
+  sinh: { kind: 'unary', floatOnly: true },
+  cosh: { kind: 'unary', floatOnly: true },
+  asinh: { kind: 'unary', floatOnly: true },
+  acosh: { kind: 'unary', floatOnly: true },
+  atanh: { kind: 'unary', floatOnly: true },
+  log2: { kind: 'unary', floatOnly: true },
+  log10: { kind: 'unary', floatOnly: true },
+  exp2: { kind: 'unary', floatOnly: true },
+  round: { kind: 'unary' },
+  trunc: { kind: 'unary' },
+  rem: { kind: 'binary' },
+  argsort: { kind: 'sort' },
+  dynamicSlice: { kind: 'movement', linear: true },
+  dynamicUpdateSlice: { kind: 'movement', linear: true },
   eq: { kind: 'compare' },
   ne: { kind: 'compare' },
   lt: { kind: 'compare' },

@@ -48,6 +48,13 @@ const arg = (prim: string): ShapeRule<any> => (args, { axis }) => {
   return aval(x.shape.filter((_, i) => i !== axis), 'int32');
 };
 
+/** One int32 scalar start operand per axis (dynamicSlice, dynamicUpdateSlice). */
+function checkStarts(prim: string, x: Aval, starts: readonly Aval[]): void {
+  if (starts.length !== x.shape.length || starts.some((s) => s.dtype !== 'int32' || s.shape.length !== 0)) {
+    opError(prim, `expects one int32 scalar start per axis of ${fmtAval(x)}, got ${starts.length ? starts.map(fmtAval).join(', ') : 'none'}`);
+  }
+}
+
 function windowShape(prim: string, x: Aval, p: PrimParams['patches']): number[] {
   if (x.shape.length !== 4) opError(prim, `expects NCHW input of rank 4, got ${fmtAval(x)}`);
   const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -87,6 +94,24 @@ export const shapeRules = {
   cumsum: (args, { axis }) => {
     checkAxes('cumsum', args[0]!, [axis]);
     return args[0]!;
+  },
+  argsort: (args, { axis }) => {
+    checkAxes('argsort', args[0]!, [axis]);
+    return aval(args[0]!.shape, 'int32');
+  },
+  dynamicSlice: (args, { sizes }) => {
+    const [x, ...starts] = args as [Aval, ...Aval[]];
+    const ok = sizes.length === x.shape.length && sizes.every((s, k) => Number.isInteger(s) && s >= 0 && s <= x.shape[k]!);
+    if (!ok) opError('dynamicSlice', `sizes ${fmtShape(sizes)} must be integers in [0, size], one per axis of ${fmtAval(x)}`);
+    checkStarts('dynamicSlice', x, starts);
+    return aval(sizes, x.dtype);
+  },
+  dynamicUpdateSlice: (args) => {
+    const [x, update, ...starts] = args as [Aval, Aval, ...Aval[]];
+    const ok = update.dtype === x.dtype && update.shape.length === x.shape.length && update.shape.every((d, k) => d <= x.shape[k]!);
+    if (!ok) opError('dynamicUpdateSlice', `the update must have the operand's dtype and rank and fit inside it, got ${fmtAval(update)} for ${fmtAval(x)}`);
+    checkStarts('dynamicUpdateSlice', x, starts);
+    return x;
   },
   reshape: (args, { shape }) => {
     const x = args[0]!;

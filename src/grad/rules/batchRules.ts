@@ -5,6 +5,7 @@
  */
 import * as T from '../../tensor';
 import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type Prim, type PrimParams, type Tensor } from '../../tensor';
+import { dynamicSliceBatch, dynamicUpdateSliceBatch } from './dynamicBatch';
 
 export type BatchDim = number | null;
 export type BatchRule<P = any> = (args: Tensor[], dims: BatchDim[], params: P, axisSize: number) => [Tensor[], BatchDim[]];
@@ -73,6 +74,9 @@ export const batchRules = {
   argmax: withFront('argmax', shiftAxis),
   argmin: withFront('argmin', shiftAxis),
   cumsum: withFront('cumsum', shiftAxis),
+  argsort: withFront('argsort', shiftAxis),
+  dynamicSlice: dynamicSliceBatch,
+  dynamicUpdateSlice: dynamicUpdateSliceBatch,
   // reshape, broadcast and slice take full per-axis parameters: prepend the batch axis.
   reshape: (args, dims, p, size) => [[bind1('reshape', toFront(args, dims, size), { shape: [size, ...p.shape] })], [0]],
   broadcast: (args, dims, p, size) => [[bind1('broadcast', toFront(args, dims, size), { shape: [size, ...p.shape] })], [0]],

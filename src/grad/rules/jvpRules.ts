@@ -96,6 +96,23 @@ export const jvpRules = {
   max: binary('max', (a, b) => T.where(T.greater(a, b), 1, T.where(T.equal(a, b), 0.5, 0)), (a, b) => T.where(T.less(a, b), 1, T.where(T.equal(a, b), 0.5, 0))),
   min: binary('min', (a, b) => T.where(T.less(a, b), 1, T.where(T.equal(a, b), 0.5, 0)), (a, b) => T.where(T.greater(a, b), 1, T.where(T.equal(a, b), 0.5, 0))),
   atan2: binary('atan2', (a, b) => T.div(b, T.add(T.square(a), T.square(b))), (a, b) => T.neg(T.div(a, T.add(T.square(a), T.square(b))))),
+  tan: unary('tan', (_x, y) => T.add(1, T.square(y))),
+  // (1 - x)(1 + x) rather than 1 - x^2: exact near +-1, where the derivatives blow up.
+  asin: unary('asin', (x) => T.rsqrt(T.mul(T.sub(1, x), T.add(1, x)))),
+  acos: unary('acos', (x) => T.neg(T.rsqrt(T.mul(T.sub(1, x), T.add(1, x))))),
+  atan: unary('atan', (x) => T.reciprocal(T.add(1, T.square(x)))),
+  sinh: unary('sinh', (x) => T.cosh(x)),
+  cosh: unary('cosh', (x) => T.sinh(x)),
+  asinh: unary('asinh', (x) => T.rsqrt(T.add(T.square(x), 1))),
+  acosh: unary('acosh', (x) => T.rsqrt(T.mul(T.sub(x, 1), T.add(x, 1)))),
+  atanh: unary('atanh', (x) => T.reciprocal(T.mul(T.sub(1, x), T.add(1, x)))),
+  log2: unary('log2', (x) => T.reciprocal(T.mul(x, Math.LN2))),
+  log10: unary('log10', (x) => T.reciprocal(T.mul(x, Math.LN10))),
+  exp2: unary('exp2', (_x, y) => T.mul(y, Math.LN2)),
+  round: zeroTangent('round'),
+  trunc: zeroTangent('trunc'),
+  // rem(a, b) = a - b trunc(a / b), and trunc is piecewise constant.
+  rem: binary('rem', (a) => T.onesLike(a), (a, b) => T.neg(T.trunc(T.div(a, b)))),
   where: ([c, x, y], [, tx, ty]) => {
     const out = T.bind1('where', [c!, x!, y!], {});
     if (isZero(tx) && isZero(ty)) return [[out], [new Zero(out)]];
@@ -119,6 +136,17 @@ export const jvpRules = {
   argmax: zeroTangent('argmax'),
   argmin: zeroTangent('argmin'),
   cumsum: linear('cumsum'),
+  argsort: zeroTangent('argsort'),
+  // Linear in the operand(s); the int32 starts carry no tangent.
+  dynamicSlice: ([x, ...starts], [t], params: PrimParams['dynamicSlice']) => {
+    const y = T.bind1('dynamicSlice', [x!, ...starts], params);
+    return [[y], [isZero(t) ? new Zero(y) : T.bind1('dynamicSlice', [t!, ...starts], params)]];
+  },
+  dynamicUpdateSlice: ([x, u, ...starts], [tx, tu]) => {
+    const y = T.bind1('dynamicUpdateSlice', [x!, u!, ...starts], {});
+    if (isZero(tx) && isZero(tu)) return [[y], [new Zero(y)]];
+    return [[y], [T.bind1('dynamicUpdateSlice', [instantiate(tx!), instantiate(tu!), ...starts], {})]];
+  },
   reshape: linear('reshape'),
   broadcast: linear('broadcast'),
   transpose: linear('transpose'),

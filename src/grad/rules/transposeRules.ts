@@ -80,6 +80,20 @@ export const transposeRules = {
     return [T.broadcastTo(T.reshape(ct, shape.map((d, i) => (axes.includes(i) ? 1 : d))), shape)];
   },
   cumsum: (ct, _, { axis, reverse }) => [bind1('cumsum', [ct], { axis, reverse: !reverse })],
+  // The starts are known int32 values: the same (clamped) window moves the cotangent back.
+  dynamicSlice: (ct, [x, ...starts]) => {
+    const a = avalOf(x!);
+    return [bind1('dynamicUpdateSlice', [T.zeros(a.shape, a.dtype), ct, ...(starts as Tensor[])], {}), ...starts.map(() => null)];
+  },
+  dynamicUpdateSlice: (ct, [x, u, ...starts]) => {
+    const ua = avalOf(u!);
+    const s = starts as Tensor[];
+    return [
+      undef(x) ? bind1('dynamicUpdateSlice', [ct, T.zeros(ua.shape, ua.dtype), ...s], {}) : null,
+      undef(u) ? bind1('dynamicSlice', [ct, ...s], { sizes: ua.shape }) : null,
+      ...s.map(() => null),
+    ];
+  },
   reshape: (ct, [x]) => [T.reshape(ct, avalOf(x!).shape)],
   broadcast: (ct, [x]) => [unbroadcast(ct, avalOf(x!).shape)],
   transpose: (ct, _, { perm }) => [bind1('transpose', [ct], { perm: T.inversePerm(perm) })],

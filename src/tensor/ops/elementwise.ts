@@ -5,6 +5,7 @@ import type { BinaryPrim, ComparePrim, UnaryPrim } from '../primitives';
 import { asTensor, resultTypeOf, type TensorLike } from './create';
 import { astype, broadcastOperands, broadcastTo } from './broadcast';
 import { broadcastShapes } from '../shape';
+import { checkNumber, checkOptions } from '../validate';
 
 function unary(prim: UnaryPrim, x: TensorLike): Tensor {
   return bind1(prim, [asTensor(prim, x)], {});
@@ -64,6 +65,104 @@ export const abs = (x: TensorLike): Tensor => unary('abs', x);
 export const sign = (x: TensorLike): Tensor => unary('sign', x);
 export const floor = (x: TensorLike): Tensor => unary('floor', x);
 export const ceil = (x: TensorLike): Tensor => unary('ceil', x);
+/** Tangent, elementwise. @example tan(tensor([0, Math.PI / 4]))   // [0, 1] */
+export const tan = (x: TensorLike): Tensor => floatUnary('tan', x);
+/** Inverse sine, in [-pi/2, pi/2]; NaN outside [-1, 1]. @example arcsin(tensor([0, 1]))   // [0, pi/2] */
+export const arcsin = (x: TensorLike): Tensor => floatUnary('asin', x);
+/** Inverse cosine, in [0, pi]; NaN outside [-1, 1]. @example arccos(tensor([1, -1]))   // [0, pi] */
+export const arccos = (x: TensorLike): Tensor => floatUnary('acos', x);
+/** Inverse tangent, in (-pi/2, pi/2) (two-argument form: atan2). @example arctan(tensor([1]))   // [pi/4] */
+export const arctan = (x: TensorLike): Tensor => floatUnary('atan', x);
+/** Hyperbolic sine. @example sinh(tensor([0, 1]))   // [0, 1.1752] */
+export const sinh = (x: TensorLike): Tensor => floatUnary('sinh', x);
+/** Hyperbolic cosine. @example cosh(tensor([0, 1]))   // [1, 1.5431] */
+export const cosh = (x: TensorLike): Tensor => floatUnary('cosh', x);
+/** Inverse hyperbolic sine. @example arcsinh(tensor([0, 1]))   // [0, 0.8814] */
+export const arcsinh = (x: TensorLike): Tensor => floatUnary('asinh', x);
+/** Inverse hyperbolic cosine; NaN below 1. @example arccosh(tensor([1, 2]))   // [0, 1.3170] */
+export const arccosh = (x: TensorLike): Tensor => floatUnary('acosh', x);
+/** Inverse hyperbolic tangent; +-Infinity at +-1, NaN outside [-1, 1]. @example arctanh(tensor([0, 0.5]))   // [0, 0.5493] */
+export const arctanh = (x: TensorLike): Tensor => floatUnary('atanh', x);
+/** Base-2 logarithm (exact at powers of two). @example log2(tensor([1, 8]))   // [0, 3] */
+export const log2 = (x: TensorLike): Tensor => floatUnary('log2', x);
+/** Base-10 logarithm. @example log10(tensor([1, 1000]))   // [0, 3] */
+export const log10 = (x: TensorLike): Tensor => floatUnary('log10', x);
+/** 2 ** x (exact at integers). @example exp2(tensor([0, 3, -1]))   // [1, 8, 0.5] */
+export const exp2 = (x: TensorLike): Tensor => floatUnary('exp2', x);
+/** Round toward zero (integers pass through). @example trunc(tensor([-1.7, 1.7]))   // [-1, 1] */
+export const trunc = (x: TensorLike): Tensor => unary('trunc', x);
+
+export interface RoundOptions {
+  /** Decimal places (NumPy's `decimals`, default 0; negative rounds to tens, hundreds...). */
+  readonly decimals?: number;
+}
+
+/**
+ * Round half to even, like NumPy and JAX (`round(2.5)` is 2, `round(-0.5)` is -0); integer and
+ * bool inputs pass through. With `decimals`, x is scaled by 10^decimals, rounded and scaled back
+ * (NumPy's method, so the result is the nearest float to the decimal, not always exact).
+ * @example round(tensor([0.5, 1.5, 2.5, -2.5]))        // [0, 2, 2, -2]
+ * @example round(tensor([3.14159]), { decimals: 2 })   // [3.14]
+ */
+export function round(x: TensorLike, options?: RoundOptions): Tensor {
+  const { decimals = 0 } = checkOptions('round', options, ['decimals']);
+  checkNumber('round', 'decimals', decimals, { integer: true });
+  const t = asTensor('round', x);
+  if (decimals === 0 || !isFloat(t.dtype)) return bind1('round', [t], {});
+  const scale = 10 ** Math.abs(decimals);
+  return decimals > 0 ? div(bind1('round', [mul(t, scale)], {}), scale) : mul(bind1('round', [div(t, scale)], {}), scale);
+}
+
+/** Bool operands of the integer-valued remainder ops count as int32 (NumPy gives int8). */
+function remainderOperands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  const [x, y] = broadcastOperands(op, [a, b]);
+  return x!.dtype === 'bool' ? [astype(x!, 'int32'), astype(y!, 'int32')] : [x!, y!];
+}
+
+/**
+ * C's remainder (the sign of the dividend, `a - b * trunc(a / b)`, exact), like NumPy's fmod and
+ * JAX's lax.rem; integer division by zero gives 0.
+ * @example fmod(tensor([-7, 7]), 3)   // [-1, 1]
+ */
+export function fmod(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = remainderOperands('fmod', a, b);
+  return bind1('rem', [x, y], {});
+}
+
+/**
+ * Python's remainder: the result takes the divisor's sign, so `a == b * floorDivide(a, b) +
+ * mod(a, b)` (NumPy's mod/remainder, built like JAX's from fmod). Integer division by zero gives 0.
+ * @example mod(tensor([-7, 7]), 3)    // [2, 1]
+ * @example mod(tensor([-7, 7]), -3)   // [-1, -2]
+ */
+export function mod(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = remainderOperands('mod', a, b);
+  const r = bind1('rem', [x, y], {});
+  // The remainder moves by one divisor where it is nonzero and its sign differs from b's.
+  const flip = logicalAnd(notEqual(r, 0), notEqual(less(r, 0), less(y, 0)));
+  return where(flip, add(r, y), r);
+}
+/** NumPy's alias of mod. */
+export const remainder = mod;
+
+/**
+ * Division rounded toward -Infinity (Python's //): floats as JAX computes it from fmod, so that
+ * `b * floorDivide(a, b) + mod(a, b)` recovers a; x / 0 gives +-Infinity or NaN for floats, 0
+ * for integers.
+ * @example floorDivide(tensor([-7, 7]), 2)   // [-4, 3]
+ */
+export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = remainderOperands('floorDivide', a, b);
+  const r = bind1('rem', [x, y], {});
+  const flip = logicalAnd(notEqual(r, 0), notEqual(less(r, 0), less(y, 0)));
+  if (!isFloat(x.dtype)) {
+    const q = bind1('div', [x, y], {}); // truncating int32 division
+    return where(flip, sub(q, 1), q);
+  }
+  const q = bind1('round', [bind1('div', [sub(x, r), y], {})], {});
+  return where(equal(y, 0), bind1('div', [x, y], {}), where(flip, sub(q, 1), q));
+}
+
 /** x * x. */
 export const square = (x: TensorLike): Tensor => {
   const t = asTensor('square', x);

@@ -2,6 +2,7 @@
 import { bind1, type Tensor } from '../core';
 import { fmtShape, normalizeAxes, opError } from '../shape';
 import { asTensor, type TensorLike } from './create';
+import { resolveRange } from './ranges';
 
 /** One axis of a slice: Python's start:stop:step, any of them omitted. */
 export interface SliceRange {
@@ -12,33 +13,6 @@ export interface SliceRange {
 
 /** Per-axis ranges from the first axis on; `null`/`undefined` or a missing entry takes the whole axis. */
 export type SliceSpec = readonly (SliceRange | null | undefined)[];
-
-interface Resolved {
-  start: number;
-  count: number;
-  step: number;
-}
-
-function intOrNull(op: string, name: string, v: number | null | undefined, axis: number): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Number.isInteger(v)) opError(op, `${name} of axis ${axis} must be an integer, got ${v}`);
-  return v;
-}
-
-/** Python's slice.indices(n) followed by the element count. */
-function resolve(op: string, r: SliceRange | null | undefined, n: number, axis: number): Resolved {
-  const step = intOrNull(op, 'step', r?.step, axis) ?? 1;
-  if (step === 0) opError(op, `step of axis ${axis} must not be zero`);
-  const [lower, upper] = step > 0 ? [0, n] : [-1, n - 1];
-  const clamp = (v: number | undefined, dflt: number): number => {
-    if (v === undefined) return dflt;
-    return v < 0 ? Math.max(v + n, lower) : Math.min(v, upper);
-  };
-  const start = clamp(intOrNull(op, 'start', r?.start, axis), step > 0 ? lower : upper);
-  const stop = clamp(intOrNull(op, 'stop', r?.stop, axis), step > 0 ? upper : lower);
-  const count = step > 0 ? Math.max(0, Math.ceil((stop - start) / step)) : Math.max(0, Math.ceil((start - stop) / -step));
-  return { start, count, step };
-}
 
 /**
  * Basic slicing like `x[1:, ::-1]` in numpy: one `{ start, stop, step }` per leading axis,
@@ -51,7 +25,7 @@ export function slice(x: TensorLike, spec: SliceSpec): Tensor {
   const t = asTensor('slice', x);
   if (!Array.isArray(spec)) opError('slice', `expects an array with one range per axis, got ${JSON.stringify(spec)}`);
   if (spec.length > t.ndim) opError('slice', `got ${spec.length} ranges for a tensor of rank ${t.ndim} (shape ${fmtShape(t.shape)})`);
-  const ranges = t.shape.map((n, i) => resolve('slice', spec[i], n, i));
+  const ranges = t.shape.map((n, i) => resolveRange('slice', spec[i], n, i));
   const flipAxes = ranges.flatMap((r, i) => (r.step < 0 ? [i] : []));
   const src = flipAxes.length > 0 ? bind1('flip', [t], { axes: flipAxes }) : t;
   const starts: number[] = [], limits: number[] = [], strides: number[] = [];

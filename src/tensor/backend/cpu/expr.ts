@@ -50,6 +50,11 @@ export const HELPERS = {
   /** NaN-propagating like numpy/JAX maximum and minimum. */
   max: (a: number, b: number): number => (a !== a || b !== b ? NaN : a > b ? a : b),
   min: (a: number, b: number): number => (a !== a || b !== b ? NaN : a < b ? a : b),
+  /** Round half to even (NumPy/JAX); Math.round rounds halves up, so odd results step back. */
+  round(x: number): number {
+    const r = Math.round(x);
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
 };
 
 const call = (f: string) => ([x]: readonly string[]) => `${f}(${x})`;
@@ -92,6 +97,22 @@ export const EXPR = {
   max: { js: ([a, b]) => `H.max(${a},${b})`, wasm: f32Extremum(F32X4.gt) },
   min: { js: ([a, b]) => `H.min(${a},${b})`, wasm: f32Extremum(F32X4.lt) },
   atan2: { js: ([a, b]) => `Math.atan2(${a},${b})`, wasm: JS_ONLY },
+  tan: { js: call('Math.tan'), wasm: JS_ONLY },
+  asin: { js: call('Math.asin'), wasm: JS_ONLY },
+  acos: { js: call('Math.acos'), wasm: JS_ONLY },
+  atan: { js: call('Math.atan'), wasm: JS_ONLY },
+  sinh: { js: call('Math.sinh'), wasm: JS_ONLY },
+  cosh: { js: call('Math.cosh'), wasm: JS_ONLY },
+  asinh: { js: call('Math.asinh'), wasm: JS_ONLY },
+  acosh: { js: call('Math.acosh'), wasm: JS_ONLY },
+  atanh: { js: call('Math.atanh'), wasm: JS_ONLY },
+  log2: { js: call('Math.log2'), wasm: JS_ONLY },
+  log10: { js: call('Math.log10'), wasm: JS_ONLY },
+  exp2: { js: ([x]) => `Math.pow(2,${x})`, wasm: JS_ONLY },
+  round: { js: call('H.round'), wasm: f32Unary(F32X4.nearest) },
+  trunc: { js: call('Math.trunc'), wasm: f32Unary(F32X4.trunc) },
+  // JS's % is C's fmod (exact, the sign of the dividend); int32 x % 0 is NaN, stored as 0.
+  rem: { js: infix('%'), wasm: JS_ONLY },
   eq: { js: test('==='), wasm: f32Compare(F32X4.eq) },
   ne: { js: test('!=='), wasm: f32Compare(F32X4.ne) },
   lt: { js: test('<'), wasm: f32Compare(F32X4.lt) },

@@ -18,6 +18,8 @@ import { patchesKernel, patchesTransposeKernel } from './patches';
 import { randomBitsKernel } from './threefry';
 import { choleskyKernel, luKernel, qrKernel, triangularSolveKernel } from './linalg/factor';
 import { eighKernel, svdKernel } from './linalg/spectral';
+import { argsortKernel } from './sort';
+import { dynamicSliceKernel, dynamicUpdateSliceKernel } from './dynamic';
 
 /** A kernel reads its inputs' `shape` and `_storage` and writes the preallocated result `y`. */
 export type Kernel<P extends Prim> = (xs: readonly Pick<Tensor, 'shape' | 'dtype' | '_storage'>[], params: PrimParams[P], out: Aval, y: TypedArray) => void;
@@ -37,6 +39,9 @@ export const cpuKernels = {
   argmax: ([x], { axis }, _, out) => argKernel(true, d(x!), x!.shape, axis, out),
   argmin: ([x], { axis }, _, out) => argKernel(false, d(x!), x!.shape, axis, out),
   cumsum: ([x], { axis, reverse }, _, out) => cumsumKernel(d(x!), x!.shape, axis, reverse, out),
+  argsort: ([x], { axis, descending }, _, out) => argsortKernel(d(x!), x!.shape, axis, descending, out),
+  dynamicSlice: ([x, ...starts], { sizes }, _, out) => dynamicSliceKernel(d(x!), x!.shape, starts.map(d), sizes, out),
+  dynamicUpdateSlice: ([x, u, ...starts], _, __, out) => dynamicUpdateSliceKernel(d(x!), x!.shape, d(u!), u!.shape, starts.map(d), out),
   reshape: ([x], _, __, out) => out.set(d(x!)),
   broadcast: ([x], p, _, out) => broadcastKernel(d(x!), x!.shape, p, out),
   transpose: ([x], p, _, out) => transposeKernel(d(x!), x!.shape, p, out),

@@ -26,6 +26,21 @@ const floatUnary: Record<UnaryPrim, (x: string) => string> = {
   ceil: (x) => `ceil(${x})`,
   logicalNot: (x) => `(!wl_truthy(${x}))`,
   stopGradient: (x) => x,
+  tan: (x) => `wl_tan(${x})`,
+  asin: (x) => `wl_asin(${x})`,
+  acos: (x) => `wl_acos(${x})`,
+  atan: (x) => `wl_atan(${x})`,
+  sinh: (x) => `wl_sinh(${x})`,
+  cosh: (x) => `wl_cosh(${x})`,
+  asinh: (x) => `wl_asinh(${x})`,
+  acosh: (x) => `wl_acosh(${x})`,
+  atanh: (x) => `wl_atanh(${x})`,
+  log2: (x) => `wl_log2(${x})`,
+  log10: (x) => `wl_log10(${x})`,
+  exp2: (x) => `wl_exp2(${x})`,
+  // WGSL's round is half to even, like NumPy and the CPU's H.round.
+  round: (x) => `round(${x})`,
+  trunc: (x) => `trunc(${x})`,
 };
 
 /** Unary primitives on int32 (the float-only ones never see an int: their shape rule rejects it). */
@@ -37,6 +52,8 @@ const intUnary: Record<Exclude<UnaryPrim, FloatOnlyPrim>, (x: string) => string>
   ceil: (x) => x,
   logicalNot: (x) => `(${x} == 0i)`,
   stopGradient: (x) => x,
+  round: (x) => x,
+  trunc: (x) => x,
 };
 
 const floatBinary: Record<BinaryPrim, (a: string, b: string) => string> = {
@@ -48,6 +65,7 @@ const floatBinary: Record<BinaryPrim, (a: string, b: string) => string> = {
   max: (a, b) => `wl_max(${a}, ${b})`,
   min: (a, b) => `wl_min(${a}, ${b})`,
   atan2: (a, b) => `wl_atan2(${a}, ${b})`,
+  rem: (a, b) => `wl_fmod(${a}, ${b})`,
 };
 
 const intBinary: Record<BinaryPrim, (a: string, b: string) => string> = {
@@ -59,6 +77,7 @@ const intBinary: Record<BinaryPrim, (a: string, b: string) => string> = {
   max: (a, b) => `max(${a}, ${b})`,
   min: (a, b) => `min(${a}, ${b})`,
   atan2: (a, b) => `wl_f2i(wl_atan2(f32(${a}), f32(${b})))`,
+  rem: (a, b) => `wl_irem(${a}, ${b})`,
 };
 
 const compareOps: Record<Exclude<ComparePrim, 'logicalAnd' | 'logicalOr'>, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };

@@ -12,6 +12,8 @@ import { dispatch, input, output, perElement, sourceIndex, unravel, dotIndex, ty
 import { argPlan, cumsumPlan, reducePlan } from './reduce';
 import { Emit, f32Lit, load, storageLiteral, storageType, store } from './wgsl';
 import { choleskyPlan, eighPlan, luPlan, qrPlan, svdPlan, triangularSolvePlan } from './linalg';
+import { argsortPlan } from './sort';
+import { dynamicSlicePlan, dynamicUpdateSlicePlan } from './dynamic';
 
 type Builder<P extends Prim> = (ins: readonly Aval[], params: PrimParams[P], out: Aval) => Plan;
 
@@ -217,6 +219,9 @@ const builders = {
   argmax: ([x], { axis }, out) => argPlan(true, x!, axis, out),
   argmin: ([x], { axis }, out) => argPlan(false, x!, axis, out),
   cumsum: ([x], { axis, reverse }) => cumsumPlan(x!, axis, reverse),
+  argsort: ([x], { axis, descending }) => argsortPlan(x!, axis, descending),
+  dynamicSlice: (ins, { sizes }, out) => dynamicSlicePlan(ins, sizes, out),
+  dynamicUpdateSlice: (ins, _, out) => dynamicUpdateSlicePlan(ins, out),
   reshape: (_, __, out) => single({ kind: 'copy', src: 0, dst: 1, bytes: sizeOf(out.shape) * 4 }),
   broadcast: (ins, p, out) => indexMapPlan('broadcast', ins, p, out),
   transpose: (ins, p, out) => indexMapPlan('transpose', ins, p, out),

@@ -59,17 +59,25 @@ export function storageLiteral(dtype: DType, v: number): string {
   return dtype === 'bool' ? (v ? '1u' : '0u') : literal(dtype, v);
 }
 
-/** Cody-Waite split of pi/2 into three f32 parts, the first two with short mantissas. */
-function splitPiOver2(): [string, string, string] {
-  const p = Math.PI / 2;
-  const hi = 1.5703125; // 201/128: q * hi is exact for |q| < 2^16
-  const midExact = p - hi;
-  const scale = 2 ** (11 - Math.floor(Math.log2(midExact)));
-  const mid = Math.round(midExact * scale) / scale; // 12 significant bits
-  const lo = Math.fround(p - hi - mid);
-  return [f32Lit(hi), f32Lit(mid), f32Lit(lo)];
+/**
+ * Cody-Waite split of pi/2 into f32 parts: three of 8 significant bits, so q * part is exact for
+ * |q| < 2^16 and the leading subtractions cancel exactly, and a full-precision tail. (With a
+ * 12-bit second part q * part rounded, which tan near its poles amplified into 2e-5 errors.)
+ */
+function splitPiOver2(): string[] {
+  const parts: number[] = [];
+  let rest = Math.PI / 2;
+  for (let k = 0; k < 3; k++) {
+    const scale = 2 ** (7 - Math.floor(Math.log2(Math.abs(rest))));
+    const part = Math.round(rest * scale) / scale;
+    parts.push(part);
+    rest -= part;
+  }
+  return [...parts, Math.fround(rest)].map(f32Lit);
 }
-const [PIO2_HI, PIO2_MID, PIO2_LO] = splitPiOver2();
+const PIO2_PARTS = splitPiOver2();
+/** log10(2) rounded to 12 significant bits: e * LOG10_2_HI is exact for every exponent e of a float32. */
+const LOG10_2_HI = Math.round(Math.log10(2) * 4096) / 4096;
 
 /** Polynomial coefficients fitted (least squares on Chebyshev nodes) against the CPU erf. */
 const ERF_SMALL = [1.128379225730896, -0.37612637877464294, 0.11283785104751587, -0.02686556614935398, 0.005221400875598192, -0.0008489294559694827, 0.00011302773054922, -0.00000976972296484746];
@@ -125,7 +133,7 @@ const helpers: Record<string, Helper> = {
     code: `fn wl_trig(x: f32, shift: u32) -> f32 {
   if (!wl_finite(x)) { return wl_nan(); }
   let q = round(x * ${f32Lit(2 / Math.PI)});
-  let r = ((x - q * ${PIO2_HI}) - q * ${PIO2_MID}) - q * ${PIO2_LO};
+  let r = ${PIO2_PARTS.reduce((acc, part) => `(${acc} - q * ${part})`, 'x')};
   let z = r * r;
   let s = ((${f32Lit(-1.9515295891e-4)} * z + ${f32Lit(8.3321608736e-3)}) * z - ${f32Lit(1.6666654611e-1)}) * z * r + r;
   let c = ((${f32Lit(2.443315711809948e-5)} * z - ${f32Lit(1.388731625493765e-3)}) * z + ${f32Lit(4.166664568298827e-2)}) * z * z - 0.5 * z + 1.0;
@@ -195,6 +203,151 @@ const helpers: Record<string, Helper> = {
   return a;
 }`,
   },
+  // Issue 13's math. Builtins are avoided where their accuracy bounds are loose (asin/acos near
+  // +-1, sinh near 0, exp2 and log2 away from 0): each helper reduces to an accurate core.
+  wl_signbit: { deps: [], code: `fn wl_signbit(x: f32) -> bool { return (bitcast<u32>(x) & 0x80000000u) != 0u; }` },
+  wl_tan: { deps: ['wl_trig'], code: `fn wl_tan(x: f32) -> f32 { return wl_trig(x, 0u) / wl_trig(x, 1u); }` },
+  // asin x = atan(x / sqrt((1 - x)(1 + x))): 1 - |x| is exact near 1, where 1 - x^2 is not.
+  wl_asin: {
+    deps: ['wl_atan', 'wl_isnan', 'wl_nan', 'wl_signbit'],
+    code: `fn wl_asin(x: f32) -> f32 {
+  let a = abs(x);
+  if (wl_isnan(x) || a > 1.0) { return wl_nan(); }
+  if (a == 1.0) { return select(${f32Lit(Math.PI / 2)}, ${f32Lit(-Math.PI / 2)}, x < 0.0); }
+  let r = wl_atan(a / sqrt((1.0 - a) * (1.0 + a)));
+  return select(r, -r, wl_signbit(x));
+}`,
+  },
+  // acos x = 2 atan(sqrt((1 - x) / (1 + x))): accurate at both ends.
+  wl_acos: {
+    deps: ['wl_atan', 'wl_isnan', 'wl_nan'],
+    code: `fn wl_acos(x: f32) -> f32 {
+  if (wl_isnan(x) || abs(x) > 1.0) { return wl_nan(); }
+  return 2.0 * wl_atan(sqrt((1.0 - x) / (1.0 + x)));
+}`,
+  },
+  // sinh = (E + E / (E + 1)) / 2 with E = expm1(|x|): no cancellation near 0; exp(|x| / 2)^2 / 2
+  // in the tail, where exp(|x|) alone would overflow before sinh does.
+  wl_sinh: {
+    deps: ['wl_expm1', 'wl_exp', 'wl_signbit'],
+    code: `fn wl_sinh(x: f32) -> f32 {
+  let a = abs(x);
+  var r: f32;
+  if (a > 20.0) { let h = wl_exp(0.5 * a); r = (0.5 * h) * h; }
+  else { let e = wl_expm1(a); r = 0.5 * (e + e / (e + 1.0)); }
+  return select(r, -r, wl_signbit(x));
+}`,
+  },
+  wl_cosh: {
+    deps: ['wl_exp'],
+    code: `fn wl_cosh(x: f32) -> f32 {
+  let a = abs(x);
+  if (a > 20.0) { let h = wl_exp(0.5 * a); return (0.5 * h) * h; }
+  let e = wl_exp(a);
+  return 0.5 * (e + 1.0 / e);
+}`,
+  },
+  wl_asinh: {
+    deps: ['wl_log', 'wl_log1p', 'wl_signbit'],
+    code: `fn wl_asinh(x: f32) -> f32 {
+  let a = abs(x);
+  var r: f32;
+  if (a > 4096.0) { r = wl_log(a) + ${f32Lit(Math.LN2)}; }
+  else { r = wl_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
+  return select(r, -r, wl_signbit(x));
+}`,
+  },
+  wl_acosh: {
+    deps: ['wl_log', 'wl_log1p', 'wl_isnan', 'wl_nan'],
+    code: `fn wl_acosh(x: f32) -> f32 {
+  if (wl_isnan(x) || x < 1.0) { return wl_nan(); }
+  if (x > 4096.0) { return wl_log(x) + ${f32Lit(Math.LN2)}; }
+  let t = x - 1.0;
+  return wl_log1p(t + sqrt(2.0 * t + t * t));
+}`,
+  },
+  wl_atanh: {
+    deps: ['wl_log1p', 'wl_isnan', 'wl_nan', 'wl_signbit'],
+    code: `fn wl_atanh(x: f32) -> f32 {
+  let a = abs(x);
+  if (wl_isnan(x) || a > 1.0) { return wl_nan(); }
+  let r = 0.5 * wl_log1p(2.0 * a / (1.0 - a));
+  return select(r, -r, wl_signbit(x));
+}`,
+  },
+  // x = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172.
+  // Returns (e, log m): exact at powers of two, a few ulps elsewhere.
+  wl_logparts: {
+    deps: [],
+    code: `fn wl_logparts(x: f32) -> vec2f {
+  var m = x;
+  var e = 0.0;
+  if (m < ${f32Lit(2 ** -126)}) { m = m * 8388608.0; e = -23.0; }
+  let bits = bitcast<u32>(m);
+  e = e + f32(i32((bits >> 23u) & 0xffu) - 127i);
+  m = bitcast<f32>((bits & 0x007fffffu) | 0x3f800000u);
+  if (m > ${f32Lit(Math.SQRT2)}) { m = 0.5 * m; e = e + 1.0; }
+  let s = (m - 1.0) / (m + 1.0);
+  let z = s * s;
+  return vec2f(e, 2.0 * s + 2.0 * s * z * (${f32Lit(1 / 3)} + z * (0.2 + z * (${f32Lit(1 / 7)} + z * (${f32Lit(1 / 9)} + z * ${f32Lit(1 / 11)})))));
+}`,
+  },
+  // NaN, negatives, zero and +inf first: the reduction handles positive finite values.
+  wl_logspecial: {
+    deps: ['wl_isnan', 'wl_nan', 'wl_inf', 'wl_finite'],
+    code: `fn wl_logspecial(x: f32) -> f32 { if (wl_isnan(x) || x < 0.0) { return wl_nan(); } if (x == 0.0) { return -wl_inf(); } return x; }`,
+  },
+  wl_log2: {
+    deps: ['wl_logparts', 'wl_logspecial', 'wl_finite'],
+    code: `fn wl_log2(x: f32) -> f32 {
+  if (!(wl_finite(x) && x > 0.0)) { return wl_logspecial(x); }
+  let p = wl_logparts(x);
+  return p.x + p.y * ${f32Lit(Math.LOG2E)};
+}`,
+  },
+  // e log10(2) as an exact product with a 12-bit head plus a small tail.
+  wl_log10: {
+    deps: ['wl_logparts', 'wl_logspecial', 'wl_finite'],
+    code: `fn wl_log10(x: f32) -> f32 {
+  if (!(wl_finite(x) && x > 0.0)) { return wl_logspecial(x); }
+  let p = wl_logparts(x);
+  return p.x * ${f32Lit(LOG10_2_HI)} + (p.x * ${f32Lit(Math.log10(2) - LOG10_2_HI)} + p.y * ${f32Lit(Math.LOG10E)});
+}`,
+  },
+  // 2^x = 2^f 2^n, n = round(x), |f| <= 1/2; ldexp in two halves so each exponent stays in range.
+  wl_exp2: {
+    deps: ['wl_isnan', 'wl_inf'],
+    code: `fn wl_exp2(x: f32) -> f32 {
+  if (wl_isnan(x)) { return x; }
+  if (x >= 128.0) { return wl_inf(); }
+  if (x < -150.0) { return 0.0; }
+  let n = i32(round(x));
+  let r = exp((x - f32(n)) * ${f32Lit(Math.LN2)});
+  let h = n / 2i;
+  return ldexp(ldexp(r, h), n - h);
+}`,
+  },
+  // C's fmod, exactly: subtract |y| 2^k for the largest fitting k; each subtraction is exact
+  // (Sterbenz), and k falls every step, so at most ~280 steps.
+  wl_fmod: {
+    deps: ['wl_isnan', 'wl_nan', 'wl_finite', 'wl_signbit'],
+    code: `fn wl_fmod(x: f32, y: f32) -> f32 {
+  if (wl_isnan(x) || wl_isnan(y) || !wl_finite(x) || y == 0.0) { return wl_nan(); }
+  let ay = abs(y);
+  var r = abs(x);
+  if (!wl_finite(y) || r < ay) { return x; }
+  let ey = frexp(ay).exp;
+  for (var i = 0; i < 300 && r >= ay; i++) {
+    let k = frexp(r).exp - ey;
+    var d = ldexp(ldexp(ay, k / 2i), k - k / 2i);
+    if (d > r) { d = 0.5 * d; }
+    r = r - d;
+  }
+  return select(r, -r, wl_signbit(x));
+}`,
+  },
+  // int32 x % 0 is 0 (JS: ToInt32(NaN)), and x % -1 is 0 (avoiding INT_MIN % -1).
+  wl_irem: { deps: [], code: `fn wl_irem(a: i32, b: i32) -> i32 { if (b == 0i || b == -1i) { return 0i; } return a % b; }` },
   // Math.pow semantics, including negative bases with integral exponents.
   wl_pow: {
     deps: ['wl_isnan', 'wl_nan', 'wl_inf'],

@@ -53,6 +53,7 @@ const eqnLowerings = {
   ...rowsFor(ELEMENTWISE, () => viaKernel),
   ...rowsFor(REDUCE, () => viaKernel),
   argmax: viaKernel, argmin: viaKernel, cumsum: viaKernel,
+  argsort: viaKernel, dynamicSlice: viaKernel, dynamicUpdateSlice: viaKernel,
   reshape: viaKernel, broadcast: viaKernel, transpose: viaKernel, slice: viaKernel, flip: viaKernel, pad: viaKernel, concatenate: viaKernel,
   dot: viaMatmul,
   gather: viaKernel, scatterAdd: viaKernel, patches: viaKernel, patchesTranspose: viaKernel, randomBits: viaKernel,

@@ -21,6 +21,8 @@ export function i32x4const(x: number): Code {
 export const F32X4 = {
   eq: simd(0x41), ne: simd(0x42), lt: simd(0x43), gt: simd(0x44), le: simd(0x45), ge: simd(0x46),
   abs: simd(0xe0), neg: simd(0xe1), sqrt: simd(0xe3),
+  /** Rounding toward zero and to nearest even: exact, like Math.trunc and H.round on float32 values. */
+  trunc: simd(0x69), nearest: simd(0x6a),
   add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7),
 } as const;
 export const v128or: Code = simd(0x50);
