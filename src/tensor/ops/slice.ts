@@ -1,6 +1,7 @@
 /** Basic slicing with Python/numpy semantics, flipping and constant padding. */
 import { bind1, type Tensor } from '../core';
 import { fmtShape, normalizeAxes, opError } from '../shape';
+import { axisOrOptions, checkNumber, checkOptions, describeValue, optionKeys } from '../validate';
 import { asTensor, type TensorLike } from './create';
 
 /** One axis of a slice: Python's start:stop:step, any of them omitted. */
@@ -19,14 +20,17 @@ interface Resolved {
   step: number;
 }
 
+const rangeKeys = optionKeys<SliceRange>({ start: true, stop: true, step: true });
+
 function intOrNull(op: string, name: string, v: number | null | undefined, axis: number): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Number.isInteger(v)) opError(op, `${name} of axis ${axis} must be an integer, got ${v}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) opError(op, `${name} of axis ${axis} must be an integer, got ${describeValue(v)}`);
   return v;
 }
 
 /** Python's slice.indices(n) followed by the element count. */
 function resolve(op: string, r: SliceRange | null | undefined, n: number, axis: number): Resolved {
+  if (r !== null) checkOptions(`${op} (range of axis ${axis})`, r, rangeKeys);
   const step = intOrNull(op, 'step', r?.step, axis) ?? 1;
   if (step === 0) opError(op, `step of axis ${axis} must not be zero`);
   const [lower, upper] = step > 0 ? [0, n] : [-1, n - 1];
@@ -49,7 +53,7 @@ function resolve(op: string, r: SliceRange | null | undefined, n: number, axis: 
  */
 export function slice(x: TensorLike, spec: SliceSpec): Tensor {
   const t = asTensor('slice', x);
-  if (!Array.isArray(spec)) opError('slice', `expects an array with one range per axis, got ${JSON.stringify(spec)}`);
+  if (!Array.isArray(spec)) opError('slice', `expects an array with one { start, stop, step } range per axis, got ${describeValue(spec)}`);
   if (spec.length > t.ndim) opError('slice', `got ${spec.length} ranges for a tensor of rank ${t.ndim} (shape ${fmtShape(t.shape)})`);
   const ranges = t.shape.map((n, i) => resolve('slice', spec[i], n, i));
   const flipAxes = ranges.flatMap((r, i) => (r.step < 0 ? [i] : []));
@@ -68,14 +72,22 @@ export function slice(x: TensorLike, spec: SliceSpec): Tensor {
   return identity ? t : bind1('slice', [src], { starts, limits, strides });
 }
 
+/** The options of flip. */
+export interface FlipOptions {
+  /** One axis, several, or all (default). */
+  readonly axis?: number | readonly number[] | null;
+}
+
+const flipKeys = optionKeys<FlipOptions>({ axis: true });
+
 /**
  * Reverse the order of elements along the given axes (all axes by default), like numpy.flip.
  * @example flip(tensor([1, 2, 3]))        // [3, 2, 1]
- * @example flip(x, -1)
+ * @example flip(x, -1)                    // or flip(x, { axis: -1 })
  */
-export function flip(x: TensorLike, axis?: number | readonly number[] | null): Tensor {
+export function flip(x: TensorLike, axis?: number | readonly number[] | null | FlipOptions): Tensor {
   const t = asTensor('flip', x);
-  const axes = normalizeAxes('flip', axis, t.ndim);
+  const axes = normalizeAxes('flip', axisOrOptions<FlipOptions>('flip', axis, flipKeys).axis, t.ndim);
   return axes.length === 0 ? t : bind1('flip', [t], { axes });
 }
 
@@ -87,13 +99,17 @@ export interface PadOptions {
   readonly value?: number;
 }
 
+const padKeys = optionKeys<PadOptions>({ value: true });
+
 /**
  * Constant padding (numpy.pad with mode 'constant').
  * @example pad(x, 1)                              // one element on every side of every axis
  * @example pad(img, [[0, 0], [1, 2]], { value: -1 })
  */
-export function pad(x: TensorLike, padWidth: PadWidth, options: PadOptions = {}): Tensor {
+export function pad(x: TensorLike, padWidth: PadWidth, options?: PadOptions): Tensor {
   const t = asTensor('pad', x);
+  const opts = checkOptions('pad', options, padKeys);
+  if (opts.value !== undefined) checkNumber('pad', 'value', opts.value, { allowNonFinite: true });
   const widths = padWidths(padWidth, t.ndim);
   for (const [lo, hi] of widths) {
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < 0) {
@@ -101,8 +117,7 @@ export function pad(x: TensorLike, padWidth: PadWidth, options: PadOptions = {})
     }
   }
   if (widths.every(([lo, hi]) => lo === 0 && hi === 0)) return t;
-  const value = options.value ?? 0;
-  if (typeof value !== 'number') opError('pad', `value must be a number, got ${typeof value}`);
+  const value = opts.value ?? 0;
   return bind1('pad', [t], { lo: widths.map((w) => w[0]), hi: widths.map((w) => w[1]), value });
 }
 
