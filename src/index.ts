@@ -13,3 +13,5 @@ export { Tensor, OpError, broadcastShapes, promoteTypes, resultType, isFloat, is
 export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, setCpuThreads, suggestedCpuThreads } from './tensor';
 export type { DType, Device, Shape, InitOptions } from './tensor';
 export * from './grad';
+// The pytree stopGradient (src/grad) takes precedence over the tensor-only one of './tensor/ops'.
+export { stopGradient } from './grad';
