@@ -38,8 +38,13 @@ export interface UpdateExtras {
   readonly value?: Tensor | number;
 }
 
-/** The state type of a transformation. */
-export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;
+/**
+ * The state type of a transformation (Optax's `OptState`); named apart from `nn.StateOf`, a
+ * layer's state, so both can be imported together.
+ *
+ *   type AdamState = OptStateOf<typeof opt>;
+ */
+export type OptStateOf<T> = T extends GradientTransformation<infer S> ? S : never;
 
 /** The state of a transformation that keeps none. */
 export type EmptyState = Record<string, never>;
@@ -85,13 +90,13 @@ export function applyUpdates<P>(params: P, updates: unknown): P {
  *   const opt = chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
  *   const [updates, state] = opt.update(grads, opt.init(params), params);
  */
-export function chain<T extends GradientTransformation<any>[]>(...transforms: T): GradientTransformation<{ [K in keyof T]: StateOf<T[K]> }> {
+export function chain<T extends GradientTransformation<any>[]>(...transforms: T): GradientTransformation<{ [K in keyof T]: OptStateOf<T[K]> }> {
   return checked('chain', chainOf('chain', ...transforms));
 }
 
 /** `chain` without the boundary checks: the optimizers check once, under their own name. */
-export function chainOf<T extends GradientTransformation<any>[]>(name: string, ...transforms: T): GradientTransformation<{ [K in keyof T]: StateOf<T[K]> }> {
-  type S = { [K in keyof T]: StateOf<T[K]> };
+export function chainOf<T extends GradientTransformation<any>[]>(name: string, ...transforms: T): GradientTransformation<{ [K in keyof T]: OptStateOf<T[K]> }> {
+  type S = { [K in keyof T]: OptStateOf<T[K]> };
   transforms.forEach((t, i) => checkTransformation(name, t, `transformation ${i}`));
   return {
     init: (params) => transforms.map((t) => t.init(params)) as S,
