@@ -89,11 +89,11 @@ export function alignedLeaves(fn: string, def: TreeDef, reference: readonly unkn
 }
 
 /** The parameters as tensors, checked: `fn` names the caller in errors. */
-export function parameterLeaves(fn: string, params: unknown, what = 'the parameters'): [unknown[], TreeDef] {
+export function parameterLeaves(fn: string, params: unknown, what = 'the parameter tree'): [unknown[], TreeDef] {
   const [xs, def] = flatten(params);
   const paths = def.leafPaths();
   xs.forEach((x, i) => {
-    if (!(x instanceof Tensor)) opError(fn, `${what} must be a tree of tensors, got ${describeValue(x)} at ${at(paths[i]!)}`);
+    if (!(x instanceof Tensor)) opError(fn, `${what} must hold only tensors, got ${describeValue(x)} at ${at(paths[i]!)}`);
   });
   return [xs, def];
 }
@@ -122,10 +122,10 @@ export function checked<S>(name: string, t: GradientTransformation<S>): Gradient
     },
     update<U>(updates: U, state: S, params?: unknown, extra?: UpdateExtras): [U, S] {
       const fn = `${name}.update`;
-      const [gs, gdef] = parameterLeaves(fn, updates, 'the gradients');
+      const [gs, gdef] = parameterLeaves(fn, updates, 'the gradient tree');
       if (params !== undefined && params !== null) {
         const [ps, pdef] = flatten(params);
-        alignedLeaves(fn, pdef, ps, updates, ['the parameters', 'the gradients']);
+        alignedLeaves(fn, pdef, ps, updates, ['the parameter tree', 'the gradient tree']);
       }
       const key = signature(gdef, gs);
       let expected = states.get(key);
@@ -134,7 +134,7 @@ export function checked<S>(name: string, t: GradientTransformation<S>): Gradient
         expected = [sdef, ss];
         states.set(key, expected);
       }
-      alignedLeaves(fn, expected[0], expected[1], state, [`the state ${name}.init gives for these parameters`, 'the state']);
+      alignedLeaves(fn, expected[0], expected[1], state, [`the state that ${name}.init makes for these parameters`, 'the state given']);
       return t.update(updates, state, params, extra);
     },
   };

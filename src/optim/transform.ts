@@ -78,7 +78,7 @@ export type Schedule = (step: Tensor, dtype?: 'float32' | 'float64') => Tensor |
  */
 export function applyUpdates<P>(params: P, updates: unknown): P {
   const [ps, def] = parameterLeaves('applyUpdates', params);
-  const us = alignedLeaves('applyUpdates', def, ps, updates, ['the parameters', 'the updates']);
+  const us = alignedLeaves('applyUpdates', def, ps, updates, ['the parameter tree', 'the update tree']);
   return unflatten(def, ps.map((p, i) => astype(add(p as Tensor, us[i] as Tensor), (p as Tensor).dtype)));
 }
 
