@@ -45,9 +45,7 @@ export function checkKey(op: string, key: unknown): number[] {
 
 /** Check a shape argument: an array of non-negative integers. */
 export function checkShape(op: string, shape: unknown): number[] {
-  const ok = Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0);
-  if (!ok) randomError(op, `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-  return (shape as number[]).slice();
+  return T.checkShape(op, shape).slice();
 }
 
 /**
