@@ -64,7 +64,7 @@ export function parseCsv(input: string | Uint8Array, options: CsvOptions = {}): 
   try {
     checkOptions('parseCsv', options, csvKeys);
   } catch (e) {
-    return E.left(csvError((e as Error).message.replace(/^parseCsv: /, '')));
+    return E.left(csvError((e as Error).message));
   }
   let text: string;
   if (typeof input === 'string') text = input.startsWith('\ufeff') ? input.slice(1) : input;

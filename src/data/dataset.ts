@@ -165,6 +165,8 @@ export class Dataset<T = unknown> {
    *   ds.shuffle(key(2));                                      // another order
    */
   shuffle(key: Tensor): Dataset<T> {
+    const ok = key instanceof Tensor && key.dtype === 'int32' && key.shape.length === 1 && key.shape[0] === 2;
+    if (!ok) dataError('Dataset.shuffle', `key must be a PRNG key (int32 [2], from random.key(seed)), got ${key instanceof Tensor ? T.fmtAval(key) : T.describeValue(key)}`);
     return this.view(permutation(key, this.size).dataSync() as Int32Array);
   }
 

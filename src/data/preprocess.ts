@@ -30,6 +30,7 @@ export interface NormalizeStats {
 function fitArgs(op: string, x: unknown, options: FitOptions): void {
   if (!(x instanceof T.Tensor)) throw new T.OpError(op, `x must be a tensor, got ${T.describe(x)}`);
   T.checkOptions(op, options, T.optionKeys<FitOptions>({ axis: true }));
+  if (options.axis !== undefined) T.normalizeAxes(op, options.axis, x.ndim);
 }
 
 function asFloat(x: Tensor): Tensor {

@@ -17,5 +17,7 @@ export function stopGradient(x: TensorLike): Tensor;
 export function stopGradient<Tree>(tree: Tree): Tree;
 export function stopGradient(tree: unknown): unknown {
   if (tree instanceof Tensor || typeof tree === 'number' || typeof tree === 'boolean') return T.stopGradient(tree);
+  // A bare string or function is not a tree of values: most likely an argument slipped.
+  if (tree !== undefined && typeof tree !== 'object') T.opError('stopGradient', `expects a tensor, a number or a pytree of them, got ${T.describeValue(tree)}`);
   return map((leaf: unknown) => (leaf instanceof Tensor ? T.stopGradient(leaf) : leaf), tree);
 }

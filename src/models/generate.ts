@@ -55,6 +55,8 @@ const optionKeys = T.optionKeys<GenerateOptions>({ maxLength: true, temperature:
  *   topKLogits(T.tensor([[1, 3, 2]]), 2); // [[-inf, 3, 2]]
  */
 export function topKLogits(logits: Tensor, k: number): Tensor {
+  if (!(logits instanceof T.Tensor) || logits.ndim === 0) throw new T.OpError('topKLogits', `logits must be a tensor with a last (vocabulary) axis, got ${T.describe(logits)}`);
+  T.checkNumber('topKLogits', 'k', k, { integer: true, min: 1, max: logits.shape[logits.ndim - 1]! });
   let remaining = logits;
   let count = T.zeros([...logits.shape.slice(0, -1), 1], logits.dtype);
   let kth = T.full(count.shape, -Infinity, logits.dtype);

@@ -183,7 +183,7 @@ export function arange(...args: (number | DType | DTypeOptions | undefined)[]): 
     else opError('arange', `expects start, stop and step to be numbers, got ${describeValue(a)} as argument ${i}`);
   });
   let [start, stop, step = 1] = numbers;
-  if (start === undefined) opError('arange', 'expects at least a stop value, as in arange(5)');
+  if (start === undefined) opError('arange', `expects at least a stop value, as in arange(5), got ${args.length ? describeValue(args[0]) : 'no arguments'}`);
   if (stop === undefined) [start, stop] = [0, start];
   checkNumber('arange', 'start', start);
   checkNumber('arange', 'stop', stop);

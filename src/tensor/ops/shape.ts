@@ -80,7 +80,7 @@ export function moveaxis(x: TensorLike, source: number | readonly number[], dest
 export function expandDims(x: TensorLike, axis: number | readonly number[] | AxesOptions): Tensor {
   const t = asTensor('expandDims', x);
   const where = axisOrOptions<AxesOptions>('expandDims', axis, axesKeys).axis;
-  if (where === undefined || where === null) opError('expandDims', 'expects the position of the new axis, as in expandDims(x, 0)');
+  if (where === undefined || where === null) opError('expandDims', `expects the position of the new axis, as in expandDims(x, 0), got ${describeValue(axis)}`);
   const list = typeof where === 'number' ? [where] : where;
   const outRank = t.ndim + list.length;
   const axes = normalizeAxes('expandDims', list, outRank);
