@@ -54,14 +54,14 @@ badInputSuite('optimizer update and applyUpdates', [
 
 badInputSuite('schedules', [
   bad('cosineDecaySchedule', () => optim.cosineDecaySchedule(0.1 as never), 'got 0.1', 'one options object (initValue, decaySteps, alpha, exponent)'),
-  bad('cosineDecaySchedule', () => optim.cosineDecaySchedule({ initValue: 0.1, decaySteps: 0 }), 'got 0', 'decaySteps must be an integer >= 1'),
+  bad('cosineDecaySchedule', () => optim.cosineDecaySchedule({ initValue: 0.1, decaySteps: 0 }), 'got 0', 'decaySteps must be a finite number > 0'),
   bad('exponentialDecay', () => optim.exponentialDecay({ initValue: 1, transitionSteps: 10, decay: 0.5 } as never), '"decay"', 'decayRate'),
   bad('exponentialDecay', () => optim.exponentialDecay({ initValue: 1, transitionSteps: 10 } as never), 'decayRate', 'is required'),
   bad('polynomialSchedule', () => optim.polynomialSchedule({ initValue: 1, endValue: 0, power: NaN, transitionSteps: 10 }), 'NaN', 'power must be a finite number'),
-  bad('linearSchedule', () => optim.linearSchedule({ initValue: 1, endValue: 0, transitionSteps: 10, transitionBegin: -5 }), 'got -5', 'an integer >= 0'),
+  bad('linearSchedule', () => optim.linearSchedule({ initValue: 1, endValue: 0, transitionSteps: 10, transitionBegin: -5 }), 'got -5', 'transitionBegin must be a finite number >= 0'),
   bad('piecewiseConstantSchedule', () => optim.piecewiseConstantSchedule({ initValue: 1, boundariesAndScales: { 10: -1 } }), 'at boundary 10', '>= 0, got -1'),
   bad('joinSchedules', () => optim.joinSchedules({ schedules: [optim.constantSchedule({ value: 1 })], boundaries: [10] }), 'got 1', '1 schedules need 0 boundaries'),
-  bad('warmupCosineDecaySchedule', () => optim.warmupCosineDecaySchedule({ initValue: 0, peakValue: 1, warmupSteps: 10, decaySteps: 5 }), 'got 5', 'decaySteps must be an integer >= 11'),
+  bad('warmupCosineDecaySchedule', () => optim.warmupCosineDecaySchedule({ initValue: 0, peakValue: 1, warmupSteps: 10, decaySteps: 5 }), 'got 5', 'decaySteps must be a finite number > 10'),
   bad('cosineOnecycleSchedule', () => optim.cosineOnecycleSchedule({ transitionSteps: 100, peakValue: 1, pctStart: 2 }), 'got 2', 'in [0, 1]'),
   bad('piecewiseInterpolateSchedule', () => optim.piecewiseInterpolateSchedule({ interpolateType: 'cubic', initValue: 1 } as never), '"cubic"', 'one of "linear", "cosine"'),
   bad('constantSchedule', () => optim.constantSchedule({ value: 'a' } as never), '"a"', 'value must be a finite number'),

@@ -39,8 +39,8 @@ function options<O extends object>(fn: string, arg: O, keys: readonly (keyof O &
 }
 
 const value = (fn: string, what: string, x: unknown): number => checkNumber(fn, what, x);
-const steps = (fn: string, what: string, x: unknown): number => checkNumber(fn, what, x, { integer: true });
-const begin = (fn: string, x: unknown): number => (x === undefined ? 0 : checkNumber(fn, 'transitionBegin', x, { integer: true, min: 0 }));
+const steps = (fn: string, what: string, x: unknown): number => checkNumber(fn, what, x);
+const begin = (fn: string, x: unknown): number => (x === undefined ? 0 : checkNumber(fn, 'transitionBegin', x, { min: 0 }));
 
 /** Options of `constantSchedule`. */
 export interface ConstantScheduleOptions {
@@ -180,7 +180,7 @@ export function cosineDecaySchedule(opts: CosineDecayScheduleOptions): ScheduleF
 
 function cosine(fn: string, o: CosineDecayScheduleOptions): ScheduleFn {
   const initValue = value(fn, 'initValue', o.initValue);
-  const decaySteps = checkNumber(fn, 'decaySteps', o.decaySteps, { integer: true, min: 1 });
+  const decaySteps = checkNumber(fn, 'decaySteps', o.decaySteps, { above: 0 });
   const alpha = o.alpha === undefined ? 0 : value(fn, 'alpha', o.alpha);
   const exponent = o.exponent === undefined ? 1 : value(fn, 'exponent', o.exponent);
   return (step, dtype) => {
@@ -215,7 +215,7 @@ function join(fn: string, schedules: readonly ScheduleFn[], boundaries: readonly
   schedules.forEach((s, i) => checkFunction(fn, s, `schedules[${i}]`));
   if (!Array.isArray(boundaries)) opError(fn, `boundaries must be an array of steps, got ${describeValue(boundaries)}`);
   if (schedules.length !== boundaries.length + 1) opError(fn, `${schedules.length} schedules need ${schedules.length - 1} boundaries, got ${boundaries.length}`);
-  boundaries.forEach((b, i) => checkNumber(fn, `boundaries[${i}]`, b, { integer: true, min: i === 0 ? 0 : boundaries[i - 1]! }));
+  boundaries.forEach((b, i) => checkNumber(fn, `boundaries[${i}]`, b, { min: i === 0 ? 0 : boundaries[i - 1]! }));
   return (step, dtype) => {
     const t = floatStep(step, dtype);
     let v = schedules[0]!(t, dtype);
@@ -251,8 +251,8 @@ export function warmupCosineDecaySchedule(opts: WarmupCosineDecayOptions): Sched
   const o = options(fn, opts, optionKeys<WarmupCosineDecayOptions>({ initValue: true, peakValue: true, warmupSteps: true, decaySteps: true, endValue: true, exponent: true }), ['initValue', 'peakValue', 'warmupSteps', 'decaySteps']);
   const peakValue = value(fn, 'peakValue', o.peakValue);
   const endValue = o.endValue === undefined ? 0 : value(fn, 'endValue', o.endValue);
-  const warmupSteps = checkNumber(fn, 'warmupSteps', o.warmupSteps, { integer: true, min: 0 });
-  const decaySteps = checkNumber(fn, 'decaySteps', o.decaySteps, { integer: true, min: warmupSteps + 1 });
+  const warmupSteps = checkNumber(fn, 'warmupSteps', o.warmupSteps, { min: 0 });
+  const decaySteps = checkNumber(fn, 'decaySteps', o.decaySteps, { above: warmupSteps });
   const alpha = peakValue === 0 ? 0 : endValue / peakValue;
   const warmup = polynomial(fn, { initValue: o.initValue, endValue: peakValue, power: 1, transitionSteps: warmupSteps });
   const decay = cosine(fn, { initValue: peakValue, decaySteps: decaySteps - warmupSteps, alpha, exponent: o.exponent });
@@ -274,7 +274,7 @@ function sortedPairs(fn: string, boundariesAndScales: BoundariesAndScales | unde
     pairs = Object.entries(boundariesAndScales).map(([b, s]) => [Number(b), s as number] as [number, number]);
   } else return opError(fn, `boundariesAndScales must be { step: scale } or [[step, scale], ...], got ${describeValue(boundariesAndScales)}`);
   for (const [b, s] of pairs) {
-    checkNumber(fn, 'a boundary of boundariesAndScales', b, { integer: true, min: 0 });
+    checkNumber(fn, 'a boundary of boundariesAndScales', b, { min: 0 });
     // Optax refuses negative scales too: a sign flip mid-training is never what was meant.
     checkNumber(fn, `the scale at boundary ${b}`, s, { min: 0 });
   }
@@ -375,13 +375,13 @@ export interface CosineOnecycleScheduleOptions {
 export function cosineOnecycleSchedule(opts: CosineOnecycleScheduleOptions): ScheduleFn {
   const fn = 'cosineOnecycleSchedule';
   const o = options(fn, opts, optionKeys<CosineOnecycleScheduleOptions>({ transitionSteps: true, peakValue: true, pctStart: true, divFactor: true, finalDivFactor: true }), ['transitionSteps', 'peakValue']);
-  const transitionSteps = checkNumber(fn, 'transitionSteps', o.transitionSteps, { integer: true, min: 1 });
+  const transitionSteps = checkNumber(fn, 'transitionSteps', o.transitionSteps, { above: 0 });
   const peakValue = value(fn, 'peakValue', o.peakValue);
   const pctStart = o.pctStart === undefined ? 0.3 : checkNumber(fn, 'pctStart', o.pctStart, { min: 0, max: 1 });
   const divFactor = o.divFactor === undefined ? 25 : checkNumber(fn, 'divFactor', o.divFactor, { above: 0 });
   const finalDivFactor = o.finalDivFactor === undefined ? 1e4 : checkNumber(fn, 'finalDivFactor', o.finalDivFactor, { above: 0 });
   return interpolate(fn, 'cosine', peakValue / divFactor, [
     [Math.floor(pctStart * transitionSteps), divFactor],
-    [transitionSteps, 1 / (divFactor * finalDivFactor)],
+    [Math.floor(transitionSteps), 1 / (divFactor * finalDivFactor)],
   ]);
 }
