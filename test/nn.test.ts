@@ -34,7 +34,7 @@ describe('linear', () => {
     const { params } = layer.init(k0, [-1, 4]);
     expect(() => layer.apply(params, T.zeros([2, 5]))).toThrow(/nn\.linear\(10\): input \[2, 5\] has 5 features but weight \[10, 4\]/);
     expect(() => layer.init(k0, [2, -1])).toThrow(/nn\.linear\(10\): init: the input features .* must be known/);
-    expect(() => nn.linear(0)).toThrow(/outFeatures must be a positive integer/);
+    expect(() => nn.linear(0)).toThrow(/nn.linear\(0\): outFeatures must be an integer >= 1, got 0/);
   });
 });
 

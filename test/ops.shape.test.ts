@@ -170,7 +170,7 @@ describe('concatenate, stack, split', () => {
 
   it('split errors', () => {
     expect(() => split(arange(5), 2)).toThrow(/split.*size 5.*\[5\].*2 equal sections/);
-    expect(() => split(arange(5), 0)).toThrow(/split.*positive integer/);
+    expect(() => split(arange(5), 0)).toThrow(/split: the number of sections must be an integer >= 1, got 0/);
     expect(() => split(scalar(1), 1)).toThrow(/split.*0-d/);
   });
 });

@@ -36,7 +36,7 @@ import {
   lion,
   multiSteps,
   nadam,
-  oneCycle,
+  cosineOnecycleSchedule,
   partition,
   piecewiseConstantSchedule,
   rmsprop,
@@ -153,7 +153,7 @@ describe(`optimizer laws (seed ${seed})`, () => {
     const steps = fc.integer({ min: 1, max: 1000 });
     fc.assert(
       lawProperty(value, value, steps, fc.integer({ min: 0, max: 100 }), (init, end, n, begin) =>
-        scheduleHits(linearSchedule(init, end, n, begin), [[0, init], [begin, init], [begin + n, end], [begin + n + 7, end], [begin + n / 2, (init + end) / 2]]),
+        scheduleHits(linearSchedule({ initValue: init, endValue: end, transitionSteps: n, transitionBegin: begin }), [[0, init], [begin, init], [begin + n, end], [begin + n + 7, end], [begin + n / 2, (init + end) / 2]]),
       ),
       runs(30),
     );
@@ -169,7 +169,7 @@ describe(`optimizer laws (seed ${seed})`, () => {
       runs(30),
     );
     fc.assert(
-      lawProperty(value, steps, fc.double({ min: 0, max: 1, noNaN: true }), (init, n, alpha) => scheduleHits(cosineDecaySchedule(init, n, alpha), [[0, init], [n, alpha * init], [2 * n, alpha * init]])),
+      lawProperty(value, steps, fc.double({ min: 0, max: 1, noNaN: true }), (init, n, alpha) => scheduleHits(cosineDecaySchedule({ initValue: init, decaySteps: n, alpha }), [[0, init], [n, alpha * init], [2 * n, alpha * init]])),
       runs(30),
     );
     fc.assert(
@@ -178,19 +178,19 @@ describe(`optimizer laws (seed ${seed})`, () => {
         const pairs = sorted.map((b, i) => [b, scales[i]!] as const);
         const expected = (upTo: number) => pairs.slice(0, upTo).reduce((v, [, s]) => v * s, init);
         const points = sorted.flatMap((b, i) => [[b - 1, expected(i)], [b, expected(i + 1)]] as [number, number][]);
-        return scheduleHits(piecewiseConstantSchedule(init, pairs), [[0, init], ...points]);
+        return scheduleHits(piecewiseConstantSchedule({ initValue: init, boundariesAndScales: pairs }), [[0, init], ...points]);
       }),
       runs(30),
     );
     fc.assert(
       lawProperty(value, fc.integer({ min: 1, max: 100 }), fc.double({ min: 0.1, max: 0.99, noNaN: true }), fc.boolean(), (init, n, rate, staircase) =>
-        scheduleHits(exponentialDecay(init, n, rate, { staircase }), [[0, init], [n, init * rate], [3 * n, init * rate ** 3]]),
+        scheduleHits(exponentialDecay({ initValue: init, transitionSteps: n, decayRate: rate, staircase }), [[0, init], [n, init * rate], [3 * n, init * rate ** 3]]),
       ),
       runs(30),
     );
     fc.assert(
       lawProperty(fc.integer({ min: 10, max: 10_000 }), fc.double({ min: 1e-3, max: 10, noNaN: true }), (n, peak) =>
-        scheduleHits(oneCycle(n, peak), [[0, peak / 25], [Math.floor(0.3 * n), peak], [n, peak / 25 / 1e4], [n + 1, peak / 25 / 1e4]]),
+        scheduleHits(cosineOnecycleSchedule({ transitionSteps: n, peakValue: peak }), [[0, peak / 25], [Math.floor(0.3 * n), peak], [n, peak / 25 / 1e4], [n + 1, peak / 25 / 1e4]]),
       ),
       runs(30),
     );

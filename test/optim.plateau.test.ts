@@ -45,12 +45,12 @@ describe('reduceLROnPlateau', () => {
 
   it('fails clearly', () => {
     const t = reduceLROnPlateau();
-    expect(() => t.update(grads, t.init(params), params)).toThrow(/optim.reduceLROnPlateau: update needs the monitored metric: opt.update\(grads, state, params, \{ value: loss \}\)/);
+    expect(() => t.update(grads, t.init(params), params)).toThrow(/reduceLROnPlateau: update needs the monitored metric: opt.update\(grads, state, params, \{ value: loss \}\)/);
     expect(() => t.update(grads, t.init(params), params, { value: T.zeros([2]) })).toThrow(/the metric must be a number or a scalar tensor, got shape \[2\]/);
-    expect(() => reduceLROnPlateau({ factor: 1 })).toThrow(/factor must be a number in \(0, 1\), got 1/);
-    expect(() => reduceLROnPlateau({ patience: 0 })).toThrow(/patience must be a positive integer, got 0/);
-    expect(() => reduceLROnPlateau({ accumulationSize: 1.5 })).toThrow(/accumulationSize must be a positive integer/);
-    expect(() => reduceLROnPlateau({ paitence: 3 } as never)).toThrow(/unknown option 'paitence'/);
+    expect(() => reduceLROnPlateau({ factor: 1 })).toThrow(/reduceLROnPlateau: factor must be a finite number in \(0, 1\), got 1/);
+    expect(() => reduceLROnPlateau({ patience: 0 })).toThrow(/reduceLROnPlateau: patience must be an integer >= 1, got 0/);
+    expect(() => reduceLROnPlateau({ accumulationSize: 1.5 })).toThrow(/reduceLROnPlateau: accumulationSize must be an integer >= 1, got 1.5/);
+    expect(() => reduceLROnPlateau({ paitence: 3 } as never)).toThrow(/reduceLROnPlateau: unknown option "paitence" \(valid options: factor, patience/);
   });
 });
 
@@ -86,7 +86,7 @@ describe('pathMask and penalties', () => {
     const opt = chain(addPenaltyGradients({ l2: 1e-2 }), adam(1e-3));
     expect(() => opt.update(grads, opt.init(params), params)).not.toThrow();
     expect(() => addPenaltyGradients({ l2: 1 }).update(grads, {})).toThrow(/addPenaltyGradients: update needs params/);
-    expect(() => addPenaltyGradients({ l2: -1 })).toThrow(/l2 must be a finite non-negative number, got -1/);
-    expect(() => addPenaltyGradients({ l3: 1 } as never)).toThrow(/unknown option 'l3'/);
+    expect(() => addPenaltyGradients({ l2: -1 })).toThrow(/addPenaltyGradients: l2 must be a finite number >= 0, got -1/);
+    expect(() => addPenaltyGradients({ l3: 1 } as never)).toThrow(/addPenaltyGradients: unknown option "l3" \(valid options: l1, l2, paths\)/);
   });
 });

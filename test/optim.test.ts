@@ -11,6 +11,7 @@ import {
   clip,
   clipByGlobalNorm,
   constantSchedule,
+  cosineDecaySchedule,
   exponentialDecay,
   freeze,
   globalNorm,
@@ -21,7 +22,7 @@ import {
   multiSteps,
   multiTransform,
   nadam,
-  oneCycle,
+  cosineOnecycleSchedule,
   partition,
   piecewiseConstantSchedule,
   polynomialSchedule,
@@ -159,13 +160,30 @@ describe('building blocks', () => {
   });
 
   it('a schedule is read at the step count, starting from 0', () => {
-    const opt = sgd(piecewiseConstantSchedule(1, { 2: 0.5 }));
+    const opt = sgd(piecewiseConstantSchedule({ initValue: 1, boundariesAndScales: { 2: 0.5 } }));
     const us = steps(opt, { w: f64([0]) }, [[1], [1], [1], [1]]);
     expect(us.map((u) => u[0])).toEqual([-1, -1, -0.5, -0.5]);
   });
 
+  it('schedules follow the parameters precision: float64 training gets a float64 learning rate', () => {
+    // The exact float64 value of each schedule at steps 0..3, as the schedule computes it in JS
+    // doubles; float32 would be off by ~1e-9 (0.1 itself is 0.10000000149 in float32).
+    const cosine = (t: number) => ((Math.cos(t * (Math.PI / 1000)) + 1) * 0.5 * 1 + 0) * 0.1;
+    const schedules = [
+      [cosineDecaySchedule({ initValue: 0.1, decaySteps: 1000 }), cosine],
+      [exponentialDecay({ initValue: 0.1, transitionSteps: 7, decayRate: 0.3 }), (t: number) => (t <= 0 ? 0.1 : 0.3 ** (t / 7) * 0.1)],
+    ] as const;
+    for (const [schedule, exact] of schedules) {
+      const us = steps(sgd(schedule), { w: f64([0]) }, [[1], [1], [1], [1]]);
+      us.forEach((u, t) => expect(Math.abs(u[0]! + exact(t))).toBeLessThan(1e-16));
+      // float32 parameters keep a float32 rate.
+      const u32 = steps(sgd(schedule), { w: tensor([0]) }, [[1]]);
+      expect(u32[0]![0]).toBe(Math.fround(-0.1));
+    }
+  });
+
   it('scaleByLearningRate with a schedule counts steps in an int32 state', () => {
-    const t = scaleByLearningRate(constantSchedule(0.5));
+    const t = scaleByLearningRate(constantSchedule({ value: 0.5 }));
     const s = t.init({});
     expect((s as { count: Tensor }).count.dtype).toBe('int32');
   });
@@ -233,15 +251,15 @@ describe('masking', () => {
 
 describe('schedules', () => {
   it('hit documented values', () => {
-    expectClose(polynomialSchedule(1, 0, 100, { power: 2 })(50), 0.25);
-    expectClose(exponentialDecay(1, 100, 0.5)(200), 0.25);
-    expectClose(exponentialDecay(1, 10, 0.5, { staircase: true })(19), 0.5);
-    expectClose(exponentialDecay(1, 10, 0.5, { endValue: 0.3 })(100), 0.3);
-    expectClose(exponentialDecay(1, 10, 0.5, { transitionBegin: 5 })(3), 1);
-    expectClose(piecewiseConstantSchedule(0.1, { 100: 0.1, 200: 0.1 })(150), 0.01);
+    expectClose(polynomialSchedule({ initValue: 1, endValue: 0, power: 2, transitionSteps: 100 })(50), 0.25);
+    expectClose(exponentialDecay({ initValue: 1, transitionSteps: 100, decayRate: 0.5 })(200), 0.25);
+    expectClose(exponentialDecay({ initValue: 1, transitionSteps: 10, decayRate: 0.5, staircase: true })(19), 0.5);
+    expectClose(exponentialDecay({ initValue: 1, transitionSteps: 10, decayRate: 0.5, endValue: 0.3 })(100), 0.3);
+    expectClose(exponentialDecay({ initValue: 1, transitionSteps: 10, decayRate: 0.5, transitionBegin: 5 })(3), 1);
+    expectClose(piecewiseConstantSchedule({ initValue: 0.1, boundariesAndScales: { 100: 0.1, 200: 0.1 } })(150), 0.01);
     const wc = warmupCosineDecaySchedule({ initValue: 0, peakValue: 1, warmupSteps: 10, decaySteps: 110 });
     expectClose([wc(5), wc(10), wc(60), wc(110)], [0.5, 1, 0.5, 0]);
-    expectClose(oneCycle(1000, 0.1)(300), 0.1);
+    expectClose(cosineOnecycleSchedule({ transitionSteps: 1000, peakValue: 0.1 })(300), 0.1);
   });
 
   it('accept int32, float and number steps and compute in the step float dtype', () => {
@@ -257,8 +275,8 @@ describe('traceability', () => {
   const grads = { w: f64([0.3, -0.1]), b: f64([2]) };
   const optimizers: Record<string, GradientTransformation<any>> = {
     adamw: adamw(warmupCosineDecaySchedule({ initValue: 0, peakValue: 1e-3, warmupSteps: 10, decaySteps: 100 })),
-    lion: lion(oneCycle(100, 1e-3)),
-    lamb: lamb(exponentialDecay(1e-3, 10, 0.9, { staircase: true })),
+    lion: lion(cosineOnecycleSchedule({ transitionSteps: 100, peakValue: 1e-3 })),
+    lamb: lamb(exponentialDecay({ initValue: 1e-3, transitionSteps: 10, decayRate: 0.9, staircase: true })),
     guarded: applyIfFinite(chain(clipByGlobalNorm(1), adam(1e-3)), 3),
     accumulated: multiSteps(rmsprop(1e-3, { centered: true, momentum: 0.9 }), 4),
     frozen: partition({ a: adam(1e-3), f: freeze(true) }, { w: 'a', b: 'f' }),

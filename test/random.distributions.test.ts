@@ -40,6 +40,11 @@ describe('new samplers', () => {
     expect(R.dirichlet(k, T.ones([4]), [5, 2]).shape).toEqual([5, 2, 4]);
     expect(R.poisson(k, 3, [2]).dtype).toBe('int32');
     expect(R.gamma(k, 2, [2], { dtype: 'float64' }).dtype).toBe('float64');
+    // dtype positionally, as JAX's samplers take it (and as normal/uniform do)
+    for (const sample of [R.exponential(k, [2], 'float64'), R.gamma(k, 2, [2], 'float64'), R.loggamma(k, 2, [2], 'float64'), R.beta(k, 2, 3, [2], 'float64'),
+      R.dirichlet(k, T.tensor([1, 2]), [2], 'float64'), R.multivariateNormal(k, T.tensor([0, 1]), T.eye(2), [2], 'float64')]) expect(sample.dtype).toBe('float64');
+    expect(() => R.gamma(k, 2, [2], 'int32' as 'float64')).toThrow(/gamma.*float32.*float64/);
+    expect(() => R.exponential(k, [2], { dtpye: 'float64' } as object)).toThrow(/exponential.*dtpye/);
     expect(R.multivariateNormal(k, T.zeros([3, 2]), T.eye(2)).shape).toEqual([3, 2]);
     expect(R.choice(k, T.zeros([2, 7, 3]), [4, 5], { axis: 1 }).shape).toEqual([2, 4, 5, 3]);
     expect(R.choice(k, 5).shape).toEqual([]);

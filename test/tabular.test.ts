@@ -70,7 +70,7 @@ describe('parseCsv', () => {
     expect(csvError('a\n1\n', { types: { b: 'number' } }).message).toMatch(/types names column 'b', which is not in the file/);
     expect(csvError('').message).toMatch(/no records/);
     expect(csvError(new Uint8Array([0x61, 0xff, 0x0a])).message).toMatch(/not valid UTF-8/);
-    expect(csvError('a\n1\n', { delimter: ';' }).message).toMatch(/unknown option 'delimter'/);
+    expect(csvError('a\n1\n', { delimter: ';' }).message).toMatch(/unknown option "delimter" \(valid options: delimiter, header, missing, types\)/);
   });
 
   it('readCsv reads a file (or its gzip) on Node; a missing file is a ReadError', async () => {

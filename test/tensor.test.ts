@@ -27,7 +27,7 @@ describe('creating tensors', () => {
   it('rejects ragged arrays, bad shapes and unknown dtypes', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/tensor.*ragged.*\[1\].*\[1\].*\[2\]/);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(/tensor.*3 values.*\[2, 2\]/);
-    expect(() => tensor([1], { dtype: 'float16' as never })).toThrow(/tensor.*unknown dtype 'float16'/);
+    expect(() => tensor([1], { dtype: 'float16' as never })).toThrow(/tensor: dtype must be one of .*got "float16"/);
     expect(() => tensor(['a'] as never)).toThrow(/tensor.*numbers or booleans/);
   });
 
@@ -43,7 +43,7 @@ describe('creating tensors', () => {
     expect(onesLike(x, 'int32').toArray()).toEqual([[1, 1]]);
     expect(fullLike(x, 3).toArray()).toEqual([[3, 3]]);
     expect(zeros([0, 3]).size).toBe(0);
-    expect(() => zeros([-1])).toThrow(/full.*invalid shape/);
+    expect(() => zeros([-1])).toThrow(/zeros: shape must be .*non-negative integers, got \[-1\]/);
   });
 
   it('arange, linspace and eye follow numpy', () => {

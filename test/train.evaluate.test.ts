@@ -31,8 +31,8 @@ describe('evaluate', () => {
 
   it('fails clearly', async () => {
     await expect(evaluate(linear, { w }, ds, { metrics: {} })).rejects.toThrow(/evaluate: metrics must be a non-empty record of functions/);
-    await expect(evaluate(linear, { w }, ds, { metrics: { a: nn.accuracy }, batchSize: 0 })).rejects.toThrow(/evaluate: batchSize must be a positive integer, got 0/);
-    await expect(evaluate(linear, { w }, ds, { metrics: { a: nn.accuracy }, batchsize: 2 } as never)).rejects.toThrow(/unknown option 'batchsize'/);
+    await expect(evaluate(linear, { w }, ds, { metrics: { a: nn.accuracy }, batchSize: 0 })).rejects.toThrow(/evaluate: batchSize must be an integer >= 1, got 0/);
+    await expect(evaluate(linear, { w }, ds, { metrics: { a: nn.accuracy }, batchsize: 2 } as never)).rejects.toThrow(/evaluate: unknown option "batchsize" \(valid options: metrics, batchSize, inputs, targets\)/);
     await expect(evaluate(linear, { w }, fromTensors({ a: x }), { metrics: { a: nn.accuracy } })).rejects.toThrow(/evaluate: the batch has no 'x' field \(it has a\); pass inputs/);
     await expect(evaluate(linear, { w }, ds, { metrics: { a: (p: T.Tensor) => p } })).rejects.toThrow(/metric 'a' must return a scalar/);
     await expect(evaluate(linear, { w }, ds.take(0), { metrics: { a: nn.accuracy } })).rejects.toThrow(/the dataset is empty/);
@@ -123,6 +123,6 @@ describe('classificationReport', () => {
     expect(() => classificationReport([0.5], [0])).toThrow(/yTrue\[0\] must be an integer label, got 0.5/);
     expect(() => classificationReport([0], [0], { targetNames: ['a', 'b'] })).toThrow(/targetNames has 2 names for 1 labels/);
     expect(() => classificationReport(T.zeros([3]), [0, 0, 0])).toThrow(/yTrue must be int32 class labels \[n\] or float logits \[n, classes\], got float32\[3\]/);
-    expect(() => classificationReport([0], [0], { label: [0] } as never)).toThrow(/unknown option 'label'/);
+    expect(() => classificationReport([0], [0], { label: [0] } as never)).toThrow(/classificationReport: unknown option "label" \(valid options: labels, targetNames, digits\)/);
   });
 });

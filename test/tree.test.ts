@@ -152,6 +152,18 @@ describe('map', () => {
     expect(() => map((x: number) => x, [null], [1])).toThrow('at [0]: tree 1 has null, tree 2 has a leaf');
   });
 
+  it('takes a trailing { isLeaf } (JAX is_leaf): the walk stops there and the other trees match up to it', () => {
+    const pairs = { a: [1, 2], b: { c: [3, 4] } };
+    const isLeaf = (x: unknown) => Array.isArray(x) && x.length === 2 && x.every((v) => typeof v === 'number');
+    expect(map((p: number[]) => p[0]! + p[1]!, pairs, { isLeaf })).toEqual({ a: 3, b: { c: 7 } });
+    // The second tree holds whole subtrees at the first tree's leaf positions.
+    expect(map((p: number[], q: { s: number }) => p[0]! * q.s, pairs, { a: { s: 10 }, b: { c: { s: 100 } } }, { isLeaf })).toEqual({ a: 10, b: { c: 300 } });
+    expect(mapWithPath((path, p: number[]) => `${keyPathToString(path)}=${p.length}`, pairs, { isLeaf })).toEqual({ a: '.a=2', b: { c: '.b.c=2' } });
+    // Without isLeaf an options-looking object that is not { isLeaf: function } is a tree as before.
+    expect(() => map((x: number) => x, { a: 1 }, { isLeaf: 1 })).toThrow('tree.map: structures differ at the root: tree 1 has {a: *}, tree 2 has {isLeaf: *}');
+    expect(() => map(undefined as never, { a: 1 })).toThrow('tree.map: expects a function of the leaves as its first argument, got undefined');
+  });
+
   it('mapWithPath passes the key path', () => {
     const out = mapWithPath((path, x: number) => (path.at(-1) === 'b' ? x : x * 10), { w: 1, b: 2, inner: { b: 3 } });
     expect(out).toEqual({ w: 10, b: 2, inner: { b: 3 } });

@@ -22,7 +22,7 @@ const epochs = Number(query.get('epochs') ?? 2);
 const batchSize = 32;
 const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
 
-const dense = (units: number) => nn.linear(units, { init: nn.glorotUniform, biasInit: nn.zeros });
+const dense = (units: number) => nn.linear(units, { init: nn.initializers.glorotUniform, biasInit: nn.initializers.zeros });
 const model = nn.sequential(dense(64), nn.activation(nn.relu), dense(64), nn.activation(nn.relu), dense(10));
 type Params = ReturnType<typeof model.init>['params'];
 const optimizer = optim.adam(1e-3);

@@ -31,8 +31,8 @@ const [minLen, maxLen] = [5, 8];
 const vocab = '.abcdefghijklmnopqrstuvwxyz';
 const seqLen = maxLen + 1;
 
-const tokenEmbedding = nn.embedding(vocab.length, dim, { init: nn.normal(0.02) });
-const positionEmbedding = nn.embedding(seqLen, dim, { init: nn.normal(0.02) });
+const tokenEmbedding = nn.embedding(vocab.length, dim, { init: nn.initializers.normal(0.02) });
+const positionEmbedding = nn.embedding(seqLen, dim, { init: nn.initializers.normal(0.02) });
 const block = nn.transformerBlock({ dim, numHeads: 4, causal: true });
 const finalNorm = nn.layerNorm(dim);
 const head = nn.linear(vocab.length);

@@ -30,7 +30,7 @@ const validationSplit = numberArg('validation-split', 1 / 12);
 const outDir = stringArg('out', 'out');
 
 // Keras's Dense defaults (Glorot-uniform weights, zero biases), as in the classic Keras tutorial.
-const dense = (units: number) => nn.linear(units, { init: nn.glorotUniform, biasInit: nn.zeros });
+const dense = (units: number) => nn.linear(units, { init: nn.initializers.glorotUniform, biasInit: nn.initializers.zeros });
 const model = nn.sequential(dense(64), nn.activation(nn.relu), dense(64), nn.activation(nn.relu), dense(10));
 type Params = ReturnType<typeof model.init>['params'];
 type Batch = { x: T.Tensor; y: T.Tensor };

@@ -29,7 +29,7 @@ type Params = ReturnType<typeof model.init>['params'];
 
 const loss = (params: Params, x: T.Tensor, y: T.Tensor) => nn.mse(model.apply(params, x), y);
 
-const optimizer = optim.adam(optim.exponentialDecay(1e-2, steps, 0.1));
+const optimizer = optim.adam(optim.exponentialDecay({ initValue: 1e-2, transitionSteps: steps, decayRate: 0.1 }));
 type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
 
 const step = T.jit((state: State, x: T.Tensor, y: T.Tensor) => {

@@ -53,7 +53,7 @@ function ints(t: Tensor): Int32Array {
  */
 export function randomFlipHorizontal(key: Tensor, images: Tensor, p = 0.5): Tensor {
   const l = layout('randomFlipHorizontal', images);
-  if (!(p >= 0 && p <= 1)) dataError('randomFlipHorizontal', `p must be a probability in [0, 1], got ${p}`);
+  T.checkNumber('randomFlipHorizontal', 'p', p, { min: 0, max: 1 });
   const coins = T.reshape(bernoulli(key, p, [l.n]), [l.n, 1, 1, 1]);
   return restore(l, T.where(coins, T.flip(l.x, -1), l.x));
 }
@@ -77,6 +77,9 @@ export interface CropOptions {
  */
 export function randomCrop(key: Tensor, images: Tensor, options: CropOptions): Tensor {
   const op = 'randomCrop';
+  if (options === undefined) dataError(op, 'expects options { size, padding?, fill? }');
+  T.checkOptions(op, options, T.optionKeys<CropOptions>({ size: true, padding: true, fill: true }));
+  if (options.fill !== undefined) T.checkNumber(op, 'fill', options.fill);
   const l = layout(op, images);
   const padding = options.padding ?? 0;
   if (!Number.isInteger(padding) || padding < 0) dataError(op, `padding must be a non-negative integer, got ${padding}`);
@@ -127,6 +130,8 @@ export interface ShiftOptions {
  *   randomShift(k, x, { maxShift: 0 });    // x
  */
 export function randomShift(key: Tensor, images: Tensor, options: ShiftOptions): Tensor {
+  if (options === undefined) dataError('randomShift', 'expects options { maxShift, fill? }');
+  T.checkOptions('randomShift', options, T.optionKeys<ShiftOptions>({ maxShift: true, fill: true }));
   const l = layout('randomShift', images);
   const m = options.maxShift;
   if (!Number.isInteger(m) || m < 0) dataError('randomShift', `maxShift must be a non-negative integer, got ${m}`);
@@ -153,6 +158,9 @@ export interface RotationOptions {
  */
 export function randomRotation(key: Tensor, images: Tensor, options: RotationOptions): Tensor {
   const op = 'randomRotation';
+  if (options === undefined) dataError(op, 'expects options { maxDegrees, interpolation?, fill? }');
+  T.checkOptions(op, options, T.optionKeys<RotationOptions>({ maxDegrees: true, interpolation: true, fill: true }));
+  if (options.interpolation !== undefined) T.checkOneOf(op, 'interpolation', options.interpolation, ['bilinear', 'nearest']);
   const l = layout(op, images);
   const m = options.maxDegrees;
   if (!(Number.isFinite(m) && m >= 0 && m <= 180)) dataError(op, `maxDegrees must be a number in [0, 180], got ${m}`);

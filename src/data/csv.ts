@@ -7,6 +7,7 @@
  */
 import { either as E } from 'fp-ts';
 import Papa from 'papaparse';
+import { checkOptions, optionKeys } from '../tensor';
 import { Table, type TableColumn } from './table';
 
 /** Why a CSV could not become a table. `row` is the 0-based data row, `line` the record's 1-based line (header included). */
@@ -51,6 +52,8 @@ function parseNumber(cell: string): number {
   return /inf/i.test(s) ? (s.startsWith('-') ? -Infinity : Infinity) : Number(s);
 }
 
+const csvKeys = optionKeys<CsvOptions>({ delimiter: true, header: true, missing: true, types: true });
+
 /**
  * Parse CSV text (or UTF-8 bytes) into a Table.
  *
@@ -58,9 +61,11 @@ function parseNumber(cell: string): number {
  *   if (E.isRight(r)) r.right.column('mass').values;   // Float64Array [3750, NaN]
  */
 export function parseCsv(input: string | Uint8Array, options: CsvOptions = {}): E.Either<CsvError, Table> {
-  const known = ['delimiter', 'header', 'missing', 'types'];
-  const unknown = Object.keys(options ?? {}).filter((k) => !known.includes(k));
-  if (unknown.length > 0) return E.left(csvError(`unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${known.join(', ')})`));
+  try {
+    checkOptions('parseCsv', options, csvKeys);
+  } catch (e) {
+    return E.left(csvError((e as Error).message));
+  }
   let text: string;
   if (typeof input === 'string') text = input.startsWith('\ufeff') ? input.slice(1) : input;
   else if (input instanceof Uint8Array) {

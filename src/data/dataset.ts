@@ -17,7 +17,7 @@ export function dataError(op: string, message: string): never {
 
 /** A non-negative integer, or a clear error naming the operation and the argument. */
 export function checkCount(op: string, name: string, n: unknown): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) dataError(op, `${name} must be a non-negative integer, got ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) dataError(op, `${name} must be a non-negative integer, got ${T.describeValue(n)}`);
   return n;
 }
 
@@ -165,6 +165,8 @@ export class Dataset<T = unknown> {
    *   ds.shuffle(key(2));                                      // another order
    */
   shuffle(key: Tensor): Dataset<T> {
+    const ok = key instanceof Tensor && key.dtype === 'int32' && key.shape.length === 1 && key.shape[0] === 2;
+    if (!ok) dataError('Dataset.shuffle', `key must be a PRNG key (int32 [2], from random.key(seed)), got ${key instanceof Tensor ? T.fmtAval(key) : T.describeValue(key)}`);
     return this.view(permutation(key, this.size).dataSync() as Int32Array);
   }
 
@@ -254,7 +256,8 @@ export class Dataset<T = unknown> {
    *   ds.batch(32, { dropRemainder: true }).length;   // floor(size / 32)
    */
   batch(batchSize: number, options: BatchOptions = {}): Batches<T> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) dataError('Dataset.batch', `batchSize must be a positive integer, got ${String(batchSize)}`);
+    T.checkNumber('Dataset.batch', 'batchSize', batchSize, { integer: true, min: 1 });
+    T.checkOptions('Dataset.batch', options, T.optionKeys<BatchOptions>({ dropRemainder: true }));
     return new Batches(this, batchSize, options.dropRemainder ?? false);
   }
 
@@ -267,6 +270,7 @@ export class Dataset<T = unknown> {
    */
   epochs(n: number, key: Tensor, options: EpochOptions = {}): Iterable<Epoch<T>> {
     checkCount('Dataset.epochs', 'n', n);
+    T.checkOptions('Dataset.epochs', options, T.optionKeys<EpochOptions>({ shuffle: true }));
     const shuffle = options.shuffle ?? true;
     const self = this;
     return {
@@ -327,6 +331,12 @@ export interface FromArraysOptions<K extends string> {
  *   ds.tree.x.shape;   // [2, 2]
  */
 export function fromArrays<K extends string>(columns: Record<K, Column>, options: FromArraysOptions<K> = {}): Dataset<Record<K, Tensor>> {
+  if (!T.isPlainObject(columns)) dataError('fromArrays', `expects an object of named columns, got ${T.describeValue(columns)}`);
+  T.checkOptions('fromArrays', options, ['dtypes']);
+  for (const [name, dtype] of Object.entries(options.dtypes ?? {})) {
+    if (!(name in columns)) dataError('fromArrays', `dtypes names a column "${name}" that is not among the columns (${Object.keys(columns).join(', ')})`);
+    T.checkDType('fromArrays', dtype, `the dtype of column "${name}"`);
+  }
   const out = {} as Record<K, Tensor>;
   for (const name of Object.keys(columns) as K[]) {
     const col = columns[name];

@@ -41,6 +41,7 @@ export interface LabelEncodeOptions {
  */
 export function labelEncode(table: Table, column: string, options: LabelEncodeOptions = {}): { labels: Tensor; classes: Category[] } {
   const op = 'labelEncode';
+  T.checkOptions(op, options, T.optionKeys<LabelEncodeOptions>({ classes: true }));
   const values = cells(table.get(op, column));
   const classes = options.classes ? [...options.classes] : sortedDistinct(values);
   checkCategories(op, column, classes);
@@ -70,6 +71,8 @@ export interface OneHotEncodeOptions {
  */
 export function oneHotEncode(table: Table, columns: readonly string[], options: OneHotEncodeOptions = {}): { table: Table; categories: Record<string, Category[]> } {
   const op = 'oneHotEncode';
+  T.checkOptions(op, options, T.optionKeys<OneHotEncodeOptions>({ categories: true }));
+  if (!Array.isArray(columns)) dataError(op, `columns must be an array of column names, got ${T.describeValue(columns)}`);
   const categories: Record<string, Category[]> = {};
   const encoded = new Map<string, Float64Array[]>();
   for (const column of columns) {

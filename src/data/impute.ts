@@ -49,9 +49,7 @@ function mostFrequent(sorted: Float64Array): number {
  */
 export function fitImputer(x: Tensor, options: ImputerOptions = {}): ImputerStats {
   const op = 'fitImputer';
-  const known = ['strategy', 'fillValue'];
-  const unknown = Object.keys(options ?? {}).filter((k) => !known.includes(k));
-  if (unknown.length > 0) dataError(op, `unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${known.join(', ')})`);
+  T.checkOptions(op, options, T.optionKeys<ImputerOptions>({ strategy: true, fillValue: true }));
   if (!(x instanceof T.Tensor) || x.ndim !== 2 || !T.isFloat(x.dtype)) dataError(op, `x must be a float matrix [rows, columns], got ${x instanceof T.Tensor ? T.fmtAval(x) : T.describe(x)}`);
   const strategy = options.strategy ?? 'mean';
   if (!['mean', 'median', 'mostFrequent', 'constant'].includes(strategy)) dataError(op, `strategy must be 'mean', 'median', 'mostFrequent' or 'constant', got ${JSON.stringify(strategy)}`);

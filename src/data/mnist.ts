@@ -4,7 +4,7 @@
  * the four files and hands their bytes to `mnistFromIdxBytes`.
  */
 import { either as E } from 'fp-ts';
-import type { Tensor } from '../tensor';
+import { checkOptions, optionKeys, type Tensor } from '../tensor';
 import { structure } from '../tree';
 import { Dataset, checkCount } from './dataset';
 import { asIdxImages, asIdxLabels, idxError, parseIdx, type IdxArray, type IdxError } from './idx';
@@ -40,6 +40,7 @@ const treeDef = structure({ x: 0, y: 0 });
  *   if (E.isRight(ds)) ds.right.size;
  */
 export function mnistFromIdx(images: IdxArray<'uint8'>, labels: IdxArray<'uint8'>, options: MnistShapeOptions = {}): E.Either<IdxError, Dataset<MnistExamples>> {
+  checkOptions('mnistFromIdx', options, optionKeys<MnistShapeOptions>({ flatten: true, size: true }));
   const [count, h, w] = images.shape as [number, number, number];
   if (labels.shape[0] !== count) return E.left(idxError('expected', `${count} images but ${labels.shape[0]} labels`));
   const n = Math.min(count, options.size === undefined ? count : checkCount('mnistFromIdx', 'size', options.size));

@@ -27,6 +27,12 @@ export interface NormalizeStats {
   readonly max: Tensor;
 }
 
+function fitArgs(op: string, x: unknown, options: FitOptions): void {
+  if (!(x instanceof T.Tensor)) throw new T.OpError(op, `x must be a tensor, got ${T.describe(x)}`);
+  T.checkOptions(op, options, T.optionKeys<FitOptions>({ axis: true }));
+  if (options.axis !== undefined) T.normalizeAxes(op, options.axis, x.ndim);
+}
+
 function asFloat(x: Tensor): Tensor {
   return T.isFloat(x.dtype) ? x : T.astype(x, 'float32');
 }
@@ -43,6 +49,7 @@ function safeScale(d: Tensor): Tensor {
  *   const perChannel = fitStandardize(images, { axis: [0, 2, 3] });
  */
 export function fitStandardize(x: Tensor, options: FitOptions = {}): StandardizeStats {
+  fitArgs('fitStandardize', x, options);
   const xf = asFloat(x);
   const axis = options.axis ?? 0;
   return { mean: T.mean(xf, { axis, keepdims: true }), std: safeScale(T.std(xf, { axis, keepdims: true })) };
@@ -75,6 +82,7 @@ export function invertStandardize(stats: StandardizeStats, z: Tensor): Tensor {
  *   const global = fitNormalize(trainX, { axis: [0, 1] });   // one min/max for all of [n, d]
  */
 export function fitNormalize(x: Tensor, options: FitOptions = {}): NormalizeStats {
+  fitArgs('fitNormalize', x, options);
   const xf = asFloat(x);
   const axis = options.axis ?? 0;
   return { min: T.min(xf, { axis, keepdims: true }), max: T.max(xf, { axis, keepdims: true }) };

@@ -75,6 +75,8 @@ function stratifiedTest(op: string, labels: Tensor, order: Int32Array, nTest: nu
  */
 export function trainTestSplit<T>(key: Tensor, dataset: Dataset<T>, options: TrainTestSplitOptions<T>): [train: Dataset<T>, test: Dataset<T>] {
   const op = 'trainTestSplit';
+  if (options === undefined) throw new T.OpError(op, 'expects options { testSize, shuffle?, stratify? }');
+  T.checkOptions(op, options, T.optionKeys<TrainTestSplitOptions<T>>({ testSize: true, shuffle: true, stratify: true }));
   const n = dataset.size;
   const nTest = testCount(op, options.testSize, n);
   const shuffle = options.shuffle ?? true;

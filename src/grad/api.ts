@@ -12,6 +12,7 @@ import { jvpFlat, JVPTracer } from './jvp';
 import { partialEvalFlat, PartialEvalTracer } from './partial';
 import { instantiate } from './zero';
 import { backwardPass, UndefPrimal } from './transpose';
+import { checkTangents, checkTransform } from './checks';
 
 type Fn = (...args: any[]) => any;
 
@@ -73,6 +74,8 @@ function lowerAux(aux: unknown): unknown {
  * @example const [y, dy] = jvp((x) => sin(x), [x], [ones([3])]);
  */
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], options: AuxOptions = {}): [any, any] | [any, any, any] {
+  checkTransform('jvp', f, options, T.optionKeys<AuxOptions>({ hasAux: true }));
+  checkTangents('jvp', primals, tangents);
   const { f: g, aux } = withAux(f, options.hasAux, 'jvp');
   const p = flattenArgs('jvp', primals);
   const t = flattenArgs('jvp', tangents);
@@ -89,6 +92,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
  * fLinear(...tangents) equals the jvp's output tangent, with the primal work done once.
  */
 export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unknown[]) => any] {
+  checkTransform('linearize', f, undefined, []);
   const p = flattenArgs('linearize', primals);
   const { fn, outDef } = flatFn(f, p.defs, 'linearize');
   const lin = linearizeFlat(fn, p.leaves, 'linearize', fnName(f));
@@ -107,6 +111,7 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
  * @example const [y, back] = vjp(f, x); const [dx] = back(onesLike(y));
  */
 export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[]] {
+  checkTransform('vjp', f, undefined, []);
   return vjpWith('vjp', f, primals, false).slice(0, 2) as [any, (ct: unknown) => any[]];
 }
 
@@ -138,6 +143,7 @@ export interface GradOptions extends AuxOptions {
  * @example const [loss, g] = valueAndGrad(lossFn)(params, batch);
  */
 export function valueAndGrad<F extends Fn>(f: F, options: GradOptions = {}): (...args: Parameters<F>) => [any, any] {
+  checkTransform('valueAndGrad', f, options, T.optionKeys<GradOptions>({ argnums: true, hasAux: true }));
   const argnums = options.argnums ?? 0;
   const nums = typeof argnums === 'number' ? [argnums] : [...argnums];
   const name = fnName(f) ?? 'f';
@@ -171,6 +177,7 @@ export function valueAndGrad<F extends Fn>(f: F, options: GradOptions = {}): (..
  * @example grad((x) => sum(square(x)))(tensor([1, 2]))   // [2, 4]
  */
 export function grad<F extends Fn>(f: F, options: GradOptions = {}): (...args: Parameters<F>) => any {
+  checkTransform('grad', f, options, T.optionKeys<GradOptions>({ argnums: true, hasAux: true }));
   const vg = valueAndGrad(f, options);
   const g = (...args: Parameters<F>) => {
     const [value, gr] = vg(...args);
@@ -185,6 +192,7 @@ export function grad<F extends Fn>(f: F, options: GradOptions = {}): (...args: P
  * ft with <ct, f(x)> == <ft(ct), x>. ft returns an array with one cotangent per argument.
  */
 export function linearTranspose(f: Fn, ...primals: unknown[]): (ct: unknown) => any[] {
+  checkTransform('linearTranspose', f, undefined, []);
   const p = flattenArgs('linearTranspose', primals);
   const { fn, outDef } = flatFn(f, p.defs, 'linearTranspose');
   // Partial evaluation with every input unknown computes constants (a broadcast scalar factor)

@@ -11,4 +11,5 @@ export { customJvp, customVjp } from './custom';
 export { jit } from './jit/jit';
 export type { JitOptions, JitStats, Jitted } from './jit/jit';
 export { cond, scan, fori } from './control';
+export { stopGradient } from './stopGradient';
 export type { ScanOptions } from './control';

@@ -7,6 +7,7 @@ import { vjpFlat } from './flat';
 import { jvpFlat } from './jvp';
 import { vmapFlat } from './vmap';
 import { instantiate } from './zero';
+import { checkTransform } from './checks';
 
 type Fn = (...args: any[]) => any;
 
@@ -51,6 +52,7 @@ function jacPrelude(op: string, f: Fn, args: readonly unknown[], argnum: number)
  * and output shape R the result has shape [...R, ...S]; pytrees give nested trees of blocks.
  */
 export function jacfwd(f: Fn, options: JacobianOptions = {}): (...args: any[]) => any {
+  checkTransform('jacfwd', f, options, T.optionKeys<JacobianOptions>({ argnums: true }));
   const argnum = options.argnums ?? 0;
   return (...args: any[]) => {
     const { ins, inDef, fn, outDef } = jacPrelude('jacfwd', f, args, argnum);
@@ -73,6 +75,7 @@ export function jacfwd(f: Fn, options: JacobianOptions = {}): (...args: any[]) =
 
 /** Jacobian by reverse mode (one pullback per output element, batched with vmap). */
 export function jacrev(f: Fn, options: JacobianOptions = {}): (...args: any[]) => any {
+  checkTransform('jacrev', f, options, T.optionKeys<JacobianOptions>({ argnums: true }));
   const argnum = options.argnums ?? 0;
   return (...args: any[]) => {
     const { ins, inDef, fn, outDef } = jacPrelude('jacrev', f, args, argnum);
@@ -91,5 +94,6 @@ export function jacrev(f: Fn, options: JacobianOptions = {}): (...args: any[]) =
 
 /** Hessian as jacfwd(jacrev(f)): forward-over-reverse, the efficient order. */
 export function hessian(f: Fn, options: JacobianOptions = {}): (...args: any[]) => any {
+  checkTransform('hessian', f, options, T.optionKeys<JacobianOptions>({ argnums: true }));
   return jacfwd(jacrev(f, options), options);
 }

@@ -4,6 +4,7 @@ import { fmtAval, type Aval, type Tensor } from '../tensor';
 import { flatten, unflatten } from '../tree';
 import { flatFn, flattenArgs, toTensor } from './args';
 import { traceToJaxpr } from './staging';
+import { checkTransform } from './checks';
 import type { Jaxpr } from '../tensor';
 
 type Fn = (...args: any[]) => any;
@@ -13,6 +14,7 @@ type Fn = (...args: any[]) => any;
  * @example console.log(makeJaxpr((x) => sum(sin(x)))(ones([3])).toString())
  */
 export function makeJaxpr(f: Fn): (...args: any[]) => Jaxpr & { consts: Tensor[] } {
+  checkTransform('makeJaxpr', f, undefined, []);
   return (...args: any[]) => {
     const p = flattenArgs('makeJaxpr', args);
     const { fn } = flatFn(f, p.defs, 'makeJaxpr');
@@ -34,6 +36,7 @@ export class ShapeDtype implements Aval {
  * ShapeDtype stand-ins; the result has f's output structure with ShapeDtype leaves.
  */
 export function evalShape(f: Fn): (...args: any[]) => any {
+  checkTransform('evalShape', f, undefined, []);
   return (...args: any[]) => {
     const [leaves, def] = flatten(args, { isLeaf: (x) => x instanceof ShapeDtype });
     const avals = leaves.map((l, i) => (l instanceof ShapeDtype ? l : toTensor('evalShape', l, `argument leaf ${i}`)));

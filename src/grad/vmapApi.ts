@@ -5,6 +5,7 @@ import { flatten, unflatten, flattenUpTo, structure } from '../tree';
 import { flatFn, flattenArgs, fnName } from './args';
 import { vmapFlat } from './vmap';
 import type { BatchDim } from './rules/batchRules';
+import { checkTransform } from './checks';
 
 type Fn = (...args: any[]) => any;
 
@@ -38,6 +39,7 @@ function axesFor(op: string, spec: AxisSpec, tree: unknown, what: string): Batch
  * @example vmap((x, w) => matmul(w, x), { inAxes: [0, null] })(xs, w)
  */
 export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
+  checkTransform('vmap', f, options, T.optionKeys<VmapOptions>({ inAxes: true, outAxes: true, axisSize: true }));
   // null is a meaningful axis (unmapped), so only undefined takes the default.
   const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
   const outAxes = options.outAxes === undefined ? 0 : options.outAxes;

@@ -8,7 +8,7 @@
  * or a huge allocation.
  */
 import { either as E } from 'fp-ts';
-import { Tensor, type DType } from '../tensor';
+import { checkOneOf, checkOptions, optionKeys, Tensor, type DType } from '../tensor';
 import { flattenWithPath, keyPathToString, type KeyPath } from '../tree';
 import { encodeElements } from './convert';
 import { badKey, elementBytes, headerAlignment, metadataKey, stringLeavesKey, tensorName, toFileDType, writableAs, type FileDType } from './format';
@@ -74,7 +74,7 @@ interface Blob {
   readonly bytes: Uint8Array;
 }
 
-const serializeOptionKeys = ['metadata', 'dtype', 'dtypes'];
+const serializeOptionKeys = optionKeys<SerializeOptions>({ metadata: true, dtype: true, dtypes: true });
 const floatStorage: Record<string, FileDType> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
 
 /**
@@ -121,10 +121,8 @@ export function serialize(tree: unknown, options: SerializeOptions = {}): Uint8A
 }
 
 function checkSerializeOptions(options: SerializeOptions): void {
-  if (typeof options !== 'object' || options === null) throw new Error(`serialize: options must be an object, got ${String(options)}`);
-  const unknown = Object.keys(options).filter((k) => !serializeOptionKeys.includes(k));
-  if (unknown.length > 0) throw new Error(`serialize: unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; valid options: ${serializeOptionKeys.join(', ')}`);
-  if (options.dtype !== undefined && !(options.dtype in floatStorage)) throw new Error(`serialize: options.dtype must be 'float32', 'float16' or 'bfloat16', got ${JSON.stringify(options.dtype)}`);
+  checkOptions('serialize', options, serializeOptionKeys);
+  if (options.dtype !== undefined) checkOneOf('serialize', 'options.dtype', options.dtype, ['float32', 'float16', 'bfloat16']);
 }
 
 function encodeLeaf(x: Tensor, stored: FileDType, where: string): Uint8Array {

@@ -7,7 +7,7 @@
  * next save of the same target removes. `load` reads the header, then only the tensors needed.
  */
 import { either as E } from 'fp-ts';
-import type { Tensor } from '../tensor';
+import { describeValue, OpError, type Tensor } from '../tensor';
 import { writeAtomic, nodeSystem, type SaveSystem } from './atomic';
 import { serialize, type Checkpoint, type SerializeOptions } from './bytes';
 import { fromCheckpoint, templateNames, type RestoreError } from './restore';
@@ -21,7 +21,13 @@ export { nodeSystem, type SaveSystem };
  *   await saveWith({ ...nodeSystem, writeTemp: halfThenFail }, path, tree); // rejects
  *   readFileSync(path); // still the previous checkpoint
  */
+/** A file path argument: a non-empty string (a wrong type is the caller's mistake, so it throws). */
+function checkPath(fn: string, path: unknown): void {
+  if (typeof path !== 'string' || path === '') throw new OpError(fn, `path must be a non-empty string, got ${describeValue(path)}`);
+}
+
 export async function saveWith(system: SaveSystem, path: string, tree: unknown, options: SerializeOptions = {}): Promise<void> {
+  checkPath('save', path);
   // Serialize first: an unsavable tree must fail before the disk is touched.
   const bytes = serialize(tree, options);
   await writeAtomic(system, path, bytes, 'save');
@@ -55,6 +61,7 @@ export type LoadError = ReadError | RestoreError;
 export function load(path: string): Promise<E.Either<LoadError, Checkpoint>>;
 export function load<T>(path: string, template: T): Promise<E.Either<LoadError, T>>;
 export async function load(path: string, ...template: [unknown?]): Promise<E.Either<LoadError, unknown>> {
+  checkPath('load', path);
   // With a template, only its tensors' bytes are read; every other name is checked from the header.
   const ck = await readCheckpoint(path, template.length === 0 ? {} : { names: templateNames(template[0]) });
   if (E.isLeft(ck) || template.length === 0) return ck;

@@ -142,12 +142,10 @@ interface Compiled {
   readonly extras: readonly Pattern[];
 }
 
-const mappingKeys = ['rename', 'split', 'transpose', 'ignore', 'extras'];
+const mappingKeys = T.optionKeys<KeyMapping>({ rename: true, split: true, transpose: true, ignore: true, extras: true });
 
 function compileMapping(m: KeyMapping): Compiled {
-  if (typeof m !== 'object' || m === null) throw new Error(`io.torch: the mapping must be an object, got ${String(m)}`);
-  const unknown = Object.keys(m).filter((k) => !mappingKeys.includes(k));
-  if (unknown.length > 0) throw new Error(`io.torch: unknown mapping field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; valid fields: ${mappingKeys.join(', ')}`);
+  T.checkOptions('io.torch (the key mapping)', m, mappingKeys);
   return {
     rename: (m.rename ?? []).map(([a, b], i) => pair(`rename[${i}]`, a, b)),
     split: (m.split ?? []).map(([a, bs], i) => {

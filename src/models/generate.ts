@@ -46,7 +46,7 @@ export interface Generator {
   generate(params: GPT2Params, prompt: Tensor, newTokens: number, key?: Tensor): Tensor;
 }
 
-const optionKeys = ['maxLength', 'temperature', 'topK'];
+const optionKeys = T.optionKeys<GenerateOptions>({ maxLength: true, temperature: true, topK: true });
 
 /**
  * Keep the `k` largest logits along the last axis (ties at the k-th value kept, as PyTorch's
@@ -55,6 +55,8 @@ const optionKeys = ['maxLength', 'temperature', 'topK'];
  *   topKLogits(T.tensor([[1, 3, 2]]), 2); // [[-inf, 3, 2]]
  */
 export function topKLogits(logits: Tensor, k: number): Tensor {
+  if (!(logits instanceof T.Tensor) || logits.ndim === 0) throw new T.OpError('topKLogits', `logits must be a tensor with a last (vocabulary) axis, got ${T.describe(logits)}`);
+  T.checkNumber('topKLogits', 'k', k, { integer: true, min: 1, max: logits.shape[logits.ndim - 1]! });
   let remaining = logits;
   let count = T.zeros([...logits.shape.slice(0, -1), 1], logits.dtype);
   let kth = T.full(count.shape, -Infinity, logits.dtype);
@@ -85,8 +87,8 @@ function pick(logits: Tensor, key: Tensor, temperature: number, topK: number | u
 export function gpt2Generator(config: GPT2Config, options: GenerateOptions): Generator {
   const fn = 'gpt2Generator';
   checkConfig(fn, config);
-  const unknown = Object.keys(options).filter((k) => !optionKeys.includes(k));
-  if (unknown.length > 0) throw new Error(`${fn}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; valid options: ${optionKeys.join(', ')}`);
+  if (options === undefined) throw new T.OpError(fn, `expects options (${optionKeys.join(', ')}), at least { maxLength }`);
+  T.checkOptions(fn, options, optionKeys);
   const { maxLength } = options;
   const temperature = options.temperature ?? 1;
   const topK = options.topK;

@@ -70,7 +70,7 @@ export interface GPT2Params {
   readonly ln_f: Affine;
 }
 
-const configKeys = ['nLayer', 'nHead', 'nEmbd', 'nPositions', 'vocabSize', 'layerNormEpsilon'];
+const configKeys = T.optionKeys<GPT2Config>({ nLayer: true, nHead: true, nEmbd: true, nPositions: true, vocabSize: true, layerNormEpsilon: true });
 
 /**
  * Check a config: positive integer sizes, heads dividing the width, no unknown keys.
@@ -78,9 +78,8 @@ const configKeys = ['nLayer', 'nHead', 'nEmbd', 'nPositions', 'vocabSize', 'laye
  *   checkConfig('gpt2Init', { nLayer: 2, nHead: 3, nEmbd: 64, ... }); // throws: 3 heads do not divide 64
  */
 export function checkConfig(fn: string, config: GPT2Config): void {
-  if (typeof config !== 'object' || config === null) throw new Error(`${fn}: config must be an object, got ${String(config)}`);
-  const unknown = Object.keys(config).filter((k) => !configKeys.includes(k));
-  if (unknown.length > 0) throw new Error(`${fn}: unknown config key ${unknown.map((k) => JSON.stringify(k)).join(', ')}; valid keys: ${configKeys.join(', ')}`);
+  if (config === undefined) throw new T.OpError(fn, `expects a config (${configKeys.join(', ')})`);
+  T.checkOptions(`${fn} (config)`, config, configKeys);
   for (const k of ['nLayer', 'nHead', 'nEmbd', 'nPositions', 'vocabSize'] as const) {
     if (!Number.isInteger(config[k]) || config[k] < 1) throw new Error(`${fn}: config.${k} must be a positive integer, got ${String(config[k])}`);
   }

@@ -84,6 +84,8 @@ export const logSigmoid = T.logSigmoid;
  * @example sequential(linear(128), activation(relu), linear(10))
  * @example activation((x) => gelu(x, { approximate: 'tanh' }), 'gelu(tanh)')
  */
-export function activation(f: (x: Tensor) => Tensor, name: string = f.name || 'activation'): Layer<NoParams> {
+export function activation(f: (x: Tensor) => Tensor, name?: string): Layer<NoParams> {
+  T.checkFunction('nn.activation', f, 'the activation');
+  name ??= f.name || 'activation';
   return statelessLayer(name, (_key, inputShape) => ({ params: {}, outputShape: inputShape.slice() }), (_params, x) => f(x));
 }

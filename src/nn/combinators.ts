@@ -16,7 +16,7 @@
 import * as T from '../tensor';
 import type { Tensor } from '../tensor';
 import * as R from '../random';
-import { applyLayer, fmt, layerError, type AnyLayer, type ApplyOptions, type Layer, type ParamsOf, type StateOf } from './layer';
+import { applyKeys, applyLayer, checkApplyArgs, checkInitArgs, fmt, layerError, layerOptions, type AnyLayer, type ApplyOptions, type Layer, type ParamsOf, type StateOf } from './layer';
 
 /** The params array of a list of layers. */
 export type ParamsList<Ls extends readonly AnyLayer[]> = { -readonly [K in keyof Ls]: ParamsOf<Ls[K]> };
@@ -39,8 +39,16 @@ function partStates(name: string, layers: readonly AnyLayer[], state: unknown): 
   return state;
 }
 
+/** Every part must be a layer: a common slip is passing a constructor uncalled (`relu` for `activation(relu)`). */
+function checkLayers(combinator: string, layers: readonly unknown[]): void {
+  layers.forEach((l, i) => {
+    if (!isLayer(l)) layerError(combinator, `argument ${i} must be a layer (with init and apply), got ${T.describeValue(l)}${typeof l === 'function' ? '; wrap a function with activation(f), or call the layer constructor' : ''}`);
+  });
+}
+
 /** Initialize parts side by side on one input shape (parallel) or threaded (sequential). */
-function initParts(layers: readonly AnyLayer[], key: Tensor, inputShape: readonly number[], thread: boolean) {
+function initParts(name: string, layers: readonly AnyLayer[], key: Tensor, inputShape: readonly number[], thread: boolean) {
+  checkInitArgs(name, key, inputShape);
   const keys = partKeys(key, layers.length);
   const params: unknown[] = [], states: unknown[] = [], shapes: number[][] = [];
   let shape = inputShape.slice();
@@ -61,6 +69,7 @@ function initParts(layers: readonly AnyLayer[], key: Tensor, inputShape: readonl
  * The parts are kept as `.layers` (for `summary(params, { layers: mlp.layers })`).
  */
 export function sequential<Ls extends AnyLayer[]>(...layers: Ls): Layer<ParamsList<Ls>, StateList<Ls>> & { readonly layers: Ls } {
+  checkLayers('sequential', layers);
   const name = `sequential(${layers.map((l) => l.name).join(', ')})`;
   const stateful = layers.some((l) => l.stateful);
   return {
@@ -68,10 +77,11 @@ export function sequential<Ls extends AnyLayer[]>(...layers: Ls): Layer<ParamsLi
     stateful,
     layers,
     init(key, inputShape) {
-      const r = initParts(layers, key, inputShape, true);
+      const r = initParts(name, layers, key, inputShape, true);
       return { params: r.params as ParamsList<Ls>, state: (stateful ? r.states : undefined) as StateList<Ls>, outputShape: r.shapes.at(-1) ?? inputShape.slice() };
     },
-    apply(params, x, options: ApplyOptions<any> = {}) {
+    apply(params, x, options_?: ApplyOptions<any>) {
+      const options = checkApplyArgs(name, x, options_, applyKeys);
       const ps = params as unknown[];
       if (!Array.isArray(ps) || ps.length !== layers.length) layerError(name, `params must be an array with one entry per layer (${layers.length}), got ${Array.isArray(ps) ? `${ps.length} entries` : typeof ps}`);
       const states = partStates(name, layers, options.state);
@@ -94,6 +104,7 @@ export function sequential<Ls extends AnyLayer[]>(...layers: Ls): Layer<ParamsLi
  * @example const y = block.apply(params, x);
  */
 export function residual<P, S, O extends ApplyOptions<S>>(layer: Layer<P, S, O>): Layer<P, S, O> {
+  checkLayers('residual', [layer]);
   const name = `residual(${layer.name})`;
   return {
     name,
@@ -134,8 +145,10 @@ export function parallel(...args: unknown[]): Layer<unknown[], unknown> {
   const last = args.at(-1);
   const options: ParallelOptions = last !== undefined && !isLayer(last) ? (last as ParallelOptions) : {};
   const layers = (isLayer(last) ? args : args.slice(0, -1)) as AnyLayer[];
-  const merge = options.merge ?? 'concat';
-  const axis = options.axis ?? -1;
+  checkLayers('parallel', layers);
+  layerOptions('parallel', options, ['merge', 'axis']);
+  const merge = T.checkOneOf('nn.parallel', 'merge', options.merge ?? 'concat', ['concat', 'sum']);
+  const axis = T.checkNumber('nn.parallel', 'axis', options.axis ?? -1, { integer: true });
   const name = `parallel(${layers.map((l) => l.name).join(', ')})`;
   if (layers.length === 0) layerError(name, 'needs at least one layer');
   const stateful = layers.some((l) => l.stateful);
@@ -143,10 +156,12 @@ export function parallel(...args: unknown[]): Layer<unknown[], unknown> {
     name,
     stateful,
     init(key, inputShape) {
-      const r = initParts(layers, key, inputShape, false);
+      const r = initParts(name, layers, key, inputShape, false);
       return { params: r.params, state: stateful ? r.states : undefined, outputShape: mergedShape(name, r.shapes, merge, axis) };
     },
-    apply(params, x, options: ApplyOptions<any> = {}) {
+    apply(params, x, options_?: ApplyOptions<any>) {
+      const options = checkApplyArgs(name, x, options_, applyKeys);
+      if (!Array.isArray(params) || params.length !== layers.length) layerError(name, `params must be an array with one entry per layer (${layers.length}), got ${T.describeValue(params)}`);
       const states = partStates(name, layers, options.state);
       const keys = partKeys(options.key, layers.length);
       const outs = layers.map((l, i) => applyLayer(l, params[i], x, { ...options, key: keys[i], state: states[i] }));

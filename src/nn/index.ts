@@ -30,11 +30,12 @@ export type { TransformerBlockOptions, TransformerBlockParams, TorchTransformerB
 export { lstmCell, gruCell, rnn } from './layers/recurrent';
 export type { Cell, RecurrentParams, LstmCarry, CellOptions, RnnOptions, RnnApplyOptions } from './layers/recurrent';
 export { relu, leakyRelu, elu, gelu, silu, swish, sigmoid, tanh, softmax, logSoftmax, softplus, logSigmoid, activation } from './activations';
-export {
-  fans, varianceScaling, glorotUniform, glorotNormal, xavierUniform, xavierNormal, heUniform, heNormal, kaimingUniform, kaimingNormal,
-  lecunUniform, lecunNormal, torchDefault, orthogonal, zeros, ones, normal, truncatedNormal, uniform,
-} from './init';
-export type { Initializer, ParamDType, VarianceScalingOptions } from './init';
+/**
+ * Initializers live in their own namespace, as in Flax (`nn.initializers.normal(0.02)`), so
+ * `zeros`, `ones`, `normal` and `uniform` keep meaning the tensor constructors and samplers.
+ */
+export * as initializers from './init';
+export type { Initializer, ParamDType } from './init';
 export {
   mse, mae, l1Loss, huber, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, nll, klDivergence, cosineSimilarity,
   l1Penalty, l2Penalty, reduceLoss,

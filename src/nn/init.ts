@@ -49,7 +49,11 @@ const TRUNCATED_STD = 0.8796256610342398;
  * @example const w = init(key(0), [64, 32]);
  */
 export function varianceScaling(options: VarianceScalingOptions): Initializer {
-  const { scale, mode, distribution } = options;
+  const fn = 'nn.initializers.varianceScaling';
+  const o = T.checkOptions(fn, options, ['scale', 'mode', 'distribution']);
+  const scale = T.checkNumber(fn, 'scale', o.scale, { above: 0 });
+  const mode = T.checkOneOf(fn, 'mode', o.mode, ['fanIn', 'fanOut', 'fanAvg']);
+  const distribution = T.checkOneOf(fn, 'distribution', o.distribution, ['uniform', 'normal', 'truncatedNormal']);
   return (key, shape, dtype = 'float32') => {
     const [fanIn, fanOut] = fans(shape);
     const fan = mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
@@ -151,6 +155,7 @@ export const ones: Initializer = (_key, shape, dtype = 'float32') => T.ones(shap
  * @example const w = normal(1)(key(0), [100, 16]);
  */
 export function normal(std = 1): Initializer {
+  T.checkNumber('nn.initializers.normal', 'std', std, { min: 0 });
   return (key, shape, dtype = 'float32') => T.mul(R.normal(key, shape, { dtype }), std);
 }
 
@@ -160,6 +165,7 @@ export function normal(std = 1): Initializer {
  * @example const w = truncatedNormal(0.02)(key(0), [768, 768]);
  */
 export function truncatedNormal(std = 1): Initializer {
+  T.checkNumber('nn.initializers.truncatedNormal', 'std', std, { min: 0 });
   return (key, shape, dtype = 'float32') => T.mul(R.truncatedNormal(key, -2, 2, shape, { dtype }), std);
 }
 
@@ -169,6 +175,8 @@ export function truncatedNormal(std = 1): Initializer {
  * @example const w = uniform()(key(0), [3, 3]);
  */
 export function uniform(minval = 0, maxval = 1): Initializer {
+  T.checkNumber('nn.initializers.uniform', 'minval', minval);
+  T.checkNumber('nn.initializers.uniform', 'maxval', maxval, { min: minval });
   return (key, shape, dtype = 'float32') => R.uniform(key, shape, { minval, maxval, dtype });
 }
 
@@ -181,8 +189,9 @@ export function uniform(minval = 0, maxval = 1): Initializer {
  * @example lstmCell(128, { recurrentInit: orthogonal() })
  */
 export function orthogonal(gain = 1): Initializer {
+  T.checkNumber('nn.initializers.orthogonal', 'gain', gain);
   return (key, shape, dtype = 'float32') => {
-    if (shape.length < 2) throw new T.OpError('nn.orthogonal', `needs a shape of rank >= 2, got [${shape.join(', ')}]`);
+    if (shape.length < 2) throw new T.OpError('nn.initializers.orthogonal', `needs a shape of rank >= 2, got [${shape.join(', ')}]`);
     const rows = shape[0]!;
     const cols = shape.slice(1).reduce((n, d) => n * d, 1);
     // Orthonormalize the columns of a tall [m, n] matrix (transposed when the shape is wide).

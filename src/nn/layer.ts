@@ -14,7 +14,7 @@
  * running statistics, so a bare `apply(params, x)` is always deterministic. Randomness only ever
  * comes from `options.key`.
  */
-import { OpError, type Tensor } from '../tensor';
+import { checkNumber, checkOptions, describeValue, fmtAval, OpError, Tensor } from '../tensor';
 
 /** Options every layer's `apply` takes; layers may accept more (attention takes masks). */
 export interface ApplyOptions<S = undefined> {
@@ -106,6 +106,73 @@ export function knownSize(shape: readonly number[]): number {
   return shape.some((d) => d < 0) ? -1 : shape.reduce((n, d) => n * d, 1);
 }
 
+/** The options every layer's apply knows. */
+export const applyKeys = ['key', 'train', 'state'] as const;
+
+/**
+ * Check `init`'s arguments: a PRNG key (an int32 tensor of shape [2]) and an input shape array.
+ * @example checkInitArgs('linear(3)', key, inputShape);
+ */
+export function checkInitArgs(name: string, key: unknown, inputShape: unknown): void {
+  const isKey = key instanceof Tensor && key.dtype === 'int32' && key.ndim >= 1 && key.shape[key.ndim - 1] === 2;
+  if (!isKey) layerError(name, `init: key must be a PRNG key (an int32 tensor of shape [2], from random.key(seed)), got ${key instanceof Tensor ? fmtAval(key) : describeValue(key)}`);
+  if (!Array.isArray(inputShape)) layerError(name, `init: inputShape must be an array of integers (-1 for an unknown batch size), got ${describeValue(inputShape)}`);
+}
+
+/**
+ * Check `apply`'s input and options: x a tensor, no unknown option (`keys` are the valid ones).
+ * @example const opts = checkApplyArgs(name, x, options, applyKeys);
+ */
+export function checkApplyArgs<O extends object>(name: string, x: unknown, options: O | undefined, keys: readonly (keyof O & string)[]): Partial<O> {
+  if (!(x instanceof Tensor)) layerError(name, `apply: the input must be a tensor, got ${Array.isArray(x) ? 'a JS array (wrap it with tensor(...))' : describeValue(x)}`);
+  const opts = checkOptions(`nn.${name}.apply`, options, keys);
+  const train = (opts as { train?: unknown }).train;
+  if (train !== undefined && typeof train !== 'boolean') layerError(name, `apply: train must be true or false, got ${describeValue(train)}`);
+  return opts;
+}
+
+/**
+ * Check that `params` holds a tensor under each of `keys` (what init returned), so a wrong or
+ * missing params tree is an error naming the layer and the key, not a TypeError inside.
+ * @example checkParams(name, params, ['weight'], ['bias']);
+ */
+export function checkParams(name: string, params: unknown, keys: readonly string[], optional: readonly string[] = []): void {
+  if (typeof params !== 'object' || params === null) layerError(name, `apply: params must be the object init returned (keys ${[...keys, ...optional].join(', ')}), got ${describeValue(params)}`);
+  for (const k of [...keys, ...optional]) {
+    const v = (params as Record<string, unknown>)[k];
+    if (v === undefined && optional.includes(k)) continue;
+    if (!(v instanceof Tensor)) layerError(name, `apply: params.${k} must be a tensor, got ${describeValue(v)}`);
+  }
+}
+
+/**
+ * A layer constructor's count argument (units, channels, heads): an integer >= `min`.
+ * @example positiveInteger(name, 'outFeatures', outFeatures);
+ */
+export function positiveInteger(name: string, what: string, x: unknown, min = 1): number {
+  return checkNumber(`nn.${name}`, what, x, { integer: true, min });
+}
+
+/**
+ * Initializer options (`init`, `biasInit`, ...) must be functions `(key, shape, dtype?) => Tensor`;
+ * a common slip is passing a factory uncalled or called twice, caught here at construction.
+ * @example checkInitializers(name, options, ['init', 'biasInit']);
+ */
+export function checkInitializers(name: string, options: object | undefined, keys: readonly string[]): void {
+  for (const k of keys) {
+    const f = (options as Record<string, unknown> | undefined)?.[k];
+    if (f !== undefined && typeof f !== 'function') layerError(name, `${k} must be an initializer (key, shape, dtype?) => Tensor, such as nn.initializers.zeros, got ${describeValue(f)}`);
+  }
+}
+
+/**
+ * A layer constructor's options: unknown keys are an error naming the layer and the valid keys.
+ * @example const { bias, init } = layerOptions(name, options, ['bias', 'init', 'biasInit']);
+ */
+export function layerOptions<O extends object>(name: string, options: O | undefined, keys: readonly (keyof O & string)[]): Partial<O> {
+  return checkOptions(`nn.${name}`, options, keys);
+}
+
 /**
  * Check an input shape passed to `init`: integers, each >= 0 or -1 (unknown), of a minimum rank.
  * @example checkInputShape('linear(3)', inputShape, 1, '[..., inFeatures]');
@@ -113,7 +180,7 @@ export function knownSize(shape: readonly number[]): number {
  */
 export function checkInputShape(name: string, shape: readonly number[], minRank: number, expected: string): void {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
-    layerError(name, `init: inputShape must be an array of integers (-1 for an unknown batch size), got ${JSON.stringify(shape)}`);
+    layerError(name, `init: inputShape must be an array of integers (-1 for an unknown batch size), got ${describeValue(shape)}`);
   }
   if (shape.length < minRank) layerError(name, `init: expects an input shape ${expected}, got ${fmt(shape)}`);
 }
@@ -144,7 +211,10 @@ export function statelessLayer<P>(
   return {
     name,
     stateful: false,
-    init: (key, inputShape) => ({ ...init(key, inputShape), state: undefined }),
-    apply: (params, x, options = {}) => apply(params, x, options),
+    init: (key, inputShape) => {
+      checkInitArgs(name, key, inputShape);
+      return { ...init(key, inputShape), state: undefined };
+    },
+    apply: (params, x, options) => apply(params, x, checkApplyArgs(name, x, options, applyKeys) as ApplyOptions),
   };
 }

@@ -42,12 +42,11 @@ export interface LoraAdapter {
   readonly b: Tensor;
 }
 
-const configKeys = ['rank', 'alpha', 'targets', 'layout'];
+const configKeys = T.optionKeys<LoraConfig>({ rank: true, alpha: true, targets: true, layout: true });
 
 function check(fn: string, config: LoraConfig): { scale: number; layout: 'linear' | 'conv1d'; chosen: (path: KeyPath, leaf: unknown) => boolean } {
-  if (typeof config !== 'object' || config === null) throw new Error(`${fn}: config must be an object, got ${String(config)}`);
-  const unknown = Object.keys(config).filter((k) => !configKeys.includes(k));
-  if (unknown.length > 0) throw new Error(`${fn}: unknown config key ${unknown.map((k) => JSON.stringify(k)).join(', ')}; valid keys: ${configKeys.join(', ')}`);
+  if (config === undefined) throw new T.OpError(fn, `expects a config { ${configKeys.join(', ')} }`);
+  T.checkOptions(fn, config, configKeys);
   if (!Number.isInteger(config.rank) || config.rank < 1) throw new Error(`${fn}: rank must be a positive integer, got ${String(config.rank)}`);
   const alpha = config.alpha ?? config.rank;
   if (!(typeof alpha === 'number' && Number.isFinite(alpha))) throw new Error(`${fn}: alpha must be a finite number, got ${String(alpha)}`);

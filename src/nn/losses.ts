@@ -22,10 +22,25 @@ export interface LossOptions {
  * @example reduceLoss(T.square(T.sub(a, b)), options.reduction)
  */
 export function reduceLoss(losses: Tensor, reduction: Reduction = 'mean'): Tensor {
+  tensorArg('reduceLoss', 'losses', losses);
   if (reduction === 'mean') return T.mean(losses);
   if (reduction === 'sum') return T.sum(losses);
   if (reduction === 'none') return losses;
-  return layerError('loss', `reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  return layerError('reduceLoss', `reduction must be 'mean', 'sum' or 'none', got ${T.describeValue(reduction)}`);
+}
+
+/** A loss's tensor argument, named in the error: a JS array or number is not taken silently. */
+function tensorArg(op: string, what: string, x: unknown): void {
+  if (!(x instanceof T.Tensor)) layerError(op, `${what} must be a tensor, got ${Array.isArray(x) ? 'a JS array (wrap it with tensor(...))' : T.describeValue(x)}`);
+}
+
+/** Check a loss's two tensors and its options (unknown keys, the reduction, numbers >= 0). */
+function lossArgs(op: string, names: readonly [string, string], a: unknown, b: unknown, options: object | undefined, keys: readonly string[]): void {
+  tensorArg(op, names[0], a);
+  tensorArg(op, names[1], b);
+  const o = T.checkOptions(`nn.${op}`, options as Record<string, unknown> | undefined, ['reduction', ...keys]);
+  if (o.reduction !== undefined) T.checkOneOf(`nn.${op}`, 'reduction', o.reduction, ['mean', 'sum', 'none']);
+  for (const k of keys) if (o[k] !== undefined && k !== 'axis') T.checkNumber(`nn.${op}`, k, o[k], { min: 0 });
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
@@ -38,6 +53,7 @@ function sameShape(op: string, a: Tensor, b: Tensor): void {
  * @example mse(pred, target, { reduction: 'none' })
  */
 export function mse(predictions: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
+  lossArgs('mse', ['predictions', 'targets'], predictions, targets, options, []);
   sameShape('mse', predictions, targets);
   return reduceLoss(T.square(T.sub(predictions, targets)), options.reduction);
 }
@@ -48,6 +64,7 @@ export function mse(predictions: Tensor, targets: Tensor, options: LossOptions =
  * @example l1Loss(pred, target, { reduction: 'sum' })
  */
 export function mae(predictions: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
+  lossArgs('mae', ['predictions', 'targets'], predictions, targets, options, []);
   sameShape('mae', predictions, targets);
   return reduceLoss(T.abs(T.sub(predictions, targets)), options.reduction);
 }
@@ -64,6 +81,7 @@ export const l1Loss = mae;
  * @example huber(pred, target, { delta: 0.5 })
  */
 export function huber(predictions: Tensor, targets: Tensor, options: LossOptions & { readonly delta?: number } = {}): Tensor {
+  lossArgs('huber', ['predictions', 'targets'], predictions, targets, options, ['delta']);
   sameShape('huber', predictions, targets);
   const delta = options.delta ?? 1;
   const a = T.abs(T.sub(predictions, targets));
@@ -79,6 +97,7 @@ export function huber(predictions: Tensor, targets: Tensor, options: LossOptions
  * @example binaryCrossEntropy(probs, targets, { eps: 1e-12 })
  */
 export function binaryCrossEntropy(probabilities: Tensor, targets: Tensor, options: LossOptions & { readonly eps?: number } = {}): Tensor {
+  lossArgs('binaryCrossEntropy', ['probabilities', 'targets'], probabilities, targets, options, ['eps']);
   sameShape('binaryCrossEntropy', probabilities, targets);
   const eps = options.eps ?? 1e-7;
   const p = T.clip(probabilities, eps, 1 - eps);
@@ -92,6 +111,7 @@ export function binaryCrossEntropy(probabilities: Tensor, targets: Tensor, optio
  * @example binaryCrossEntropyWithLogits(logits, soft, { reduction: 'sum' })
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
+  lossArgs('binaryCrossEntropyWithLogits', ['logits', 'targets'], logits, targets, options, []);
   sameShape('binaryCrossEntropyWithLogits', logits, targets);
   return reduceLoss(T.sub(T.softplus(logits), T.mul(logits, T.astype(targets, logits.dtype))), options.reduction);
 }
@@ -112,6 +132,7 @@ export interface SoftmaxCrossEntropyOptions extends LossOptions {
  * @example softmaxCrossEntropy(logits, oneHot(labels, 10), { labelSmoothing: 0.1 })
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: SoftmaxCrossEntropyOptions = {}): Tensor {
+  lossArgs('softmaxCrossEntropy', ['logits', 'labels'], logits, labels, options, ['labelSmoothing']);
   const s = options.labelSmoothing ?? 0;
   if (!(s >= 0 && s <= 1)) layerError('softmaxCrossEntropy', `labelSmoothing must be in [0, 1], got ${s}`);
   if (logits.ndim < 1) layerError('softmaxCrossEntropy', `logits need a class axis, got ${fmt(logits.shape)}`);
@@ -145,6 +166,7 @@ function pickNegLogProb(op: string, logp: Tensor, labels: Tensor): Tensor {
  * @example nll(logProbs, labels, { reduction: 'none' })
  */
 export function nll(logProbs: Tensor, labels: Tensor, options: LossOptions = {}): Tensor {
+  lossArgs('nll', ['logProbs', 'labels'], logProbs, labels, options, []);
   if (labels.dtype !== 'int32') layerError('nll', `labels must be int32 class indices, got ${labels.dtype} ${fmt(labels.shape)}`);
   return reduceLoss(pickNegLogProb('nll', logProbs, labels), options.reduction);
 }
@@ -158,6 +180,7 @@ export function nll(logProbs: Tensor, labels: Tensor, options: LossOptions = {})
  * @example klDivergence(p, q, { reduction: 'none' })     // one value per example
  */
 export function klDivergence(p: Tensor, q: Tensor, options: LossOptions = {}): Tensor {
+  lossArgs('klDivergence', ['p', 'q'], p, q, options, []);
   sameShape('klDivergence', p, q);
   const positive = T.greater(p, 0);
   // log of 1 where p = 0: the branch is discarded, and its derivative stays finite.
@@ -173,6 +196,7 @@ export function klDivergence(p: Tensor, q: Tensor, options: LossOptions = {}): T
  * @example T.mean(T.sub(1, cosineSimilarity(emb1, emb2)))
  */
 export function cosineSimilarity(x: Tensor, y: Tensor, options: { readonly axis?: number; readonly eps?: number } = {}): Tensor {
+  lossArgs('cosineSimilarity', ['x', 'y'], x, y, options, ['axis', 'eps']);
   const axis = options.axis ?? -1;
   const eps = options.eps ?? 1e-8;
   const norm = (v: Tensor): Tensor => T.maximum(T.sqrt(T.sum(T.square(v), { axis })), eps);

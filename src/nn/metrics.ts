@@ -9,6 +9,9 @@ import { fmt, layerError } from './layer';
 
 /** Class predictions from logits (one more axis than labels) or from int32 predictions. */
 function classes(op: string, predictions: Tensor, labels: Tensor): Tensor {
+  for (const [what, x] of [['predictions', predictions], ['labels', labels]] as const) {
+    if (!(x instanceof T.Tensor)) layerError(op, `${what} must be a tensor, got ${Array.isArray(x) ? 'a JS array (wrap it with tensor(...))' : T.describeValue(x)}`);
+  }
   if (labels.dtype !== 'int32') layerError(op, `labels must be int32 class indices, got ${labels.dtype} ${fmt(labels.shape)}`);
   const p = predictions.ndim === labels.ndim + 1 ? T.argmax(predictions, { axis: -1 }) : predictions;
   if (p.dtype !== 'int32' || p.ndim !== labels.ndim || p.shape.some((d, i) => d !== labels.shape[i])) {
@@ -34,7 +37,7 @@ export function accuracy(predictions: Tensor, labels: Tensor): Tensor {
  */
 export function confusionMatrix(predictions: Tensor, labels: Tensor, numClasses: number): Tensor {
   const p = classes('confusionMatrix', predictions, labels);
-  if (!Number.isInteger(numClasses) || numClasses < 1) layerError('confusionMatrix', `numClasses must be a positive integer, got ${numClasses}`);
+  T.checkNumber('nn.confusionMatrix', 'numClasses', numClasses, { integer: true, min: 1 });
   const truth = T.reshape(T.oneHot(labels, numClasses, { dtype: 'int32' }), [-1, numClasses]);
   const pred = T.reshape(T.oneHot(p, numClasses, { dtype: 'int32' }), [-1, numClasses]);
   return T.matmul(T.transpose(truth), pred);
@@ -49,8 +52,8 @@ export interface AverageOptions {
 const safeDiv = (a: Tensor, b: Tensor): Tensor => T.where(T.greater(b, 0), T.div(a, T.maximum(b, 1)), 0);
 
 function scores(op: string, predictions: Tensor, labels: Tensor, numClasses: number, options: AverageOptions, score: (tp: Tensor, fp: Tensor, fn: Tensor) => Tensor): Tensor {
-  const average = options.average ?? 'macro';
-  if (!['macro', 'micro', 'none'].includes(average)) layerError(op, `average must be 'macro', 'micro' or 'none', got ${JSON.stringify(average)}`);
+  const o = T.checkOptions(`nn.${op}`, options, ['average']);
+  const average = T.checkOneOf(`nn.${op}`, 'average', o.average ?? 'macro', ['macro', 'micro', 'none']);
   const cm = T.astype(confusionMatrix(predictions, labels, numClasses), 'float32');
   const tp = T.sum(T.mul(cm, T.eye(numClasses)), { axis: 1 });
   const fp = T.sub(T.sum(cm, { axis: 0 }), tp);

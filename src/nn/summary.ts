@@ -1,5 +1,5 @@
 /** A parameter count table for a params tree. */
-import { Tensor } from '../tensor';
+import { checkOptions, describeValue, OpError, Tensor } from '../tensor';
 import { flattenWithPath, keyPathToString } from '../tree';
 
 export interface SummaryRow {
@@ -28,6 +28,8 @@ export interface SummaryOptions {
  * @example summary(params, { layers: [linear(128), activation(relu), linear(10)] }).total    // 101770
  */
 export function summary(params: unknown, options: SummaryOptions = {}): Summary {
+  checkOptions('nn.summary', options, ['layers']);
+  if (options.layers !== undefined && !Array.isArray(options.layers)) throw new OpError('nn.summary', `layers must be an array of layers or names, got ${describeValue(options.layers)}`);
   const groups = new Map<string, { tensors: string[]; count: number }>();
   const names = (options.layers ?? []).map((l) => (typeof l === 'string' ? l : l.name));
   const labelOf = (top: string | number): string => (typeof top === 'number' && names[top] !== undefined ? `${top}: ${names[top]}` : String(top));

@@ -3,7 +3,7 @@
  * program to an ONNX graph and encode it as a ModelProto for ONNX Runtime and other engines.
  */
 import { create, toBinary } from '@bufbuild/protobuf';
-import type { DType, TypedArray } from '../tensor';
+import { checkOptions as checkOptionKeys, describeValue, optionKeys, type DType, type TypedArray } from '../tensor';
 import { makeFeeds, outputTree, type FeedSpec, type OnnxValue, type OrtTensorLike } from './feeds';
 import { GraphBuilder, valueInfo, type OnnxDim } from './graph';
 import { lowerJaxpr, staticDims, type Eqn, type SymShape, type Var } from './lower';
@@ -63,14 +63,11 @@ export interface OnnxModel {
   outputTree(results: Readonly<Record<string, OrtTensorLike>>): any;
 }
 
-const OPTIONS = ['parameterArgnums', 'argNames', 'outputNames', 'dynamicBatch', 'opset', 'name'];
-const BATCH_OPTIONS = ['argnums', 'axis', 'name'];
+const OPTIONS = optionKeys<ToOnnxOptions>({ parameterArgnums: true, argNames: true, outputNames: true, dynamicBatch: true, opset: true, name: true });
+const BATCH_OPTIONS = optionKeys<DynamicBatchOptions>({ argnums: true, axis: true, name: true });
 /** The IR version each supported opset was released with. */
 const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
-function checkKeys(what: string, o: object, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(`unknown ${what} '${k}' (expected one of ${allowed.join(', ')})`);
-}
 
 function argnumList(x: number | readonly number[] | undefined, n: number, what: string): number[] {
   const list = x === undefined ? [] : typeof x === 'number' ? [x] : [...x];
@@ -87,8 +84,7 @@ interface Batch {
 const isNameList = (x: unknown, holes: boolean) => Array.isArray(x) && Array.from(x).every((n) => (typeof n === 'string' && n.length > 0) || (holes && n === undefined));
 
 function checkOptions(options: ToOnnxOptions, arity: number): { opset: number; params: number[]; argNames: readonly (string | undefined)[]; batch?: Batch } {
-  if (typeof options !== 'object' || options === null) fail(`options must be an object, got ${options === null ? 'null' : typeof options}`);
-  checkKeys('option', options, OPTIONS);
+  checkOptionKeys('toOnnx', options, OPTIONS);
   const opset = options.opset ?? 18;
   if (!Number.isInteger(opset) || !(opset in IR_VERSION)) fail(`opset ${String(opset)} is not supported (expected 17 to 21)`);
   const params = argnumList(options.parameterArgnums, arity, 'parameterArgnums');
@@ -97,8 +93,8 @@ function checkOptions(options: ToOnnxOptions, arity: number): { opset: number; p
   const argNames = options.argNames ?? [];
   const b = options.dynamicBatch === true ? {} : options.dynamicBatch || undefined;
   if (!b) return { opset, params, argNames };
-  if (typeof b !== 'object') fail(`dynamicBatch must be true or an options object, got ${typeof b}`);
-  checkKeys('dynamicBatch option', b, BATCH_OPTIONS);
+  if (typeof b !== 'object') fail(`dynamicBatch must be true or an options object, got ${describeValue(b)}`);
+  checkOptionKeys('toOnnx (dynamicBatch)', b, BATCH_OPTIONS);
   const argnums = b.argnums === undefined ? Array.from({ length: arity }, (_, i) => i).filter((i) => !params.includes(i)) : argnumList(b.argnums, arity, 'dynamicBatch.argnums');
   for (const i of argnums) if (params.includes(i)) fail(`argument ${i} is both a parameter and batched`);
   const axis = b.axis ?? 0;
@@ -133,8 +129,8 @@ function traceBatched(f: (...args: any[]) => unknown, args: readonly unknown[], 
  * @example const session = await ort.InferenceSession.create(model.bytes);
  */
 export function toOnnx(f: (...args: any[]) => unknown, exampleArgs: readonly unknown[], options: ToOnnxOptions = {}): OnnxModel {
-  if (typeof f !== 'function') fail(`expects a function, got ${typeof f}`);
-  if (!Array.isArray(exampleArgs)) fail(`expects the example arguments as an array (one entry per positional argument), got ${typeof exampleArgs}`);
+  if (typeof f !== 'function') fail(`expects a function, got ${describeValue(f)}`);
+  if (!Array.isArray(exampleArgs)) fail(`expects the example arguments as an array (one entry per positional argument), got ${describeValue(exampleArgs)}`);
   const { opset, params, argNames, batch } = checkOptions(options, exampleArgs.length);
   const leaves = leavesOf(exampleArgs, params, argNames);
   const { traced, dims } = batch ? traceBatched(f, exampleArgs, leaves, batch) : { traced: trace(f, exampleArgs), dims: undefined };

@@ -7,7 +7,7 @@
  *   const [updates, next] = opt.update(grad(loss)(params), state, params); params = applyUpdates(params, updates);
  */
 export { applyUpdates, chain, identity, setToZero, stateless } from './transform';
-export type { EmptyState, GradientTransformation, ScalarOrSchedule, Schedule, StateOf, UpdateExtras } from './transform';
+export type { EmptyState, GradientTransformation, ScalarOrSchedule, Schedule, OptStateOf, UpdateExtras } from './transform';
 export { scale, scaleByLearningRate, scaleBySchedule, scaleBySign, type ScaleByScheduleState } from './blocks/scale';
 export { scaleByAdam, scaleByAdamax, scaleByBelief, scaleByLion, type ScaleByAdamOptions, type ScaleByAdamState, type ScaleByLionState } from './blocks/adam';
 export { scaleByAdadelta, scaleByRms, scaleByRss, scaleByStddev, type ScaleByAdadeltaState, type ScaleByRmsOptions, type ScaleByRmsState, type ScaleByRssState, type ScaleByStddevState } from './blocks/rms';
@@ -24,16 +24,25 @@ export { adabelief, adadelta, adagrad, adam, adamax, adamw, lamb, lion, nadam, r
 export {
   constantSchedule,
   cosineDecaySchedule,
+  cosineOnecycleSchedule,
   exponentialDecay,
   joinSchedules,
   linearSchedule,
-  oneCycle,
   piecewiseConstantSchedule,
   piecewiseInterpolateSchedule,
   polynomialSchedule,
   warmupCosineDecaySchedule,
   type BoundariesAndScales,
+  type ConstantScheduleOptions,
+  type CosineDecayScheduleOptions,
+  type CosineOnecycleScheduleOptions,
   type ExponentialDecayOptions,
+  type JoinSchedulesOptions,
+  type LinearScheduleOptions,
+  type PiecewiseConstantScheduleOptions,
+  type PiecewiseInterpolateScheduleOptions,
+  type PolynomialScheduleOptions,
+  type ScheduleDType,
   type ScheduleFn,
   type WarmupCosineDecayOptions,
 } from './schedules';

@@ -5,7 +5,8 @@
  * transformation sees a tree with `null` at the leaves it does not own, and `tree.combine` puts
  * the halves back.
  */
-import { neg, zerosLike, type Tensor } from '../tensor';
+import { describeValue, isPlainObject, neg, opError, zerosLike, type Tensor } from '../tensor';
+import { checkTransformation } from './checks';
 import { combine, leaves, map, partition as splitTree } from '../tree';
 import { stateless, type EmptyState, type GradientTransformation } from './transform';
 
@@ -38,6 +39,8 @@ export interface MaskedState<S> {
  *   masked(scaleByAdam(), { head: true });
  */
 export function masked<S>(inner: GradientTransformation<S>, mask: Mask): GradientTransformation<MaskedState<S>> {
+  checkTransformation('masked', inner);
+  if (mask === undefined || mask === null) opError('masked', 'expects a mask: a boolean, a tree of booleans or a function from the params to one');
   return {
     init(params) {
       const [selected] = splitTree(params, resolve(mask, params));
@@ -80,7 +83,9 @@ export interface PartitionState {
  *   partition({ decay: adamw(1e-3), plain: adam(1e-3) }, (p) => map((x: Tensor) => (x.ndim > 1 ? 'decay' : 'plain'), p));
  */
 export function partition(transforms: Record<string, GradientTransformation<any>>, labels: unknown): GradientTransformation<PartitionState> {
+  if (!isPlainObject(transforms)) opError('optim.partition', `expects { label: transformation } as its first argument, got ${describeValue(transforms)}`);
   const names = Object.keys(transforms);
+  names.forEach((name) => checkTransformation('optim.partition', transforms[name], `the transformation for label ${JSON.stringify(name)}`));
   const groups = (tree: unknown) => {
     const ls = resolve(labels, tree);
     const unknown = [...new Set(leaves(ls))].filter((l) => typeof l !== 'string' || !names.includes(l));

@@ -9,11 +9,23 @@ import { trace } from './blocks/momentum';
 import { scaleByAdadelta, scaleByRms, scaleByRss, scaleByStddev } from './blocks/rms';
 import { scaleByLearningRate } from './blocks/scale';
 import { scaleByTrustRatio } from './blocks/trust';
+import { checkLearningRate, checked, hyperparameters } from './checks';
 import type { Mask } from './masking';
-import { chain, identity, type GradientTransformation, type ScalarOrSchedule } from './transform';
+import { chainOf, identity, type GradientTransformation, type ScalarOrSchedule } from './transform';
 
 /** Any optimizer built here: its state is the chain's array of inner states. */
 export type Optimizer = GradientTransformation<any>;
+
+/**
+ * An optimizer: its hyperparameters checked now, its `update` checked at every call (gradients
+ * against parameters, state against what `init` gives), errors naming it.
+ */
+function optimizer(name: string, ...transforms: GradientTransformation<any>[]): Optimizer {
+  return checked(name, chainOf(name, ...transforms));
+}
+
+const adamKeys = ['b1', 'b2', 'eps', 'epsRoot', 'nesterov'] as const;
+const decayKeys = ['weightDecay', 'mask'] as const;
 
 /** Weight-decay options shared by adamw, lamb, lion and adadelta. */
 export interface WeightDecayOptions {
@@ -28,19 +40,21 @@ export interface WeightDecayOptions {
  *   const opt = sgd(0.1, { momentum: 0.9 });
  *   const [u, s] = opt.update(grads, opt.init(params));   // u = -0.1 * trace
  */
-export function sgd(learningRate: ScalarOrSchedule, options: { momentum?: number; nesterov?: boolean } = {}): Optimizer {
-  const { momentum, nesterov = false } = options;
-  return chain(momentum === undefined || momentum === 0 ? identity() : trace({ decay: momentum, nesterov }), scaleByLearningRate(learningRate));
+export function sgd(learningRate: ScalarOrSchedule, options?: { momentum?: number; nesterov?: boolean }): Optimizer {
+  checkLearningRate('sgd', learningRate);
+  const { momentum, nesterov = false } = hyperparameters('sgd', options, ['momentum', 'nesterov']);
+  return optimizer('sgd', momentum === undefined || momentum === 0 ? identity() : trace({ decay: momentum, nesterov }), scaleByLearningRate(learningRate));
 }
 
 /**
  * Adam. Defaults b1 0.9, b2 0.999, eps 1e-8, epsRoot 0, nesterov false.
  *
  *   const opt = adam(1e-3);
- *   const opt2 = adam(cosineDecaySchedule(1e-3, 10_000), { b2: 0.98 });
+ *   const opt2 = adam(cosineDecaySchedule({ initValue: 1e-3, decaySteps: 10_000 }), { b2: 0.98 });
  */
-export function adam(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions = {}): Optimizer {
-  return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
+export function adam(learningRate: ScalarOrSchedule, options?: ScaleByAdamOptions): Optimizer {
+  checkLearningRate('adam', learningRate);
+  return optimizer('adam', scaleByAdam(hyperparameters('adam', options, adamKeys)), scaleByLearningRate(learningRate));
 }
 
 /**
@@ -50,9 +64,10 @@ export function adam(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions
  *   const opt = adamw(1e-3, { weightDecay: 1e-2 });
  *   adamw(1e-3, { mask: (p) => map((x: Tensor) => x.ndim > 1, p) });
  */
-export function adamw(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions & WeightDecayOptions = {}): Optimizer {
-  const { weightDecay = 1e-4, mask, ...adamOptions } = options;
-  return chain(scaleByAdam(adamOptions), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
+export function adamw(learningRate: ScalarOrSchedule, options?: ScaleByAdamOptions & WeightDecayOptions): Optimizer {
+  checkLearningRate('adamw', learningRate);
+  const { weightDecay = 1e-4, mask, ...adamOptions } = hyperparameters('adamw', options, [...adamKeys, ...decayKeys]);
+  return optimizer('adamw', scaleByAdam(adamOptions), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }
 
 /**
@@ -61,8 +76,10 @@ export function adamw(learningRate: ScalarOrSchedule, options: ScaleByAdamOption
  *   const opt = nadam(1e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function nadam(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamOptions, 'nesterov'> = {}): Optimizer {
-  return adam(learningRate, { ...options, nesterov: true });
+export function nadam(learningRate: ScalarOrSchedule, options?: Omit<ScaleByAdamOptions, 'nesterov'>): Optimizer {
+  checkLearningRate('nadam', learningRate);
+  const o = hyperparameters('nadam', options, ['b1', 'b2', 'eps', 'epsRoot']);
+  return optimizer('nadam', scaleByAdam({ ...o, nesterov: true }), scaleByLearningRate(learningRate));
 }
 
 /**
@@ -71,8 +88,9 @@ export function nadam(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamO
  *   const opt = adamax(2e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adamax(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number; eps?: number } = {}): Optimizer {
-  return chain(scaleByAdamax(options), scaleByLearningRate(learningRate));
+export function adamax(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number; eps?: number }): Optimizer {
+  checkLearningRate('adamax', learningRate);
+  return optimizer('adamax', scaleByAdamax(hyperparameters('adamax', options, ['b1', 'b2', 'eps'])), scaleByLearningRate(learningRate));
 }
 
 /**
@@ -81,8 +99,9 @@ export function adamax(learningRate: ScalarOrSchedule, options: { b1?: number; b
  *   const opt = adabelief(1e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adabelief(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number; eps?: number; epsRoot?: number } = {}): Optimizer {
-  return chain(scaleByBelief(options), scaleByLearningRate(learningRate));
+export function adabelief(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number; eps?: number; epsRoot?: number }): Optimizer {
+  checkLearningRate('adabelief', learningRate);
+  return optimizer('adabelief', scaleByBelief(hyperparameters('adabelief', options, ['b1', 'b2', 'eps', 'epsRoot'])), scaleByLearningRate(learningRate));
 }
 
 /** Options of `rmsprop` (Optax's defaults). */
@@ -111,9 +130,12 @@ export interface RmspropOptions {
  *   const opt = rmsprop(1e-3);
  *   rmsprop(1e-3, { centered: true, momentum: 0.9 });
  */
-export function rmsprop(learningRate: ScalarOrSchedule, options: RmspropOptions = {}): Optimizer {
-  const { centered = false, momentum, nesterov = false, ...rms } = options;
-  return chain(
+export function rmsprop(learningRate: ScalarOrSchedule, options?: RmspropOptions): Optimizer {
+  checkLearningRate('rmsprop', learningRate);
+  const keys = ['decay', 'eps', 'initialScale', 'centered', 'momentum', 'nesterov', 'epsInSqrt', 'biasCorrection'] as const;
+  const { centered = false, momentum, nesterov = false, ...rms } = hyperparameters('rmsprop', options, keys);
+  return optimizer(
+    'rmsprop',
     centered ? scaleByStddev(rms) : scaleByRms(rms),
     scaleByLearningRate(learningRate),
     momentum === undefined || momentum === 0 ? identity() : trace({ decay: momentum, nesterov }),
@@ -126,8 +148,9 @@ export function rmsprop(learningRate: ScalarOrSchedule, options: RmspropOptions 
  *   const opt = adagrad(0.1);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adagrad(learningRate: ScalarOrSchedule, options: { initialAccumulatorValue?: number; eps?: number } = {}): Optimizer {
-  return chain(scaleByRss(options), scaleByLearningRate(learningRate));
+export function adagrad(learningRate: ScalarOrSchedule, options?: { initialAccumulatorValue?: number; eps?: number }): Optimizer {
+  checkLearningRate('adagrad', learningRate);
+  return optimizer('adagrad', scaleByRss(hyperparameters('adagrad', options, ['initialAccumulatorValue', 'eps'])), scaleByLearningRate(learningRate));
 }
 
 /**
@@ -136,9 +159,10 @@ export function adagrad(learningRate: ScalarOrSchedule, options: { initialAccumu
  *   const opt = adadelta(1);
  *   adadelta(1, { rho: 0.95, weightDecay: 1e-4 });
  */
-export function adadelta(learningRate: ScalarOrSchedule = 1, options: { rho?: number; eps?: number } & WeightDecayOptions = {}): Optimizer {
-  const { weightDecay = 0, mask, ...rest } = options;
-  return chain(addDecayedWeights(weightDecay, mask), scaleByAdadelta(rest), scaleByLearningRate(learningRate));
+export function adadelta(learningRate: ScalarOrSchedule = 1, options?: { rho?: number; eps?: number } & WeightDecayOptions): Optimizer {
+  checkLearningRate('adadelta', learningRate);
+  const { weightDecay = 0, mask, ...rest } = hyperparameters('adadelta', options, ['rho', 'eps', ...decayKeys]);
+  return optimizer('adadelta', addDecayedWeights(weightDecay, mask), scaleByAdadelta(rest), scaleByLearningRate(learningRate));
 }
 
 /**
@@ -148,9 +172,10 @@ export function adadelta(learningRate: ScalarOrSchedule = 1, options: { rho?: nu
  *   const opt = lamb(1e-3, { weightDecay: 1e-2 });
  *   const [u, s] = opt.update(grads, opt.init(params), params);
  */
-export function lamb(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamOptions, 'nesterov'> & WeightDecayOptions = {}): Optimizer {
-  const { weightDecay = 0, mask, eps = 1e-6, ...adamOptions } = options;
-  return chain(scaleByAdam({ ...adamOptions, eps }), addDecayedWeights(weightDecay, mask), scaleByTrustRatio(), scaleByLearningRate(learningRate));
+export function lamb(learningRate: ScalarOrSchedule, options?: Omit<ScaleByAdamOptions, 'nesterov'> & WeightDecayOptions): Optimizer {
+  checkLearningRate('lamb', learningRate);
+  const { weightDecay = 0, mask, eps = 1e-6, ...adamOptions } = hyperparameters('lamb', options, ['b1', 'b2', 'eps', 'epsRoot', ...decayKeys]);
+  return optimizer('lamb', scaleByAdam({ ...adamOptions, eps }), addDecayedWeights(weightDecay, mask), scaleByTrustRatio(), scaleByLearningRate(learningRate));
 }
 
 /**
@@ -160,7 +185,8 @@ export function lamb(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamOp
  *   const opt = lion(1e-4);
  *   const [u, s] = opt.update(grads, opt.init(params), params);
  */
-export function lion(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number } & WeightDecayOptions = {}): Optimizer {
-  const { weightDecay = 1e-3, mask, ...rest } = options;
-  return chain(scaleByLion(rest), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
+export function lion(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number } & WeightDecayOptions): Optimizer {
+  checkLearningRate('lion', learningRate);
+  const { weightDecay = 1e-3, mask, ...rest } = hyperparameters('lion', options, ['b1', 'b2', ...decayKeys]);
+  return optimizer('lion', scaleByLion(rest), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }

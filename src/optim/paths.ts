@@ -2,7 +2,7 @@
  * Selecting parameters by their key path (`keyPathToString`: '[0].weight', '.encoder.layers[2].bias'),
  * so masks, freezing and penalties can name leaves the way checkpoints and summaries print them.
  */
-import { isFloat, Tensor } from '../tensor';
+import { describeValue, isFloat, opError, Tensor } from '../tensor';
 import { keyPathToString, mapWithPath } from '../tree';
 
 /**
@@ -15,14 +15,14 @@ import { keyPathToString, mapWithPath } from '../tree';
 export type PathPattern = RegExp | string | ((path: string, leaf: Tensor) => boolean);
 
 /** The predicate of a pattern over (path string, leaf). */
-export function pathMatcher(pattern: PathPattern): (path: string, leaf: Tensor) => boolean {
+export function pathMatcher(pattern: PathPattern, fn = 'pathMask'): (path: string, leaf: Tensor) => boolean {
   if (typeof pattern === 'function') return pattern;
   if (pattern instanceof RegExp) return (path) => new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')).test(path);
   if (typeof pattern === 'string') {
     const glob = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
     return (path) => glob.test(path);
   }
-  throw new Error(`optim.pathMask: a path pattern is a RegExp, a glob string or a function (path, leaf) => boolean, got ${typeof pattern}`);
+  return opError(fn, `a path pattern is a RegExp, a glob string or a function (path, leaf) => boolean, got ${describeValue(pattern)}`);
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * Law: addPenaltyGradients(o).update(g, {}, p) = g + grad(p => parameterPenalty(p, o))(p).
  */
-import { abs, add, astype, isFloat, mul, scalar, sign, square, sum, Tensor } from '../tensor';
+import { abs, add, astype, checkNumber, checkOptions, isFloat, mul, optionKeys, scalar, sign, square, sum, Tensor } from '../tensor';
 import { keyPathToString, mapWithPath, flattenWithPath } from '../tree';
 import { pathMatcher, type PathPattern } from './paths';
 import type { EmptyState, GradientTransformation } from './transform';
@@ -21,16 +21,13 @@ export interface PenaltyOptions {
   readonly paths?: PathPattern;
 }
 
+const penaltyKeys = optionKeys<PenaltyOptions>({ l1: true, l2: true, paths: true });
+
 function coefficients(op: string, options: PenaltyOptions): { l1: number; l2: number; selected: (path: string, leaf: Tensor) => boolean } {
-  const known = ['l1', 'l2', 'paths'];
-  const unknown = Object.keys(options ?? {}).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new Error(`${op}: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${known.join(', ')})`);
-  const l1 = options.l1 ?? 0;
-  const l2 = options.l2 ?? 0;
-  for (const [name, v] of [['l1', l1], ['l2', l2]] as const) {
-    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite non-negative number, got ${String(v)}`);
-  }
-  const matches = options.paths === undefined ? () => true : pathMatcher(options.paths);
+  const o = checkOptions(op, options, penaltyKeys);
+  const l1 = checkNumber(op, 'l1', o.l1 ?? 0, { min: 0 });
+  const l2 = checkNumber(op, 'l2', o.l2 ?? 0, { min: 0 });
+  const matches = o.paths === undefined ? () => true : pathMatcher(o.paths, op);
   return { l1, l2, selected: (path, leaf) => leaf instanceof Tensor && isFloat(leaf.dtype) && matches(path, leaf) };
 }
 
@@ -42,7 +39,7 @@ function coefficients(op: string, options: PenaltyOptions): { l1: number; l2: nu
  *   const total = add(loss, parameterPenalty(params, { l1: 1e-5 }));
  */
 export function parameterPenalty(params: unknown, options: PenaltyOptions): Tensor {
-  const { l1, l2, selected } = coefficients('optim.parameterPenalty', options);
+  const { l1, l2, selected } = coefficients('parameterPenalty', options);
   return flattenWithPath(params).reduce<Tensor>((total, [path, w]) => {
     if (!selected(keyPathToString(path), w as Tensor)) return total;
     const x = w as Tensor;
@@ -59,7 +56,7 @@ export function parameterPenalty(params: unknown, options: PenaltyOptions): Tens
  *   chain(addPenaltyGradients({ l1: 1e-5, paths: /^\[0\]\./ }), sgd(0.1));   // sparse first layer
  */
 export function addPenaltyGradients(options: PenaltyOptions): GradientTransformation<EmptyState> {
-  const op = 'optim.addPenaltyGradients';
+  const op = 'addPenaltyGradients';
   const { l1, l2, selected } = coefficients(op, options);
   return {
     init: () => ({}),

@@ -5,7 +5,7 @@
  * `extra` argument; values are averaged over `accumulationSize` updates, and each average is
  * compared with the best so far. Everything is tensor ops and `where`, so it runs inside `jit`.
  */
-import { add, astype, div, equal, greater, less, maximum, mul, scalar, sub, where, Tensor, type TensorLike } from '../tensor';
+import { add, astype, checkNumber, checkOptions, div, equal, greater, less, maximum, mul, optionKeys, scalar, sub, where, Tensor, type TensorLike } from '../tensor';
 import { map } from '../tree';
 import type { GradientTransformation, UpdateExtras } from './transform';
 import { incrementCount, scaleLeaf, zeroCount } from './util';
@@ -44,13 +44,9 @@ export interface ReduceLROnPlateauState {
   avgValue: Tensor;
 }
 
-const op = 'optim.reduceLROnPlateau';
+const op = 'reduceLROnPlateau';
 
-function check(name: string, value: number, ok: boolean, expected: string): void {
-  if (typeof value !== 'number' || !ok) throw new Error(`${op}: ${name} must be ${expected}, got ${String(value)}`);
-}
-
-const isCount = (v: number, min: number) => Number.isInteger(v) && v >= min;
+const plateauKeys = optionKeys<ReduceLROnPlateauOptions>({ factor: true, patience: true, rtol: true, atol: true, cooldown: true, accumulationSize: true, minScale: true });
 
 /**
  * Scale updates down by `factor` whenever the metric passed as `extra.value` has not improved
@@ -61,17 +57,14 @@ const isCount = (v: number, min: number) => Number.isInteger(v) && v >= min;
  *   const [updates, state] = opt.update(grads, opt.init(params), params, { value: loss });
  */
 export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): GradientTransformation<ReduceLROnPlateauState> {
-  const known = ['factor', 'patience', 'rtol', 'atol', 'cooldown', 'accumulationSize', 'minScale'];
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new Error(`${op}: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${known.join(', ')})`);
-  const o = { factor: 0.1, patience: 10, rtol: 1e-4, atol: 0, cooldown: 0, accumulationSize: 1, minScale: 0, ...options };
-  check('factor', o.factor, o.factor > 0 && o.factor < 1, 'a number in (0, 1)');
-  check('patience', o.patience, isCount(o.patience, 1), 'a positive integer');
-  check('rtol', o.rtol, o.rtol >= 0 && o.rtol <= 1, 'a number in [0, 1]');
-  check('atol', o.atol, o.atol >= 0, 'a non-negative number');
-  check('cooldown', o.cooldown, isCount(o.cooldown, 0), 'a non-negative integer');
-  check('accumulationSize', o.accumulationSize, isCount(o.accumulationSize, 1), 'a positive integer');
-  check('minScale', o.minScale, o.minScale >= 0 && o.minScale <= 1, 'a number in [0, 1]');
+  const o = { factor: 0.1, patience: 10, rtol: 1e-4, atol: 0, cooldown: 0, accumulationSize: 1, minScale: 0, ...checkOptions(op, options, plateauKeys) };
+  checkNumber(op, 'factor', o.factor, { above: 0, below: 1 });
+  checkNumber(op, 'patience', o.patience, { integer: true, min: 1 });
+  checkNumber(op, 'rtol', o.rtol, { min: 0, max: 1 });
+  checkNumber(op, 'atol', o.atol, { min: 0 });
+  checkNumber(op, 'cooldown', o.cooldown, { integer: true, min: 0 });
+  checkNumber(op, 'accumulationSize', o.accumulationSize, { integer: true, min: 1 });
+  checkNumber(op, 'minScale', o.minScale, { min: 0, max: 1 });
   const f32 = (v: TensorLike) => astype(v as Tensor, 'float32');
   const i32 = (v: TensorLike) => astype(v as Tensor, 'int32');
 

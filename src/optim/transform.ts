@@ -8,8 +8,9 @@
  * keep the gradients' structure, shapes and dtypes; the state's structure is stable across steps;
  * inputs are never mutated.
  */
-import { add, astype, Tensor, zerosLike } from '../tensor';
-import { map } from '../tree';
+import { add, astype, checkFunction, opError, Tensor, zerosLike } from '../tensor';
+import { map, unflatten } from '../tree';
+import { alignedLeaves, checked, checkTransformation, parameterLeaves } from './checks';
 
 /**
  * A gradient transformation: `init(params) -> state`, `update(updates, state, params?, extra?) ->
@@ -37,8 +38,13 @@ export interface UpdateExtras {
   readonly value?: Tensor | number;
 }
 
-/** The state type of a transformation. */
-export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;
+/**
+ * The state type of a transformation (Optax's `OptState`); named apart from `nn.StateOf`, a
+ * layer's state, so both can be imported together.
+ *
+ *   type AdamState = OptStateOf<typeof opt>;
+ */
+export type OptStateOf<T> = T extends GradientTransformation<infer S> ? S : never;
 
 /** The state of a transformation that keeps none. */
 export type EmptyState = Record<string, never>;
@@ -48,45 +54,56 @@ export type EmptyState = Record<string, never>;
  * scalar tensor) built from tensor ops, returning a tensor or a number.
  *
  *   const lr: ScalarOrSchedule = 1e-3;
- *   const decayed: ScalarOrSchedule = cosineDecaySchedule(1e-3, 1000);
+ *   const decayed: ScalarOrSchedule = cosineDecaySchedule({ initValue: 1e-3, decaySteps: 1000 });
  */
 export type ScalarOrSchedule = number | Schedule;
 
 /**
- * A schedule: `(step) => value`, where `step` is a scalar tensor. Built-in schedules also accept a
- * JS number step.
+ * A schedule: `(step, dtype?) => value`, where `step` is a scalar tensor (the int32 count) and
+ * `dtype` the float precision of the updates it scales ('float32' or 'float64'), which built-in
+ * schedules compute in. Built-in schedules also accept a JS number step.
  *
- *   const s: Schedule = (step) => mul(0.1, pow(0.99, astype(step, 'float32')));
+ *   const s: Schedule = (step, dtype = 'float32') => mul(0.1, pow(0.99, astype(step, dtype)));
  *   s(scalar(10, 'int32'));
  */
-export type Schedule = (step: Tensor) => Tensor | number;
+export type Schedule = (step: Tensor, dtype?: 'float32' | 'float64') => Tensor | number;
 
 /**
  * `params + updates` leafwise, each result cast back to its parameter's dtype (a float64 update
- * never widens a float32 parameter).
+ * never widens a float32 parameter). The updates must have the parameters' structure and shapes:
+ * an update of another shape is an error naming its key path, never broadcast into the parameter.
  *
  *   const [updates, state2] = opt.update(grads, state, params);
  *   const next = applyUpdates(params, updates);
  */
 export function applyUpdates<P>(params: P, updates: unknown): P {
-  return map((p: Tensor, u: Tensor) => astype(add(p, u), p.dtype), params, updates);
+  const [ps, def] = parameterLeaves('applyUpdates', params);
+  const us = alignedLeaves('applyUpdates', def, ps, updates, ['the parameter tree', 'the update tree']);
+  return unflatten(def, ps.map((p, i) => astype(add(p as Tensor, us[i] as Tensor), (p as Tensor).dtype)));
 }
 
 /**
  * Compose transformations left to right: each `update` feeds the next; the state is the array of
- * the inner states.
+ * the inner states. Its `update` checks its arguments like an optimizer's (the gradients against
+ * the parameters, the state against what `init` gives), naming `chain` in errors.
  *
  *   const opt = chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
  *   const [updates, state] = opt.update(grads, opt.init(params), params);
  */
-export function chain<T extends GradientTransformation<any>[]>(...transforms: T): GradientTransformation<{ [K in keyof T]: StateOf<T[K]> }> {
-  type S = { [K in keyof T]: StateOf<T[K]> };
+export function chain<T extends GradientTransformation<any>[]>(...transforms: T): GradientTransformation<{ [K in keyof T]: OptStateOf<T[K]> }> {
+  return checked('chain', chainOf('chain', ...transforms));
+}
+
+/** `chain` without the boundary checks: the optimizers check once, under their own name. */
+export function chainOf<T extends GradientTransformation<any>[]>(name: string, ...transforms: T): GradientTransformation<{ [K in keyof T]: OptStateOf<T[K]> }> {
+  type S = { [K in keyof T]: OptStateOf<T[K]> };
+  transforms.forEach((t, i) => checkTransformation(name, t, `transformation ${i}`));
   return {
     init: (params) => transforms.map((t) => t.init(params)) as S,
     update<U>(updates: U, state: S, params?: unknown, extra?: UpdateExtras): [U, S] {
       const states = state as unknown[];
       if (!Array.isArray(states) || states.length !== transforms.length) {
-        throw new Error(`optim.chain: expected a state array of length ${transforms.length}, got ${Array.isArray(states) ? `length ${states.length}` : typeof states}`);
+        opError(`${name}.update`, `expected a state array of length ${transforms.length}, got ${Array.isArray(states) ? `length ${states.length}` : typeof states}`);
       }
       let u = updates;
       const next = transforms.map((t, i) => {
@@ -126,6 +143,7 @@ export function setToZero(): GradientTransformation<EmptyState> {
  *   const decay = stateless((g, p) => add(g, mul(p!, 1e-4)));
  */
 export function stateless(f: (update: Tensor, param?: Tensor) => Tensor): GradientTransformation<EmptyState> {
+  checkFunction('stateless', f);
   return {
     init: () => ({}),
     update: (updates, state, params) => [params === undefined ? map((g: Tensor) => f(g), updates) : map((g: Tensor, p: Tensor) => f(g, p), updates, params), state],

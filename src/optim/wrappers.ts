@@ -3,7 +3,8 @@
  * accumulating gradients over micro-batches. Both always run the inner update and pick results
  * with `where` on a scalar flag, so no JS branch depends on tensor values and a step traces.
  */
-import { add, div, equal, greater, logicalOr, scalar, sub, where, type Tensor } from '../tensor';
+import { add, checkNumber, div, equal, greater, logicalOr, scalar, sub, where, type Tensor } from '../tensor';
+import { checkTransformation } from './checks';
 import { map } from '../tree';
 import type { GradientTransformation } from './transform';
 import { allFinite, incrementCount, selectTree, zeroCount, zerosLikeTree } from './util';
@@ -28,6 +29,8 @@ export interface ApplyIfFiniteState<S> {
  *   const [u, s] = opt.update(grads, opt.init(params), params);   // s.totalNotfinite counts skips
  */
 export function applyIfFinite<S>(inner: GradientTransformation<S>, maxConsecutiveErrors: number): GradientTransformation<ApplyIfFiniteState<S>> {
+  checkTransformation('applyIfFinite', inner);
+  checkNumber('applyIfFinite', 'maxConsecutiveErrors', maxConsecutiveErrors, { integer: true, min: 0 });
   return {
     init: (params) => ({ notfiniteCount: zeroCount(), lastFinite: scalar(true), totalNotfinite: zeroCount(), inner: inner.init(params) }),
     update(updates, state, params, extra) {
@@ -68,7 +71,8 @@ export interface MultiStepsState<S> {
  *   const [u, s] = opt.update(microGrads, opt.init(params), params);
  */
 export function multiSteps<S>(inner: GradientTransformation<S>, everyK: number): GradientTransformation<MultiStepsState<S>> {
-  if (!Number.isInteger(everyK) || everyK < 1) throw new Error(`optim.multiSteps: everyK must be a positive integer, got ${everyK}`);
+  checkTransformation('multiSteps', inner);
+  checkNumber('multiSteps', 'everyK', everyK, { integer: true, min: 1 });
   return {
     init: (params) => ({ miniStep: zeroCount(), gradientStep: zeroCount(), accGrads: zerosLikeTree(params), inner: inner.init(params) }),
     update(updates, state, params, extra) {

@@ -16,9 +16,9 @@
  * is not implemented, so the parameters enter through stopGradient (their gradient is zero).
  */
 import * as T from '../tensor';
-import { checkOptions, fmtAval, Tensor, type TensorLike } from '../tensor';
+import { fmtAval, Tensor, type TensorLike } from '../tensor';
 import { checkKey, checkShape, randomError } from './key';
-import { boxMuller, checkFloatDType, fitsIn, param, unitUniforms, type FloatDType, type FloatOptions } from './samplers';
+import { boxMuller, checkFloatDType, fitsIn, givenDType, param, unitUniforms, type FloatDType, type FloatOptions } from './samplers';
 import { splitList } from './key';
 
 const ROUNDS = 10;
@@ -60,9 +60,9 @@ function shapeParam(op: string, name: string, x: TensorLike, dtype: FloatDType, 
  * (small a). The shape defaults to a's shape; the result is [...keyBatch, ...shape].
  * @example const lg = loggamma(key(0), 0.01, [4]);
  */
-export function loggamma(key: Tensor, a: TensorLike, shape?: readonly number[], options?: FloatOptions): Tensor {
+export function loggamma(key: Tensor, a: TensorLike, shape?: readonly number[], options?: FloatDType | FloatOptions): Tensor {
   checkKey('loggamma', key);
-  const dtype = checkFloatDType('loggamma', floatOf(a, checkOptions('loggamma', options, ['dtype']).dtype));
+  const dtype = checkFloatDType('loggamma', floatOf(a, givenDType('loggamma', options)));
   const s = shape === undefined ? shapeOf(a) : checkShape('loggamma', shape);
   return logGammaSamples(key, shapeParam('loggamma', 'a', a, dtype, s), s, dtype);
 }
@@ -73,9 +73,9 @@ export function loggamma(key: Tensor, a: TensorLike, shape?: readonly number[], 
  * @example const g = gamma(key(0), 2.5, [1000]);
  * @example const g = gamma(k, T.tensor([0.5, 1, 4]));   // one sample per shape parameter
  */
-export function gamma(key: Tensor, a: TensorLike, shape?: readonly number[], options?: FloatOptions): Tensor {
+export function gamma(key: Tensor, a: TensorLike, shape?: readonly number[], options?: FloatDType | FloatOptions): Tensor {
   checkKey('gamma', key);
-  const dtype = checkFloatDType('gamma', floatOf(a, checkOptions('gamma', options, ['dtype']).dtype));
+  const dtype = checkFloatDType('gamma', floatOf(a, givenDType('gamma', options)));
   const s = shape === undefined ? shapeOf(a) : checkShape('gamma', shape);
   return T.exp(logGammaSamples(key, shapeParam('gamma', 'a', a, dtype, s), s, dtype));
 }
@@ -85,9 +85,9 @@ export function gamma(key: Tensor, a: TensorLike, shape?: readonly number[], opt
  * small parameters stay accurate. The shape defaults to the broadcast of a's and b's shapes.
  * @example const p = beta(key(0), 2, 5, [100]);
  */
-export function beta(key: Tensor, a: TensorLike, b: TensorLike, shape?: readonly number[], options?: FloatOptions): Tensor {
+export function beta(key: Tensor, a: TensorLike, b: TensorLike, shape?: readonly number[], options?: FloatDType | FloatOptions): Tensor {
   checkKey('beta', key);
-  const dtype = checkFloatDType('beta', checkOptions('beta', options, ['dtype']).dtype ?? floatOf(a instanceof Tensor ? a : b, undefined));
+  const dtype = checkFloatDType('beta', givenDType('beta', options) ?? floatOf(a instanceof Tensor ? a : b, undefined));
   const s = shape === undefined ? T.broadcastShapes('beta', shapeOf(a), shapeOf(b)) : checkShape('beta', shape);
   const [ka, kb] = splitList(key, 2);
   const la = logGammaSamples(ka!, shapeParam('beta', 'a', a, dtype, s), s, dtype);
@@ -104,10 +104,10 @@ export function beta(key: Tensor, a: TensorLike, b: TensorLike, shape?: readonly
  * @example const w = dirichlet(key(0), T.tensor([1, 2, 3]));          // [3], sums to 1
  * @example const ws = dirichlet(k, T.ones([5]), [10]);                 // [10, 5]
  */
-export function dirichlet(key: Tensor, alpha: Tensor, shape?: readonly number[], options?: FloatOptions): Tensor {
+export function dirichlet(key: Tensor, alpha: Tensor, shape?: readonly number[], options?: FloatDType | FloatOptions): Tensor {
   checkKey('dirichlet', key);
   if (!(alpha instanceof Tensor) || alpha.ndim === 0) randomError('dirichlet', `alpha must be a tensor with a category axis [..., K], got ${alpha instanceof Tensor ? fmtAval(alpha) : T.describe(alpha)}`);
-  const dtype = checkFloatDType('dirichlet', floatOf(alpha, checkOptions('dirichlet', options, ['dtype']).dtype));
+  const dtype = checkFloatDType('dirichlet', floatOf(alpha, givenDType('dirichlet', options)));
   const lead = alpha.shape.slice(0, -1);
   const s = shape === undefined ? lead : checkShape('dirichlet', shape);
   if (!fitsIn(lead, s)) randomError('dirichlet', `alpha's leading shape [${lead.join(', ')}] does not broadcast to shape [${s.join(', ')}]`);

@@ -45,9 +45,7 @@ export function checkKey(op: string, key: unknown): number[] {
 
 /** Check a shape argument: an array of non-negative integers. */
 export function checkShape(op: string, shape: unknown): number[] {
-  const ok = Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0);
-  if (!ok) randomError(op, `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-  return (shape as number[]).slice();
+  return T.checkShape(op, shape).slice();
 }
 
 /**
@@ -57,7 +55,7 @@ export function checkShape(op: string, shape: unknown): number[] {
  * @example const [k1, k2] = splitList(key(42));
  */
 export function key(seed: number): Tensor {
-  if (!Number.isSafeInteger(seed)) randomError('key', `seed must be a safe integer (|seed| <= 2^53 - 1), got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed)) randomError('key', `seed must be a safe integer (|seed| <= 2^53 - 1), got ${T.describeValue(seed)}`);
   const hi = Math.floor(seed / 2 ** 32);
   const lo = seed - hi * 2 ** 32;
   return T.tensor(new Int32Array([hi | 0, lo | 0]), { shape: [2] });

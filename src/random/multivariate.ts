@@ -5,9 +5,9 @@
  * covariance; a covariance that is not positive definite gives NaN, as a Cholesky factor does.
  */
 import * as T from '../tensor';
-import { checkOptions, fmtAval, Tensor } from '../tensor';
+import { fmtAval, Tensor } from '../tensor';
 import { checkKey, checkShape, randomError } from './key';
-import { checkFloatDType, fitsIn, normal, type FloatOptions } from './samplers';
+import { checkFloatDType, fitsIn, givenDType, normal, type FloatDType, type FloatOptions } from './samplers';
 
 /** The lower Cholesky factor of [..., n, n] symmetric positive definite matrices. */
 function cholesky(a: Tensor): Tensor {
@@ -29,9 +29,9 @@ function cholesky(a: Tensor): Tensor {
  * [...keyBatch, ...shape, n], with `shape` defaulting to the broadcast of their leading axes.
  * @example const x = multivariateNormal(key(0), T.zeros([2]), T.tensor([[1, 0.5], [0.5, 2]]), [1000]);
  */
-export function multivariateNormal(key: Tensor, mean: Tensor, cov: Tensor, shape?: readonly number[], options?: FloatOptions): Tensor {
+export function multivariateNormal(key: Tensor, mean: Tensor, cov: Tensor, shape?: readonly number[], options?: FloatDType | FloatOptions): Tensor {
   checkKey('multivariateNormal', key);
-  const given = checkOptions('multivariateNormal', options, ['dtype']).dtype;
+  const given = givenDType('multivariateNormal', options);
   const bad = (t: unknown, rank: number) => !(t instanceof Tensor) || t.ndim < rank || !T.isFloat(t.dtype);
   if (bad(mean, 1) || bad(cov, 2)) {
     randomError('multivariateNormal', `expects a float mean [..., n] and covariance [..., n, n], got ${[mean, cov].map((t) => (t instanceof Tensor ? fmtAval(t) : T.describe(t))).join(' and ')}`);

@@ -48,6 +48,7 @@ export interface ShuffleOptions {
  * @example const rows = permutation(k, x);                 // x with its rows shuffled
  */
 export function permutation(key: Tensor, n: number | Tensor, options: ShuffleOptions = {}): Tensor {
+  T.checkOptions('permutation', options, ['axis']);
   if (n instanceof Tensor) return shuffle(key, n, options);
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) randomError('permutation', `n must be a non-negative integer (or a Tensor to shuffle), got ${String(n)}`);
   return T.tensor(shuffledIndices(concreteKey('permutation', key), n), { shape: [n] });
@@ -59,6 +60,7 @@ export function permutation(key: Tensor, n: number | Tensor, options: ShuffleOpt
  * @example const cols = shuffle(k, x, { axis: 1 });
  */
 export function shuffle(key: Tensor, x: Tensor, options: ShuffleOptions = {}): Tensor {
+  T.checkOptions('shuffle', options, ['axis']);
   const k = concreteKey('shuffle', key);
   if (!(x instanceof Tensor) || x.ndim === 0) randomError('shuffle', `x must be a tensor with at least one axis, got ${x instanceof Tensor ? fmtAval(x) : T.describe(x)}`);
   const axis = T.normalizeAxis('shuffle', options.axis ?? 0, x.ndim);

@@ -9,9 +9,9 @@
  * so float32 keeps its digits for large lam, where k log lam and log k! nearly cancel.
  */
 import * as T from '../tensor';
-import { checkOptions, fmtAval, Tensor, type TensorLike } from '../tensor';
+import { fmtAval, Tensor, type TensorLike } from '../tensor';
 import { checkKey, checkShape, randomError } from './key';
-import { checkFloatDType, param, unitUniforms, type FloatDType } from './samplers';
+import { checkFloatDType, givenDType, param, unitUniforms, type FloatDType } from './samplers';
 
 const SMALL = 10;
 const INVERSION_STEPS = 40;
@@ -72,9 +72,9 @@ export interface PoissonOptions {
  * @example const n = poisson(key(0), 3.5, [1000]);
  * @example const counts = poisson(k, rates);     // one count per rate
  */
-export function poisson(key: Tensor, lam: TensorLike, shape?: readonly number[], options?: PoissonOptions): Tensor {
+export function poisson(key: Tensor, lam: TensorLike, shape?: readonly number[], options?: FloatDType | PoissonOptions): Tensor {
   checkKey('poisson', key);
-  const given = checkOptions('poisson', options, ['dtype']).dtype;
+  const given = givenDType('poisson', options);
   const dtype = checkFloatDType('poisson', given ?? (lam instanceof Tensor && lam.dtype === 'float64' ? 'float64' : 'float32'));
   if (typeof lam === 'number' && !(lam >= 0)) randomError('poisson', `lam must be a non-negative number, got ${lam}`);
   if (lam instanceof Tensor && lam.dtype === 'bool') randomError('poisson', `lam must be a float or int32 tensor, got ${fmtAval(lam)}`);

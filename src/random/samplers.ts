@@ -4,7 +4,7 @@
  * stream at counter offset 0 (see key.ts); the output shape is [...keyBatch, ...shape].
  */
 import * as T from '../tensor';
-import { checkOptions, fmtAval, Tensor, type DType, type TensorLike } from '../tensor';
+import { fmtAval, Tensor, type DType, type TensorLike } from '../tensor';
 import { checkKey, checkShape, randomError, srl, words } from './key';
 import { erfinv } from './erfinv';
 
@@ -28,8 +28,27 @@ const TINY: Record<FloatDType, number> = { float32: 2 ** -126, float64: 2 ** -10
 const HUGE: Record<FloatDType, number> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE };
 
 export function checkFloatDType(op: string, dtype: unknown): FloatDType {
-  if (dtype !== 'float32' && dtype !== 'float64') randomError(op, `dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}`);
+  if (dtype !== 'float32' && dtype !== 'float64') randomError(op, `dtype must be 'float32' or 'float64', got ${T.describeValue(dtype)}`);
   return dtype;
+}
+
+/**
+ * A sampler's options: a float dtype given positionally (JAX's `normal(key, shape, dtype)`) or
+ * an options object, with the keys and the dtype checked.
+ */
+function floatOptions<O extends FloatOptions>(op: string, arg: FloatDType | O | undefined, keys: readonly (keyof O & string)[]): Partial<O> & { dtype: FloatDType } {
+  const o = typeof arg === 'string' ? ({ dtype: arg } as Partial<O>) : T.checkOptions(op, arg, keys);
+  return { ...o, dtype: checkFloatDType(op, o.dtype ?? 'float32') };
+}
+
+const floatKeys = T.optionKeys<FloatOptions>({ dtype: true });
+
+/**
+ * The dtype a sampler was given, positionally (`gamma(k, a, [3], 'float64')`) or as
+ * `{ dtype }`, with the option keys checked; undefined when none was given.
+ */
+export function givenDType(op: string, arg: FloatDType | FloatOptions | undefined): FloatDType | undefined {
+  return typeof arg === 'string' ? checkFloatDType(op, arg) : T.checkOptions(op, arg, floatKeys).dtype;
 }
 
 /** A bound or parameter as a tensor of `dtype`, checked to broadcast to `shape`. */
@@ -71,11 +90,10 @@ export function unitUniforms(key: Tensor, shape: readonly number[], dtype: Float
  * @example const u = uniform(key(0), [2, 3]);
  * @example const w = uniform(k, [fanIn, fanOut], { minval: -limit, maxval: limit });
  */
-export function uniform(key: Tensor, shape: readonly number[] = [], options: UniformOptions = {}): Tensor {
+export function uniform(key: Tensor, shape: readonly number[] = [], dtypeOrOptions?: FloatDType | UniformOptions): Tensor {
   checkKey('uniform', key);
   const s = checkShape('uniform', shape);
-  const dtype = checkFloatDType('uniform', options.dtype ?? 'float32');
-  const { minval = 0, maxval = 1 } = options;
+  const { dtype, minval = 0, maxval = 1 } = floatOptions<UniformOptions>('uniform', dtypeOrOptions, ['dtype', 'minval', 'maxval']);
   if (typeof minval === 'number' && typeof maxval === 'number' && !(minval <= maxval)) {
     randomError('uniform', `minval must not exceed maxval, got minval ${minval} and maxval ${maxval}`);
   }
@@ -90,13 +108,13 @@ export function uniform(key: Tensor, shape: readonly number[] = [], options: Uni
 /**
  * Standard normal samples by Box–Muller: sqrt(-2 log(1 - u1)) cos(2 pi u2), with 1 - u1 in
  * (0, 1] so the log is finite.
- * @example const z = normal(key(0), [3]);
+ * @example const z = normal(key(0), [3]);                // normal(k, [3], 'float64') for float64
  * @example const w = T.mul(normal(k, [in, out]), Math.sqrt(2 / in));
  */
-export function normal(key: Tensor, shape: readonly number[] = [], options: FloatOptions = {}): Tensor {
+export function normal(key: Tensor, shape: readonly number[] = [], dtypeOrOptions?: FloatDType | FloatOptions): Tensor {
   checkKey('normal', key);
   const s = checkShape('normal', shape);
-  const dtype = checkFloatDType('normal', options.dtype ?? 'float32');
+  const { dtype } = floatOptions('normal', dtypeOrOptions, floatKeys);
   const [u1, u2] = unitUniforms(key, s, dtype, 2);
   return boxMuller(u1!, u2!);
 }
@@ -107,10 +125,10 @@ export function normal(key: Tensor, shape: readonly number[] = [], options: Floa
  * @example const g = gumbel(key(0), [5]);
  * @example const sample = T.argmax(T.add(logits, gumbel(k, logits.shape)), { axis: -1 });
  */
-export function gumbel(key: Tensor, shape: readonly number[] = [], options: FloatOptions = {}): Tensor {
+export function gumbel(key: Tensor, shape: readonly number[] = [], dtypeOrOptions?: FloatDType | FloatOptions): Tensor {
   checkKey('gumbel', key);
   const s = checkShape('gumbel', shape);
-  const dtype = checkFloatDType('gumbel', options.dtype ?? 'float32');
+  const { dtype } = floatOptions('gumbel', dtypeOrOptions, floatKeys);
   const [u] = unitUniforms(key, s, dtype, 1);
   return T.neg(T.log(T.neg(T.log(T.maximum(u!, TINY[dtype])))));
 }
@@ -121,10 +139,10 @@ export function gumbel(key: Tensor, shape: readonly number[] = [], options: Floa
  * @example const e = exponential(key(0), [5]);
  * @example const waits = T.div(exponential(k, [n]), rate);
  */
-export function exponential(key: Tensor, shape: readonly number[] = [], options: FloatOptions = {}): Tensor {
+export function exponential(key: Tensor, shape: readonly number[] = [], dtypeOrOptions?: FloatDType | FloatOptions): Tensor {
   checkKey('exponential', key);
   const s = checkShape('exponential', shape);
-  const dtype = checkFloatDType('exponential', checkOptions('exponential', options, ['dtype']).dtype ?? 'float32');
+  const dtype = checkFloatDType('exponential', givenDType('exponential', dtypeOrOptions) ?? 'float32');
   const [u] = unitUniforms(key, s, dtype, 1);
   return T.neg(T.log1p(T.neg(u!)));
 }
@@ -141,9 +159,9 @@ export function boxMuller(u1: Tensor, u2: Tensor): Tensor {
  * @example const z = truncatedNormal(key(0), -2, 2, [100]);
  * @example const w = T.mul(truncatedNormal(k, -2, 2, [in, out]), 0.02);
  */
-export function truncatedNormal(key: Tensor, lower: TensorLike, upper: TensorLike, shape?: readonly number[], options: FloatOptions = {}): Tensor {
+export function truncatedNormal(key: Tensor, lower: TensorLike, upper: TensorLike, shape?: readonly number[], dtypeOrOptions?: FloatDType | FloatOptions): Tensor {
   checkKey('truncatedNormal', key);
-  const dtype = checkFloatDType('truncatedNormal', options.dtype ?? 'float32');
+  const { dtype } = floatOptions('truncatedNormal', dtypeOrOptions, floatKeys);
   if (typeof lower === 'number' && typeof upper === 'number' && !(lower < upper)) {
     randomError('truncatedNormal', `lower must be below upper, got lower ${lower} and upper ${upper}`);
   }
@@ -189,6 +207,7 @@ export interface CategoricalOptions {
  */
 export function categorical(key: Tensor, logits: Tensor, options: CategoricalOptions = {}): Tensor {
   checkKey('categorical', key);
+  T.checkOptions('categorical', options, T.optionKeys<CategoricalOptions>({ axis: true, shape: true }));
   if (!(logits instanceof Tensor) || !T.isFloat(logits.dtype) || logits.ndim === 0) {
     randomError('categorical', `logits must be a float tensor with a category axis, got ${logits instanceof Tensor ? fmtAval(logits) : T.describe(logits)}`);
   }

@@ -1,4 +1,6 @@
 /** Shape utilities shared by the op layer, the shape rules and the kernels. */
+import { describeValue } from './describe';
+
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {
@@ -73,6 +75,7 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Resolve a possibly negative axis against a rank, with an error naming the op. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) opError(op, `axis must be an integer, got ${describeValue(axis)}`);
   if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 0) || (rank === 0)) {
     if (rank === 0) opError(op, `axis ${axis} is out of range for a 0-d tensor`);
     opError(op, `axis ${axis} is out of range for a tensor of rank ${rank} (expected -${rank} <= axis < ${rank})`);
@@ -83,6 +86,7 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 /** Resolve an axis option (one axis, several, or all when undefined) into sorted unique axes. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined | null, rank: number): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axis !== 'number' && !Array.isArray(axis)) opError(op, `axis must be an integer, an array of integers or null (all axes), got ${describeValue(axis)}`);
   const list = typeof axis === 'number' ? [axis] : axis;
   const out = list.map((a) => normalizeAxis(op, a, rank));
   if (new Set(out).size !== out.length) opError(op, `repeated axis in ${JSON.stringify(list)}`);

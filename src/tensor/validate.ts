@@ -8,21 +8,9 @@
  */
 import { DTYPES, isDType, type DType } from './dtype';
 import { opError } from './shape';
+import { describeValue } from './describe';
 
-/** A short, safe rendering of any value for an error message. */
-export function describeValue(x: unknown): string {
-  if (x === null) return 'null';
-  if (x === undefined) return 'undefined';
-  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x);
-  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return String(x);
-  if (typeof x === 'function') return `a function${x.name ? ` (${x.name})` : ''}`;
-  if (Array.isArray(x)) return x.length > 8 ? `an array of length ${x.length}` : `[${x.map(describeValue).join(', ')}]`;
-  const proto = Object.getPrototypeOf(x) as { constructor?: { name?: string } } | null;
-  const name = proto?.constructor?.name;
-  if (name && name !== 'Object') return `a ${name}`;
-  const keys = Object.keys(x as object);
-  return keys.length > 6 ? `an object with keys ${keys.slice(0, 6).join(', ')}, ...` : `{ ${keys.join(', ')} }`;
-}
+export { describeValue };
 
 /** A plain object (an options bag): not null, not an array, not a class instance. */
 export function isPlainObject(x: unknown): x is Record<string, unknown> {
@@ -63,6 +51,8 @@ export interface NumberRules {
   readonly max?: number;
   /** Strictly greater than this. */
   readonly above?: number;
+  /** Strictly less than this. */
+  readonly below?: number;
   /** NaN and ±Infinity allowed (default: finite numbers only). */
   readonly allowNonFinite?: boolean;
 }
@@ -79,18 +69,20 @@ export function checkNumber(fn: string, what: string, x: unknown, rules: NumberR
     (rules.integer && !Number.isInteger(x)) ||
     (rules.min !== undefined && !(x >= rules.min)) ||
     (rules.max !== undefined && !(x <= rules.max)) ||
-    (rules.above !== undefined && !(x > rules.above));
+    (rules.above !== undefined && !(x > rules.above)) ||
+    (rules.below !== undefined && !(x < rules.below));
   if (bad) opError(fn, `${what} must be ${expected}, got ${describeValue(x)}`);
   return x;
 }
 
 function describeRules(r: NumberRules): string {
-  const parts = [r.integer ? 'an integer' : r.allowNonFinite ? 'a number' : 'a finite number'];
-  if (r.above !== undefined) parts.push(`> ${r.above}`);
-  if (r.min !== undefined && r.max !== undefined) parts.push(`in [${r.min}, ${r.max}]`);
-  else if (r.min !== undefined) parts.push(`>= ${r.min}`);
-  else if (r.max !== undefined) parts.push(`<= ${r.max}`);
-  return parts.join(' ');
+  const kind = r.integer ? 'an integer' : r.allowNonFinite ? 'a number' : 'a finite number';
+  const lo = r.min !== undefined ? `[${r.min}` : r.above !== undefined ? `(${r.above}` : undefined;
+  const hi = r.max !== undefined ? `${r.max}]` : r.below !== undefined ? `${r.below})` : undefined;
+  if (lo && hi) return `${kind} in ${lo}, ${hi}`;
+  if (lo) return `${kind} ${r.min !== undefined ? `>= ${r.min}` : `> ${r.above}`}`;
+  if (hi) return `${kind} ${r.max !== undefined ? `<= ${r.max}` : `< ${r.below}`}`;
+  return kind;
 }
 
 /** A shape: an array of non-negative integers (`what` names the argument). */
@@ -115,15 +107,52 @@ export function checkOneOf<S extends string>(fn: string, what: string, x: unknow
 }
 
 /**
- * An axis given positionally (NumPy: `concatenate(xs, 1)`) or in an options object
- * (`concatenate(xs, { axis: 1 })`); returns the options with `axis` filled in. Other keys of
- * the options object are checked against `known`.
+ * The keys of an options interface, listed once and checked by the compiler: a key added to the
+ * interface but missing here, or one listed here that the interface lacks, is a type error, so
+ * `checkOptions` never falls behind the type it guards.
+ *
+ *   const reduceKeys = optionKeys<ReduceOptions>({ axis: true, keepdims: true });
+ *   checkOptions('sum', options, reduceKeys);
+ */
+export function optionKeys<O extends object>(keys: { readonly [K in keyof Required<O> & string]: true }): (keyof O & string)[] {
+  return Object.keys(keys) as (keyof O & string)[];
+}
+
+/** A boolean flag (`what` names it). */
+export function checkBoolean(fn: string, what: string, x: unknown): boolean {
+  if (typeof x !== 'boolean') opError(fn, `${what} must be true or false, got ${describeValue(x)}`);
+  return x;
+}
+
+/**
+ * An axis given positionally (NumPy: `concatenate(xs, 1)`, `sum(x, [0, 1])`) or in an options
+ * object (`concatenate(xs, { axis: 1 })`); returns the options with `axis` filled in. Other keys
+ * of the options object are checked against `known`. The axis itself is checked where it is
+ * resolved against a rank (`normalizeAxis`).
  *
  *   const { axis } = axisOrOptions('stack', arg, ['axis'], 0);
+ *   const { axis, keepdims } = axisOrOptions('sum', arg, ['axis', 'keepdims']);
  */
-export function axisOrOptions<O extends { axis?: unknown }>(fn: string, arg: number | O | undefined, known: readonly (keyof O & string)[], defaultAxis?: number): Partial<O> & { axis?: O['axis'] } {
+export function axisOrOptions<O extends { axis?: unknown }>(fn: string, arg: number | readonly number[] | null | O | undefined, known: readonly (keyof O & string)[], defaultAxis?: number): Partial<O> & { axis?: O['axis'] } {
   if (arg === undefined) return defaultAxis === undefined ? {} : ({ axis: defaultAxis } as Partial<O>);
-  if (typeof arg === 'number') return { axis: arg } as Partial<O>;
+  if (typeof arg === 'number' || Array.isArray(arg) || arg === null) return { axis: arg } as Partial<O>;
+  if (!isPlainObject(arg)) opError(fn, `expected an axis or an options object (${known.join(', ')}), got ${describeValue(arg)}`);
   const opts = checkOptions(fn, arg as O, known);
   return opts.axis === undefined && defaultAxis !== undefined ? ({ ...opts, axis: defaultAxis } as Partial<O>) : opts;
+}
+
+/**
+ * A dtype given positionally (`zeros([2], 'int32')`, as in NumPy) or in an options object
+ * (`zeros([2], { dtype: 'int32' })`); returns the options with the dtype checked. Other keys of
+ * the options object are checked against `known`.
+ *
+ *   const { dtype } = dtypeOrOptions('zeros', arg, ['dtype']);
+ */
+export function dtypeOrOptions<O extends { dtype?: unknown }>(fn: string, arg: DType | O | undefined, known: readonly (keyof O & string)[]): Partial<O> & { dtype?: DType } {
+  if (arg === undefined) return {};
+  if (typeof arg === 'string') return { dtype: checkDType(fn, arg) } as Partial<O> & { dtype?: DType };
+  if (!isPlainObject(arg)) opError(fn, `expected a dtype (${DTYPES.join(', ')}) or an options object (${known.join(', ')}), got ${describeValue(arg)}`);
+  const opts = checkOptions(fn, arg as O, known) as Partial<O> & { dtype?: DType };
+  if (opts.dtype !== undefined) checkDType(fn, opts.dtype);
+  return opts;
 }

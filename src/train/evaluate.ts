@@ -69,13 +69,11 @@ function applyOf<P>(op: string, model: Model<P>): (params: P, x: unknown) => Ten
 }
 
 function checkBatchSize(op: string, batchSize: unknown): number {
-  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
-  return batchSize;
+  return T.checkNumber(op, 'batchSize', batchSize, { integer: true, min: 1 });
 }
 
-function checkKeys(op: string, options: object, known: readonly string[]): void {
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new Error(`${op}: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${known.join(', ')})`);
+function checkKeys(op: string, options: object | undefined, known: readonly string[]): void {
+  T.checkOptions(op, options as Record<string, unknown> | undefined, known);
 }
 
 /** Jitted programs by model and metric functions, so repeated calls (each epoch's validation) trace once. */
@@ -102,7 +100,8 @@ function cached(model: object, fns: readonly unknown[], make: () => (...args: an
  */
 export async function evaluate<P, B>(model: Model<P>, params: P, dataset: Batchable<B>, options: EvaluateOptions<B>): Promise<Record<string, number>> {
   const op = 'evaluate';
-  checkKeys(op, options ?? {}, ['metrics', 'batchSize', 'inputs', 'targets']);
+  if (options === undefined) throw new T.OpError(op, 'expects options with metrics, e.g. { metrics: { accuracy: nn.accuracy } }');
+  checkKeys(op, options, ['metrics', 'batchSize', 'inputs', 'targets']);
   const metrics = options?.metrics;
   if (metrics === null || typeof metrics !== 'object' || Object.keys(metrics).length === 0 || Object.values(metrics).some((m) => typeof m !== 'function')) {
     throw new Error(`${op}: metrics must be a non-empty record of functions (predictions, targets) => scalar, e.g. { accuracy: nn.accuracy }`);
@@ -144,7 +143,7 @@ export async function evaluate<P, B>(model: Model<P>, params: P, dataset: Batcha
  */
 export async function predict<P, B>(model: Model<P>, params: P, data: Batchable<B> | Tensor, options: PredictOptions<B> = {}): Promise<Tensor> {
   const op = 'predict';
-  checkKeys(op, options ?? {}, ['batchSize', 'inputs']);
+  checkKeys(op, options, ['batchSize', 'inputs']);
   const batchSize = checkBatchSize(op, options.batchSize ?? 32);
   const apply = applyOf(op, model);
   const isTensor = data instanceof Tensor;

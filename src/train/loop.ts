@@ -4,7 +4,7 @@
  * checkpoints and exact resumption. The loop owns no model logic: state in, state out.
  */
 import { either as E } from 'fp-ts';
-import { Tensor } from '../tensor';
+import { checkFunction, checkNumber, checkOneOf, checkOptions, describeValue, fmtAval, OpError, optionKeys, Tensor } from '../tensor';
 import { foldIn } from '../random';
 import { formatError, load, save } from '../io';
 import { progressBar, formatMetrics, type ProgressStream } from './progress';
@@ -95,6 +95,7 @@ class Averager {
  * @example await fit(init, train, { epochs: 10, batchSize: 32, key: key(0), step, evalStep, validationSplit: 0.1 });
  */
 export async function fit<S, B>(initial: S, data: BatchSource<B>, options: FitOptions<S, B>): Promise<FitResult<S>> {
+  checkFitArgs(data, options);
   const [train, validation] = splitValidation(data, options);
   let state = initial;
   let history: History = {};
@@ -166,6 +167,42 @@ export async function fit<S, B>(initial: S, data: BatchSource<B>, options: FitOp
 }
 
 /** The training and validation sources: `validation` as given, or the tail held out by `validationSplit`. */
+const fitKeys = optionKeys<FitOptions<any, any>>({
+  epochs: true, batchSize: true, key: true, step: true, evalStep: true, validation: true, validationSplit: true, shuffle: true,
+  dropRemainder: true, callbacks: true, earlyStopping: true, checkpoint: true, resumeFrom: true, progress: true,
+});
+
+/** fit's arguments, checked before anything runs: a mistake is reported now, not epochs later. */
+function checkFitArgs(data: unknown, options: FitOptions<any, any>): void {
+  const fn = 'fit';
+  const ok = typeof data === 'object' && data !== null && typeof (data as BatchSource<unknown>).batch === 'function' && typeof (data as BatchSource<unknown>).size === 'number';
+  if (!ok) throw new OpError(fn, `data must be a dataset (with size and batch(size)), got ${describeValue(data)}`);
+  if (options === undefined) throw new OpError(fn, `expects options { ${fitKeys.slice(0, 4).join(', ')}, ... }`);
+  checkOptions(fn, options, fitKeys);
+  checkNumber(fn, 'epochs', options.epochs, { integer: true, min: 0 });
+  checkNumber(fn, 'batchSize', options.batchSize, { integer: true, min: 1 });
+  const key = options.key as unknown;
+  if (!(key instanceof Tensor && key.dtype === 'int32' && key.shape.length === 1 && key.shape[0] === 2)) {
+    throw new OpError(fn, `key must be a PRNG key (int32 [2], from random.key(seed)), got ${key instanceof Tensor ? fmtAval(key) : describeValue(key)}`);
+  }
+  checkFunction(fn, options.step, 'step');
+  if (options.evalStep !== undefined) checkFunction(fn, options.evalStep, 'evalStep');
+  const es = options.earlyStopping;
+  if (es !== undefined) {
+    checkOptions('fit (earlyStopping)', es, ['monitor', 'patience', 'mode', 'minDelta']);
+    if (typeof es.monitor !== 'string') throw new OpError(fn, `earlyStopping.monitor must be a metric name such as 'valLoss', got ${describeValue(es.monitor)}`);
+    checkNumber(fn, 'earlyStopping.patience', es.patience, { integer: true, min: 1 });
+    if (es.mode !== undefined) checkOneOf(fn, 'earlyStopping.mode', es.mode, ['min', 'max']);
+    if (es.minDelta !== undefined) checkNumber(fn, 'earlyStopping.minDelta', es.minDelta, { min: 0 });
+  }
+  const ck = options.checkpoint;
+  if (ck !== undefined) {
+    checkOptions('fit (checkpoint)', ck, ['path', 'every']);
+    if (typeof ck.path !== 'string' || ck.path === '') throw new OpError(fn, `checkpoint.path must be a file path, got ${describeValue(ck.path)}`);
+    if (ck.every !== undefined) checkNumber(fn, 'checkpoint.every', ck.every, { integer: true, min: 1 });
+  }
+}
+
 function splitValidation<S, B>(data: BatchSource<B>, options: FitOptions<S, B>): [train: BatchSource<B>, validation: BatchSource<B> | undefined] {
   const fraction = options.validationSplit;
   if (fraction === undefined) return [data, options.validation];

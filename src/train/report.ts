@@ -83,9 +83,7 @@ function average(rows: readonly ClassScores[], weight: (r: ClassScores) => numbe
  *   console.log(report.text); report.classes[3].recall; report.confusionMatrix[3][5];
  */
 export function classificationReport(yTrue: Labels, yPred: Labels, options: ClassificationReportOptions = {}): ClassificationReport {
-  const known = ['labels', 'targetNames', 'digits'];
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new T.OpError(op, `unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${known.join(', ')})`);
+  T.checkOptions(op, options, T.optionKeys<ClassificationReportOptions>({ labels: true, targetNames: true, digits: true }));
   const truth = labelsOf('yTrue', yTrue);
   const pred = labelsOf('yPred', yPred);
   if (truth.length !== pred.length) throw new T.OpError(op, `yTrue and yPred must hold one label per example, got ${truth.length} and ${pred.length}`);

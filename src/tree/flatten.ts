@@ -6,6 +6,7 @@
 import { defNodeOf, leafDef, sameNode, TreeDef } from './treedef';
 import { childKey, viewNode, type TreeOptions } from './node';
 import { describePath, type KeyPath } from './path';
+import { OpError } from '../tensor/shape';
 
 /**
  * Split a tree into its leaves and its structure. Numbers, booleans, Tensors, and any value that
@@ -119,7 +120,7 @@ export function matchStructure(def: TreeDef, tree: unknown, match: MatchOptions)
   const out: unknown[] = [];
   const fail = (path: KeyPath, expected: string, got: unknown): never => {
     const [first, second] = match.names;
-    throw new Error(`${match.operation}: structures differ at ${describePath(path)}: ${first} has ${expected}, ${second} has ${describe(got)}`);
+    throw new OpError(match.operation, `structures differ at ${describePath(path)}: ${first} has ${expected}, ${second} has ${describe(got)}`);
   };
   const walk = (d: TreeDef, x: unknown, path: (string | number)[]): void => {
     const node = d.node;

@@ -5,7 +5,7 @@
  */
 export { TreeDef } from './treedef';
 export type { TreeOptions } from './node';
-export { flatten, unflatten, leaves, structure, flattenWithPath, flattenUpTo } from './flatten';
+export { flatten, unflatten, leaves, structure, flattenWithPath, flattenUpTo, matchStructure, type MatchOptions } from './flatten';
 export { map, mapWithPath, reduce, zip } from './map';
 export { partition, combine } from './partition';
 export { treeAt } from './at';

@@ -5,19 +5,28 @@
  * than a silently misaligned zip of leaves.
  */
 import { flatten, matchStructure, unflatten } from './flatten';
+import type { TreeOptions } from './node';
 import type { KeyPath } from './path';
 import type { TreeDef } from './treedef';
+import { isPlainObject } from './equal';
+import { describeValue } from '../tensor/describe';
+import { OpError } from '../tensor/shape';
 
 /**
  * Apply `f` to the leaves at each position of `tree` and the `rest` trees; the result has
- * `tree`'s structure. Empty nodes (`null`, `undefined`) are kept as they are.
+ * `tree`'s structure. Empty nodes (`null`, `undefined`) are kept as they are. A trailing
+ * `{ isLeaf }` (JAX's `is_leaf`) stops the walk of `tree` wherever it returns true; the other
+ * trees then only need `tree`'s structure as a prefix, and `f` receives their whole subtrees.
  *
  *   map((x) => x * 2, { a: 1, b: [2, null] });          // { a: 2, b: [4, null] }
  *   map((p, g) => p.sub(g.mul(lr)), params, grads);     // a gradient step
+ *   map((pair) => pair[0], { a: [1, 2] }, { isLeaf: Array.isArray }); // { a: 1 }
  */
 export function map<Out = any>(f: (leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: unknown[]): Out {
-  const [xs, def] = flatten(tree);
-  const others = alignedLeaves('tree.map', def, rest);
+  checkLeafFunction('tree.map', f);
+  const [trees, options] = splitOptions(rest);
+  const [xs, def] = flatten(tree, options);
+  const others = alignedLeaves('tree.map', def, trees, options);
   return unflatten(def, xs.map((x, i) => f(x, ...others.map((o) => o[i]))));
 }
 
@@ -29,8 +38,10 @@ export function map<Out = any>(f: (leaf: any, ...rest: any[]) => unknown, tree: 
  *   mapWithPath((path) => keyPathToString(path), { layers: [{ w: 0 }] });       // { layers: [{ w: '.layers[0].w' }] }
  */
 export function mapWithPath<Out = any>(f: (path: KeyPath, leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: unknown[]): Out {
-  const [xs, def] = flatten(tree);
-  const others = alignedLeaves('tree.mapWithPath', def, rest);
+  checkLeafFunction('tree.mapWithPath', f);
+  const [trees, options] = splitOptions(rest);
+  const [xs, def] = flatten(tree, options);
+  const others = alignedLeaves('tree.mapWithPath', def, trees, options);
   const paths = def.leafPaths();
   return unflatten(def, xs.map((x, i) => f(paths[i]!, x, ...others.map((o) => o[i]))));
 }
@@ -42,6 +53,7 @@ export function mapWithPath<Out = any>(f: (path: KeyPath, leaf: any, ...rest: an
  *   reduce((n, t) => n + t.size, params, 0);                // parameter count
  */
 export function reduce<A>(f: (accumulator: A, leaf: any) => A, tree: unknown, initial: A): A {
+  checkLeafFunction('tree.reduce', f);
   return flatten(tree)[0].reduce<A>((acc, x) => f(acc, x), initial);
 }
 
@@ -59,6 +71,24 @@ export function zip(tree: unknown, ...rest: unknown[]): any {
   return unflatten(def, xs.map((x, i) => [x, ...others.map((o) => o[i])]));
 }
 
-function alignedLeaves(operation: string, def: TreeDef, trees: readonly unknown[]): unknown[][] {
-  return trees.map((t, i) => matchStructure(def, t, { operation, exact: true, names: ['tree 1', `tree ${i + 2}`] }));
+function alignedLeaves(operation: string, def: TreeDef, trees: readonly unknown[], options?: TreeOptions): unknown[][] {
+  // With isLeaf the first tree's leaves may be whole subtrees, so the others match up to them.
+  return trees.map((t, i) => matchStructure(def, t, { operation, exact: options?.isLeaf === undefined, names: ['tree 1', `tree ${i + 2}`] }));
+}
+
+/**
+ * A trailing `{ isLeaf }` argument is the options, as JAX's `is_leaf` keyword: a plain object
+ * whose only key is `isLeaf`, holding a function. (A tree of that exact shape would be read as
+ * options; wrap such a tree in an array to map over it.)
+ */
+function splitOptions(rest: readonly unknown[]): [trees: unknown[], options: TreeOptions | undefined] {
+  const last = rest[rest.length - 1];
+  if (!isPlainObject(last)) return [rest.slice(), undefined];
+  const keys = Object.keys(last);
+  if (keys.length !== 1 || keys[0] !== 'isLeaf' || typeof last.isLeaf !== 'function') return [rest.slice(), undefined];
+  return [rest.slice(0, -1), last as TreeOptions];
+}
+
+function checkLeafFunction(operation: string, f: unknown): void {
+  if (typeof f !== 'function') throw new OpError(operation, `expects a function of the leaves as its first argument, got ${describeValue(f)}`);
 }

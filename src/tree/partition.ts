@@ -7,6 +7,7 @@
 import { flatten, matchStructure, unflatten } from './flatten';
 import { buildObject, childKey, viewNode, type NodeView, type TreeOptions } from './node';
 import { describePath, type KeyPath } from './path';
+import { OpError } from '../tensor/shape';
 
 /**
  * Split `tree` into `[selected, rest]`, each with `null` at the other's leaf positions.
@@ -61,7 +62,11 @@ export function combine(...trees: unknown[]): any {
     if (present.length === 1) return present[0];
     const views = present.map((v) => viewNode(v));
     const first = views[0]!;
-    if (first.kind === 'leaf' || first.kind === 'none') return present[0];
+    if (first.kind === 'leaf' || first.kind === 'none') {
+      const other = views.findIndex((v) => v.kind !== first.kind);
+      if (other >= 0) throw new OpError('tree.combine', `trees differ at ${describePath(path)}: ${describeLevel(first)} and ${describeLevel(views[other]!)} (value ${other + 1} of those present)`);
+      return present[0];
+    }
     views.forEach((v, i) => {
       if (!sameLevel(first, v)) {
         throw new Error(`tree.combine: trees differ at ${describePath(path)}: ${describeLevel(first)} and ${describeLevel(v)} (value ${i + 1} of those present)`);

@@ -5,7 +5,7 @@
  * `loadMnist` fails with a message naming the package to install.
  */
 import { either as E } from 'fp-ts';
-import { OpError } from '../../tensor';
+import { checkOptions, describeValue, OpError, optionKeys } from '../../tensor';
 import { checkCount, type Dataset } from '../dataset';
 import { mnistFromIdx, type MnistExamples, type MnistShapeOptions } from '../mnist';
 import { loadIdxImages, loadIdxLabels } from './idx';
@@ -57,11 +57,9 @@ export async function mnistDataDirectory(bases?: readonly string[]): Promise<str
  *   const test = await loadMnist({ split: 'test', size: 1000, flatten: false });
  */
 export async function loadMnist(options: LoadMnistOptions): Promise<Dataset<MnistExamples>> {
+  checkOptions('loadMnist', options, optionKeys<LoadMnistOptions>({ split: true, directory: true, flatten: true, size: true }));
   const split = options?.split;
-  if (split !== 'train' && split !== 'test') throw new OpError('loadMnist', `split must be 'train' or 'test', got ${JSON.stringify(split)}`);
-  const known = new Set(['split', 'directory', 'flatten', 'size']);
-  const unknown = Object.keys(options).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new OpError('loadMnist', `unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected split, size, flatten, directory)`);
+  if (split !== 'train' && split !== 'test') throw new OpError('loadMnist', `split must be 'train' or 'test', got ${describeValue(split)}`);
   if (options.size !== undefined) checkCount('loadMnist', 'size', options.size);
   const directory = options.directory ?? (await mnistDataDirectory());
   const { join } = await import('node:path');
@@ -69,7 +67,7 @@ export async function loadMnist(options: LoadMnistOptions): Promise<Dataset<Mnis
   const [images, labels] = await Promise.all([loadIdxImages(imagesFile), loadIdxLabels(labelsFile)]);
   if (E.isLeft(images)) throw new OpError('loadMnist', `${imagesFile}: ${images.left.message}`);
   if (E.isLeft(labels)) throw new OpError('loadMnist', `${labelsFile}: ${labels.left.message}`);
-  const ds = mnistFromIdx(images.right, labels.right, options);
+  const ds = mnistFromIdx(images.right, labels.right, { flatten: options.flatten, size: options.size });
   if (E.isLeft(ds)) throw new OpError('loadMnist', `${imagesFile} and ${labelsFile}: ${ds.left.message}`);
   return ds.right;
 }

@@ -75,6 +75,7 @@ export type Jitted<F> = F & {
  * @example const step = jit((params, batch) => update(params, batch));
  */
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> {
+  T.checkFunction('jit', f), T.checkOptions('jit', options, T.optionKeys<JitOptions>({ staticArgnums: true, donateArgnums: true }));
   const statics = asList(options.staticArgnums);
   const donated = asList(options.donateArgnums);
   const cache = new Map<string, Compiled>();

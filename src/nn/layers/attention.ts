@@ -3,7 +3,7 @@ import * as T from '../../tensor';
 import type { Tensor } from '../../tensor';
 import * as R from '../../random';
 import { glorotUniform, zeros } from '../init';
-import { checkInputShape, concreteAxis, fmt, layerError, type ApplyOptions, type Layer } from '../layer';
+import { applyKeys, checkApplyArgs, checkInitArgs, checkInputShape, concreteAxis, fmt, layerError, layerOptions, positiveInteger, type ApplyOptions, type Layer } from '../layer';
 import { dropoutApply } from './dropout';
 import { linear, linearApply, type LinearParams } from './linear';
 
@@ -90,6 +90,8 @@ export interface AttentionApplyOptions extends ApplyOptions {
   readonly context?: Tensor;
 }
 
+export const attentionApplyKeys = [...applyKeys, 'keyMask', 'mask', 'context'] as const;
+
 /** [..., t, h * dh] -> [..., h, t, dh] and back. */
 const splitHeads = (x: Tensor, h: number): Tensor => T.moveaxis(T.reshape(x, [...x.shape.slice(0, -1), h, x.shape[x.ndim - 1]! / h]), -2, -3);
 const mergeHeads = (x: Tensor): Tensor => {
@@ -108,14 +110,20 @@ const mergeHeads = (x: Tensor): Tensor => {
  * @example const y = mha.apply(params, x, { keyMask: notPadding });      // [batch, 16, 64]
  */
 export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<AttentionParams, undefined, AttentionApplyOptions> {
+  if (typeof options !== 'object' || options === null) layerError('multiHeadAttention', `expects options { numHeads, ... }, got ${T.describeValue(options)}`);
   const { numHeads } = options;
   const name = `multiHeadAttention(${numHeads} heads)`;
-  if (!Number.isInteger(numHeads) || numHeads < 1) layerError(name, `numHeads must be a positive integer, got ${numHeads}`);
+  layerOptions(name, options, ['numHeads', 'dim', 'contextFeatures', 'bias', 'causal', 'dropout']);
+  positiveInteger(name, 'numHeads', numHeads);
+  if (options.dim !== undefined) positiveInteger(name, 'dim', options.dim);
+  if (options.contextFeatures !== undefined) positiveInteger(name, 'contextFeatures', options.contextFeatures);
+  if (options.dropout !== undefined) T.checkNumber(`nn.${name}`, 'dropout', options.dropout, { min: 0, max: 1 });
   const projection = { bias: options.bias ?? true, init: glorotUniform, biasInit: zeros };
   return {
     name,
     stateful: false,
     init(key, inputShape) {
+      checkInitArgs(name, key, inputShape);
       checkInputShape(name, inputShape, 2, '[..., seq, features]');
       const features = concreteAxis(name, inputShape, -1, 'input features');
       const dim = options.dim ?? features;
@@ -130,7 +138,12 @@ export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<At
       };
       return { params, state: undefined, outputShape: [...inputShape.slice(0, -1), dim] };
     },
-    apply(params, x, opts: AttentionApplyOptions = {}) {
+    apply(params, x, options_?: AttentionApplyOptions) {
+      const opts = checkApplyArgs<AttentionApplyOptions>(name, x, options_, attentionApplyKeys);
+      if (typeof params !== 'object' || params === null) layerError(name, `apply: params must be the object init returned ({ query, key, value, out }), got ${T.describeValue(params)}`);
+      for (const k of ['keyMask', 'mask', 'context'] as const) {
+        if (opts[k] !== undefined && !(opts[k] instanceof T.Tensor)) layerError(name, `apply: ${k} must be a tensor, got ${T.describeValue(opts[k])}`);
+      }
       if (x.ndim < 2) layerError(name, `expects [..., seq, features], got ${fmt(x.shape)}`);
       const context = opts.context ?? x;
       const q = splitHeads(linearApply(`${name}.query`, params.query, x), numHeads);

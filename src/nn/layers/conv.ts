@@ -3,7 +3,7 @@ import * as T from '../../tensor';
 import type { Tensor } from '../../tensor';
 import * as R from '../../random';
 import { torchDefault, type Initializer } from '../init';
-import { checkInputShape, concreteAxis, fmt, layerError, statelessLayer, type Layer, type NoParams } from '../layer';
+import { checkInitializers, checkInputShape, checkParams, concreteAxis, fmt, layerError, layerOptions, positiveInteger, statelessLayer, type Layer, type NoParams } from '../layer';
 import { fanInUniform } from './linear';
 
 /** A conv layer's parameters: weight [out, in / groups, kh, kw] (OIHW) and bias [out]. */
@@ -30,6 +30,23 @@ export interface Conv2dLayerOptions {
 }
 
 const pair = (v: T.Size2d): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/** A kernel size, stride or dilation: an integer >= 1, or [height, width] of them. */
+function size2d(name: string, what: string, v: unknown): [number, number] {
+  const ok = (d: unknown) => typeof d === 'number' && Number.isInteger(d) && d >= 1;
+  if (!(ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok)))) layerError(name, `${what} must be an integer >= 1 or [height, width] of them, got ${T.describeValue(v)}`);
+  return pair(v as T.Size2d);
+}
+
+/** Padding: a non-negative integer, [ph, pw], [[top, bottom], [left, right]] (or 'same'/'valid' for conv). */
+function checkPadding(name: string, v: unknown, named: boolean): void {
+  if (v === undefined || (named && (v === 'same' || v === 'valid'))) return;
+  const ok = (d: unknown) => typeof d === 'number' && Number.isInteger(d) && d >= 0;
+  const okPair = (p: unknown) => Array.isArray(p) && p.length === 2 && p.every(ok);
+  if (!(ok(v) || okPair(v) || (Array.isArray(v) && v.length === 2 && v.every(okPair)))) {
+    layerError(name, `padding must be a non-negative integer, [ph, pw], [[top, bottom], [left, right]]${named ? ", 'same' or 'valid'" : ''}, got ${T.describeValue(v)}`);
+  }
+}
 
 function pads(p: T.Padding2dLike): T.Padding2d {
   if (typeof p === 'number') return [[p, p], [p, p]];
@@ -61,9 +78,14 @@ function spatialOut(name: string, inputShape: readonly number[], kernel: [number
  */
 export function conv2d(outChannels: number, kernelSize: T.Size2d, options: Conv2dLayerOptions = {}): Layer<Conv2dParams> {
   const name = `conv2d(${outChannels}, ${JSON.stringify(kernelSize)})`;
-  if (!Number.isInteger(outChannels) || outChannels < 1) layerError(name, `outChannels must be a positive integer, got ${outChannels}`);
-  const kernel = pair(kernelSize);
-  const groups = options.groups ?? 1;
+  positiveInteger(name, 'outChannels', outChannels);
+  const kernel = size2d(name, 'kernelSize', kernelSize);
+  layerOptions(name, options, ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'biasInit']);
+  checkInitializers(name, options, ['init', 'biasInit']);
+  if (options.stride !== undefined) size2d(name, 'stride', options.stride);
+  if (options.dilation !== undefined) size2d(name, 'dilation', options.dilation);
+  checkPadding(name, options.padding, true);
+  const groups = positiveInteger(name, 'groups', options.groups ?? 1);
   const useBias = options.bias ?? true;
   const opts: T.Conv2dOptions = { stride: options.stride ?? 1, padding: options.padding ?? 'valid', dilation: options.dilation ?? 1, groups };
   return statelessLayer<Conv2dParams>(
@@ -84,6 +106,7 @@ export function conv2d(outChannels: number, kernelSize: T.Size2d, options: Conv2
       return { params, outputShape: [inputShape[0]!, outChannels, oh, ow] };
     },
     (params, x) => {
+      checkParams(name, params, ['weight'], ['bias']);
       const w = params.weight;
       if (x.ndim !== 4) layerError(name, `expects an NCHW input of rank 4, got ${fmt(x.shape)}`);
       if (x.shape[1] !== w.shape[1]! * groups) layerError(name, `input ${fmt(x.shape)} has ${x.shape[1]} channels but weight ${fmt(w.shape)} (OIHW, groups ${groups}) expects ${w.shape[1]! * groups}`);
@@ -101,8 +124,10 @@ export interface PoolLayerOptions {
 }
 
 function poolLayer(name: string, kernelSize: T.Size2d, options: PoolLayerOptions, f: (x: Tensor) => Tensor): Layer<NoParams> {
-  const kernel = pair(kernelSize);
-  const stride = pair(options.stride ?? kernelSize);
+  const kernel = size2d(name, 'kernelSize', kernelSize);
+  layerOptions(name, options as PoolLayerOptions & { countIncludePad?: boolean }, name.startsWith('avg') ? ['stride', 'padding', 'countIncludePad'] : ['stride', 'padding']);
+  const stride = size2d(name, 'stride', options.stride ?? kernelSize);
+  checkPadding(name, options.padding, false);
   return statelessLayer<NoParams>(
     name,
     (_key, inputShape) => {

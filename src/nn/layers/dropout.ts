@@ -25,7 +25,7 @@ export function dropoutApply(x: Tensor, rate: number, key: Tensor): Tensor {
  */
 export function dropout(rate: number): Layer<NoParams> {
   const name = `dropout(${rate})`;
-  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) layerError(name, `rate must be a probability in [0, 1], got ${rate}`);
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) layerError(name, `rate must be a probability in [0, 1], got ${T.describeValue(rate)}`);
   return statelessLayer<NoParams>(
     name,
     (_key, inputShape) => ({ params: {}, outputShape: inputShape.slice() }),

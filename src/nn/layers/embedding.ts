@@ -2,7 +2,7 @@
 import * as T from '../../tensor';
 import type { Tensor } from '../../tensor';
 import { normal, type Initializer } from '../init';
-import { checkInputShape, fmt, layerError, statelessLayer, type Layer } from '../layer';
+import { checkInitializers, checkInputShape, checkParams, fmt, layerError, layerOptions, positiveInteger, statelessLayer, type Layer } from '../layer';
 
 /** An embedding table [numEmbeddings, dim], PyTorch's nn.Embedding `weight`. */
 export interface EmbeddingParams {
@@ -17,7 +17,10 @@ export interface EmbeddingParams {
  */
 export function embedding(numEmbeddings: number, dim: number, options: { readonly init?: Initializer } = {}): Layer<EmbeddingParams> {
   const name = `embedding(${numEmbeddings}, ${dim})`;
-  if (![numEmbeddings, dim].every((d) => Number.isInteger(d) && d > 0)) layerError(name, 'numEmbeddings and dim must be positive integers');
+  positiveInteger(name, 'numEmbeddings', numEmbeddings);
+  positiveInteger(name, 'dim', dim);
+  layerOptions(name, options, ['init']);
+  checkInitializers(name, options, ['init']);
   return statelessLayer<EmbeddingParams>(
     name,
     (key, inputShape) => {
@@ -25,6 +28,7 @@ export function embedding(numEmbeddings: number, dim: number, options: { readonl
       return { params: { weight: (options.init ?? normal(1))(key, [numEmbeddings, dim]) }, outputShape: [...inputShape, dim] };
     },
     (params, x) => {
+      checkParams(name, params, ['weight']);
       if (x.dtype !== 'int32') layerError(name, `expects int32 indices, got ${x.dtype} ${fmt(x.shape)}`);
       return T.take(params.weight, x, { axis: 0 });
     },

@@ -3,7 +3,7 @@ import * as T from '../../tensor';
 import type { Tensor } from '../../tensor';
 import * as R from '../../random';
 import { torchDefault, type Initializer } from '../init';
-import { checkInputShape, concreteAxis, fmt, knownSize, layerError, statelessLayer, type Layer, type NoParams } from '../layer';
+import { checkInitializers, checkInputShape, checkParams, concreteAxis, fmt, knownSize, layerError, layerOptions, positiveInteger, statelessLayer, type Layer, type NoParams } from '../layer';
 
 /** A linear layer's parameters in PyTorch's layout: weight [out, in], bias [out]. */
 export interface LinearParams {
@@ -38,7 +38,9 @@ export function fanInUniform(fanIn: number): Initializer {
  */
 export function linear(outFeatures: number, options: LinearOptions = {}): Layer<LinearParams> {
   const name = `linear(${outFeatures})`;
-  if (!Number.isInteger(outFeatures) || outFeatures < 1) layerError(name, `outFeatures must be a positive integer, got ${outFeatures}`);
+  positiveInteger(name, 'outFeatures', outFeatures);
+  layerOptions(name, options, ['bias', 'init', 'biasInit']);
+  checkInitializers(name, options, ['init', 'biasInit']);
   const useBias = options.bias ?? true;
   return statelessLayer<LinearParams>(
     name,
@@ -60,6 +62,8 @@ export function linear(outFeatures: number, options: LinearOptions = {}): Layer<
  * @example const y = linearApply('head', { weight: w }, h);      // no bias
  */
 export function linearApply(name: string, params: LinearParams, x: Tensor): Tensor {
+  checkParams(name, params, ['weight'], ['bias']);
+  if (!(x instanceof T.Tensor)) layerError(name, `apply: the input must be a tensor, got ${T.describeValue(x)}`);
   const w = params.weight;
   if (x.ndim < 1 || w.ndim !== 2 || x.shape[x.ndim - 1] !== w.shape[1]) {
     layerError(name, `input ${fmt(x.shape)} has ${x.shape[x.ndim - 1] ?? 'no'} features but weight ${fmt(w.shape)} ([out, in]) expects ${w.shape[1]}`);

@@ -1,7 +1,7 @@
 /** Normalization layers: batchNorm (stateful), layerNorm, rmsNorm. */
 import * as T from '../../tensor';
 import type { Tensor } from '../../tensor';
-import { checkInputShape, concreteAxis, fmt, layerError, statelessLayer, type ApplyOptions, type Layer, type Stateful } from '../layer';
+import { applyKeys, checkApplyArgs, checkInitArgs, checkInputShape, checkParams, concreteAxis, fmt, layerError, layerOptions, statelessLayer, type ApplyOptions, type Layer, type Stateful } from '../layer';
 
 /** Affine parameters of a norm layer, PyTorch's `weight` (gamma) and `bias` (beta). */
 export interface NormParams {
@@ -36,13 +36,14 @@ export interface BatchNormOptions {
  */
 export function batchNorm(options: BatchNormOptions = {}): Layer<NormParams, BatchNormState> {
   const name = 'batchNorm';
-  const momentum = options.momentum ?? 0.1;
-  const eps = options.eps ?? 1e-5;
-  if (!(momentum >= 0 && momentum <= 1)) layerError(name, `momentum must be in [0, 1], got ${momentum}`);
+  layerOptions(name, options, ['momentum', 'eps']);
+  const momentum = T.checkNumber(`nn.${name}`, 'momentum', options.momentum ?? 0.1, { min: 0, max: 1 });
+  const eps = T.checkNumber(`nn.${name}`, 'eps', options.eps ?? 1e-5, { min: 0 });
   return {
     name,
     stateful: true,
-    init(_key, inputShape) {
+    init(key, inputShape) {
+      checkInitArgs(name, key, inputShape);
       checkInputShape(name, inputShape, 2, '[batch, channels, ...]');
       const c = concreteAxis(name, inputShape, 1, 'channels');
       return {
@@ -51,9 +52,12 @@ export function batchNorm(options: BatchNormOptions = {}): Layer<NormParams, Bat
         outputShape: inputShape.slice(),
       };
     },
-    apply(params, x, opts: ApplyOptions<BatchNormState> = {}): Stateful<BatchNormState> {
+    apply(params, x, options?: ApplyOptions<BatchNormState>): Stateful<BatchNormState> {
+      const opts = checkApplyArgs(name, x, options, applyKeys);
+      checkParams(name, params, ['weight', 'bias']);
       const state = opts.state;
       if (state === undefined) layerError(name, `apply needs options.state (the state from init or the last apply), input ${fmt(x.shape)}`);
+      checkParams(name, state, ['runningMean', 'runningVar']);
       const c = params.weight.shape[0]!;
       if (x.ndim < 2 || x.shape[1] !== c) layerError(name, `input ${fmt(x.shape)} must have ${c} channels on axis 1 (weight ${fmt(params.weight.shape)})`);
       // Per-channel vectors broadcast against [n, c, ...] as [c, 1, ..., 1].
@@ -88,7 +92,7 @@ function trailingAxes(name: string, shape: readonly number[], x: Tensor): number
 
 function normInit(name: string, normalizedShape: number | readonly number[]): number[] {
   const s = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
-  if (s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0)) layerError(name, `normalizedShape must be a positive integer or a non-empty array of them, got ${JSON.stringify(normalizedShape)}`);
+  if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0)) layerError(name, `normalizedShape must be a positive integer or a non-empty array of them, got ${T.describeValue(normalizedShape)}`);
   return s;
 }
 
@@ -112,7 +116,8 @@ export interface LayerNormOptions {
 export function layerNorm(normalizedShape: number | readonly number[], options: LayerNormOptions = {}): Layer<NormParams> {
   const name = `layerNorm(${JSON.stringify(normalizedShape)})`;
   const shape = normInit(name, normalizedShape);
-  const eps = options.eps ?? 1e-5;
+  layerOptions(name, options, ['eps']);
+  const eps = T.checkNumber(`nn.${name}`, 'eps', options.eps ?? 1e-5, { min: 0 });
   return statelessLayer<NormParams>(
     name,
     (_key, inputShape) => {
@@ -120,6 +125,7 @@ export function layerNorm(normalizedShape: number | readonly number[], options: 
       return { params: { weight: T.ones(shape), bias: T.zeros(shape) }, outputShape: inputShape.slice() };
     },
     (params, x) => {
+      checkParams(name, params, ['weight', 'bias']);
       const axis = trailingAxes(name, shape, x);
       const mean = T.mean(x, { axis, keepdims: true });
       const variance = T.variance(x, { axis, keepdims: true });
@@ -143,7 +149,8 @@ export interface RmsNormParams {
 export function rmsNorm(normalizedShape: number | readonly number[], options: LayerNormOptions = {}): Layer<RmsNormParams> {
   const name = `rmsNorm(${JSON.stringify(normalizedShape)})`;
   const shape = normInit(name, normalizedShape);
-  const eps = options.eps ?? 1e-6;
+  layerOptions(name, options, ['eps']);
+  const eps = T.checkNumber(`nn.${name}`, 'eps', options.eps ?? 1e-6, { min: 0 });
   return statelessLayer<RmsNormParams>(
     name,
     (_key, inputShape) => {
@@ -151,6 +158,7 @@ export function rmsNorm(normalizedShape: number | readonly number[], options: La
       return { params: { weight: T.ones(shape) }, outputShape: inputShape.slice() };
     },
     (params, x) => {
+      checkParams(name, params, ['weight']);
       const axis = trailingAxes(name, shape, x);
       const ms = T.mean(T.square(x), { axis, keepdims: true });
       return T.mul(T.mul(x, T.rsqrt(T.add(ms, eps))), params.weight);

@@ -9,7 +9,7 @@ import { scan } from '../../grad';
 import type { Tensor } from '../../tensor';
 import * as R from '../../random';
 import type { Initializer, ParamDType } from '../init';
-import { checkInputShape, concreteAxis, fmt, layerError, type ApplyOptions, type Layer } from '../layer';
+import { applyKeys, checkApplyArgs, checkInitArgs, checkInitializers, checkInputShape, checkParams, concreteAxis, fmt, layerError, layerOptions, positiveInteger, type ApplyOptions, type Layer } from '../layer';
 
 /**
  * One step of a recurrence: `step(params, carry, x) -> [carry, y]` over x [..., features].
@@ -51,7 +51,9 @@ export interface CellOptions {
 }
 
 function recurrentInit(name: string, hidden: number, gates: number, options: CellOptions) {
-  if (!Number.isInteger(hidden) || hidden < 1) layerError(name, `hidden size must be a positive integer, got ${hidden}`);
+  positiveInteger(name, 'hidden', hidden);
+  layerOptions(name, options, ['init', 'recurrentInit']);
+  checkInitializers(name, options, ['init', 'recurrentInit']);
   const bound = 1 / Math.sqrt(hidden);
   const u: Initializer = (key, shape, dtype = 'float32') => R.uniform(key, shape, { minval: -bound, maxval: bound, dtype });
   return (key: Tensor, inputFeatures: number): RecurrentParams => {
@@ -68,6 +70,8 @@ function recurrentInit(name: string, hidden: number, gates: number, options: Cel
 const affine = (x: Tensor, w: Tensor, b: Tensor): Tensor => T.add(T.matmul(x, T.transpose(w)), b);
 
 function checkStep(name: string, params: RecurrentParams, x: Tensor): void {
+  checkParams(name, params, ['weightIh', 'weightHh', 'biasIh', 'biasHh']);
+  if (!(x instanceof T.Tensor)) layerError(name, `step: the input must be a tensor, got ${T.describeValue(x)}`);
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== params.weightIh.shape[1]) {
     layerError(name, `input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features but weightIh ${fmt(params.weightIh.shape)} expects ${params.weightIh.shape[1]}`);
   }
@@ -142,18 +146,23 @@ export interface RnnApplyOptions<C> extends ApplyOptions {
  * @example const hs = lstm.apply(params, x);        // [batch, 20, 64]
  */
 export function rnn<P, C>(cell: Cell<P, C>, options: RnnOptions = {}): Layer<P, undefined, RnnApplyOptions<C>> {
+  const ok = typeof cell === 'object' && cell !== null && typeof cell.step === 'function' && typeof cell.init === 'function';
+  if (!ok) layerError('rnn', `expects a cell such as lstmCell(64) or gruCell(64), got ${T.describeValue(cell)}`);
   const name = `rnn(${cell.name})`;
+  layerOptions(name, options, ['reverse', 'returnSequences']);
   const returnSequences = options.returnSequences ?? true;
   return {
     name,
     stateful: false,
     init(key, inputShape) {
+      checkInitArgs(name, key, inputShape);
       checkInputShape(name, inputShape, 2, '[batch, time, features]');
       const features = concreteAxis(name, inputShape, -1, 'input features');
       const lead = inputShape.slice(0, -1);
       return { params: cell.init(key, features), state: undefined, outputShape: returnSequences ? [...lead, cell.hiddenSize] : [...lead.slice(0, -1), cell.hiddenSize] };
     },
-    apply(params, x, opts: RnnApplyOptions<C> = {}) {
+    apply(params, x, options_?: RnnApplyOptions<C>) {
+      const opts = checkApplyArgs<RnnApplyOptions<C>>(name, x, options_, [...applyKeys, 'initialCarry']);
       if (x.ndim < 2) layerError(name, `expects [batch, time, features] (or [time, features]), got ${fmt(x.shape)}`);
       const steps = x.shape[x.ndim - 2]!;
       if (steps === 0) layerError(name, `input ${fmt(x.shape)} has no time steps`);

@@ -2,8 +2,8 @@
 import * as T from '../../tensor';
 import type { Tensor } from '../../tensor';
 import * as R from '../../random';
-import { checkInputShape, concreteAxis, layerError, type Layer } from '../layer';
-import { multiHeadAttention, type AttentionApplyOptions, type AttentionParams } from './attention';
+import { checkApplyArgs, checkInitArgs, checkInputShape, concreteAxis, layerError, layerOptions, positiveInteger, type Layer } from '../layer';
+import { attentionApplyKeys, multiHeadAttention, type AttentionApplyOptions, type AttentionParams } from './attention';
 import { dropoutApply } from './dropout';
 import { linear, type LinearParams } from './linear';
 import { layerNorm, type NormParams } from './norm';
@@ -57,7 +57,7 @@ export interface TorchTransformerBlockParams {
   readonly norm2: NormParams;
 }
 
-const optionKeys = ['dim', 'numHeads', 'mlpRatio', 'feedforward', 'causal', 'dropout', 'eps', 'activation', 'normFirst', 'names'];
+const optionKeys = T.optionKeys<TransformerBlockOptions>({ dim: true, numHeads: true, mlpRatio: true, feedforward: true, causal: true, dropout: true, eps: true, activation: true, normFirst: true, names: true });
 const activations: Record<TransformerActivation, (x: Tensor) => Tensor> = {
   gelu: (x) => T.gelu(x),
   geluTanh: (x) => T.gelu(x, { approximate: 'tanh' }),
@@ -76,10 +76,12 @@ export function transformerBlock(options: TransformerBlockOptions & { readonly n
 export function transformerBlock(options: TransformerBlockOptions & { readonly names?: 'tensorlaw' }): Layer<TransformerBlockParams, undefined, AttentionApplyOptions>;
 export function transformerBlock(options: TransformerBlockOptions): Layer<TransformerBlockParams | TorchTransformerBlockParams, undefined, AttentionApplyOptions>;
 export function transformerBlock(options: TransformerBlockOptions): Layer<any, undefined, AttentionApplyOptions> {
+  if (typeof options !== 'object' || options === null) layerError('transformerBlock', `expects options { dim, numHeads, ... }, got ${T.describeValue(options)}`);
   const { dim, numHeads } = options;
   const name = `transformerBlock(${dim}, ${numHeads} heads)`;
-  const unknown = Object.keys(options).filter((k) => !optionKeys.includes(k));
-  if (unknown.length > 0) layerError(name, `unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; valid options: ${optionKeys.join(', ')}`);
+  layerOptions(name, options, optionKeys);
+  positiveInteger(name, 'dim', dim);
+  positiveInteger(name, 'numHeads', numHeads);
   const activationName = options.activation ?? 'gelu';
   if (!Object.prototype.hasOwnProperty.call(activations, activationName)) layerError(name, `activation must be one of ${Object.keys(activations).join(', ')}, got ${JSON.stringify(activationName)}`);
   const names = options.names ?? 'tensorlaw';
@@ -100,6 +102,7 @@ export function transformerBlock(options: TransformerBlockOptions): Layer<any, u
     name,
     stateful: false,
     init(key, inputShape) {
+      checkInitArgs(name, key, inputShape);
       checkInputShape(name, inputShape, 2, '[..., seq, dim]');
       if (concreteAxis(name, inputShape, -1, 'model width') !== dim) layerError(name, `init: input shape [${inputShape.join(', ')}] must end in dim ${dim}`);
       // One key per part, so no two parts ever share randomness.
@@ -112,7 +115,9 @@ export function transformerBlock(options: TransformerBlockOptions): Layer<any, u
       };
       return { params: names === 'torch' ? toTorch(params) : params, state: undefined, outputShape: inputShape.slice() };
     },
-    apply(given, x, opts: AttentionApplyOptions = {}) {
+    apply(given, x, options_?: AttentionApplyOptions) {
+      const opts = checkApplyArgs<AttentionApplyOptions>(name, x, options_, attentionApplyKeys);
+      if (typeof given !== 'object' || given === null) layerError(name, `apply: params must be the object init returned, got ${T.describeValue(given)}`);
       const params = names === 'torch' ? fromTorch(given as TorchTransformerBlockParams) : (given as TransformerBlockParams);
       const train = opts.train === true && rate > 0;
       if (train && opts.key === undefined) layerError(name, `train mode with dropout ${rate} needs options.key`);

@@ -1,6 +1,7 @@
 /** Adaptive moment estimators: Adam (and Nadam), Adamax, AdaBelief and Lion's interpolated sign. */
 import { abs, add, div, maximum, mul, sign, sqrt, sub, type Tensor } from '../../tensor';
 import { map } from '../../tree';
+import { hyperparameters } from '../checks';
 import type { GradientTransformation } from '../transform';
 import { biasCorrection, incrementCount, updateMoment, zeroCount, zerosLikeTree } from '../util';
 
@@ -35,7 +36,7 @@ const adamInit = (params: unknown): ScaleByAdamState => ({ count: zeroCount(), m
  *   const [u, s] = t.update(grads, t.init(params));   // first step: sign(g) * |g| / (|g| + eps)
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false } = options;
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false } = hyperparameters('scaleByAdam', options, ['b1', 'b2', 'eps', 'epsRoot', 'nesterov']);
   return {
     init: adamInit,
     update(updates, state) {
@@ -60,7 +61,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
  *   const [u, s] = t.update(grads, t.init(params));
  */
 export function scaleByAdamax(options: { b1?: number; b2?: number; eps?: number } = {}): GradientTransformation<ScaleByAdamState> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = options;
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = hyperparameters('scaleByAdamax', options, ['b1', 'b2', 'eps']);
   return {
     init: adamInit,
     update(updates, state) {
@@ -81,7 +82,7 @@ export function scaleByAdamax(options: { b1?: number; b2?: number; eps?: number 
  *   chain(scaleByBelief(), scaleByLearningRate(1e-3));
  */
 export function scaleByBelief(options: { b1?: number; b2?: number; eps?: number; epsRoot?: number } = {}): GradientTransformation<ScaleByAdamState> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-16, epsRoot = 1e-16 } = options;
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-16, epsRoot = 1e-16 } = hyperparameters('scaleByBelief', options, ['b1', 'b2', 'eps', 'epsRoot']);
   return {
     init: adamInit,
     update(updates, state) {
@@ -109,7 +110,7 @@ export interface ScaleByLionState {
  *   const [u] = t.update(grads, t.init(params));   // sign(g) on the first step
  */
 export function scaleByLion(options: { b1?: number; b2?: number } = {}): GradientTransformation<ScaleByLionState> {
-  const { b1 = 0.9, b2 = 0.99 } = options;
+  const { b1 = 0.9, b2 = 0.99 } = hyperparameters('scaleByLion', options, ['b1', 'b2']);
   return {
     init: (params) => ({ count: zeroCount(), mu: zerosLikeTree(params) }),
     update(updates, state) {

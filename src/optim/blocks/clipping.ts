@@ -1,5 +1,5 @@
 /** Bounding updates: elementwise clipping, global-norm clipping, and the global norm itself. */
-import { clip as clipValues, div, less, sqrt, where, type Tensor } from '../../tensor';
+import { checkNumber, clip as clipValues, div, less, sqrt, where, type Tensor } from '../../tensor';
 import { map } from '../../tree';
 import { stateless, type EmptyState, type GradientTransformation } from '../transform';
 import { scaleLeaf, sumOfSquares } from '../util';
@@ -22,6 +22,7 @@ export function globalNorm(tree: unknown): Tensor {
  *   chain(clip(1), sgd(0.1));
  */
 export function clip(maxDelta: number): GradientTransformation<EmptyState> {
+  checkNumber('clip', 'maxDelta', maxDelta, { min: 0 });
   return stateless((g) => clipValues(g, -maxDelta, maxDelta));
 }
 
@@ -33,6 +34,7 @@ export function clip(maxDelta: number): GradientTransformation<EmptyState> {
  *   const [u] = clipByGlobalNorm(1).update({ w: tensor([3, 4]) }, {});   // { w: [0.6, 0.8] }
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyState> {
+  checkNumber('clipByGlobalNorm', 'maxNorm', maxNorm, { above: 0 });
   return {
     init: () => ({}),
     update(updates, state) {

@@ -1,5 +1,5 @@
 /** Decoupled weight decay. */
-import { add, astype, mul, type Tensor } from '../../tensor';
+import { add, astype, checkNumber, mul, type Tensor } from '../../tensor';
 import { map } from '../../tree';
 import { masked, type Mask } from '../masking';
 import type { EmptyState, GradientTransformation } from '../transform';
@@ -12,6 +12,7 @@ import type { EmptyState, GradientTransformation } from '../transform';
  *   addDecayedWeights(1e-4, (p) => map((x: Tensor) => x.ndim > 1, p));          // skip biases
  */
 export function addDecayedWeights(weightDecay = 0, mask?: Mask): GradientTransformation<any> {
+  checkNumber('addDecayedWeights', 'weightDecay', weightDecay, { min: 0 });
   const inner: GradientTransformation<EmptyState> = {
     init: () => ({}),
     update(updates, state, params) {

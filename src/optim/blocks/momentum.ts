@@ -1,6 +1,8 @@
 /** Momentum: an exponentially decaying trace of past updates. */
 import { add, mul, type Tensor } from '../../tensor';
 import { map } from '../../tree';
+import { opError } from '../../tensor';
+import { hyperparameters } from '../checks';
 import type { GradientTransformation } from '../transform';
 import { zerosLikeTree } from '../util';
 
@@ -17,7 +19,8 @@ export interface TraceState {
  *   chain(trace({ decay: 0.9, nesterov: true }), scale(-0.1));
  */
 export function trace(options: { decay: number; nesterov?: boolean }): GradientTransformation<TraceState> {
-  const { decay, nesterov = false } = options;
+  const { decay, nesterov = false } = hyperparameters('trace', options, ['decay', 'nesterov']);
+  if (decay === undefined) opError('trace', 'expects { decay } (the momentum, in [0, 1))');
   const step = (g: Tensor, t: Tensor) => add(g, mul(t, decay));
   return {
     init: (params) => ({ trace: zerosLikeTree(params) }),

@@ -1,6 +1,7 @@
 /** Scaling by running averages of squared gradients: RMSProp, its centered form, Adagrad, Adadelta. */
 import { add, div, full, greater, mul, rsqrt, sqrt, square, sub, where, type Tensor } from '../../tensor';
 import { map } from '../../tree';
+import { hyperparameters } from '../checks';
 import type { GradientTransformation } from '../transform';
 import { biasCorrection, incrementCount, updateMoment, zeroCount, zerosLikeTree } from '../util';
 
@@ -17,6 +18,8 @@ export interface ScaleByRmsOptions {
   /** Divide the averages by `1 - decay^t`. Default false. */
   biasCorrection?: boolean;
 }
+
+const rmsKeys = ['decay', 'eps', 'initialScale', 'epsInSqrt', 'biasCorrection'] as const;
 
 /** The squared-gradient average (and, for the centered form, the gradient average). */
 export interface ScaleByRmsState {
@@ -37,7 +40,7 @@ function denominator(v: Tensor, eps: number, epsInSqrt: boolean): Tensor {
  *   chain(scaleByRms(), scaleByLearningRate(1e-3));
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
-  const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true, biasCorrection: correct = false } = options;
+  const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true, biasCorrection: correct = false } = hyperparameters('scaleByRms', options, rmsKeys);
   return {
     init: (params) => ({ count: zeroCount(), nu: fullLikeTree(params, initialScale) }),
     update(updates, state) {
@@ -64,7 +67,7 @@ export interface ScaleByStddevState {
  *   chain(scaleByStddev(), scaleByLearningRate(1e-3));
  */
 export function scaleByStddev(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByStddevState> {
-  const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true, biasCorrection: correct = false } = options;
+  const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true, biasCorrection: correct = false } = hyperparameters('scaleByStddev', options, rmsKeys);
   return {
     init: (params) => ({ count: zeroCount(), mu: zerosLikeTree(params), nu: fullLikeTree(params, initialScale) }),
     update(updates, state) {
@@ -91,7 +94,7 @@ export interface ScaleByRssState {
  *   chain(scaleByRss(), scaleByLearningRate(0.1));
  */
 export function scaleByRss(options: { initialAccumulatorValue?: number; eps?: number } = {}): GradientTransformation<ScaleByRssState> {
-  const { initialAccumulatorValue = 0.1, eps = 1e-7 } = options;
+  const { initialAccumulatorValue = 0.1, eps = 1e-7 } = hyperparameters('scaleByRss', options, ['initialAccumulatorValue', 'eps']);
   return {
     init: (params) => ({ sumOfSquares: fullLikeTree(params, initialAccumulatorValue) }),
     update(updates, state) {
@@ -116,7 +119,7 @@ export interface ScaleByAdadeltaState {
  *   chain(scaleByAdadelta(), scaleByLearningRate(1));
  */
 export function scaleByAdadelta(options: { rho?: number; eps?: number } = {}): GradientTransformation<ScaleByAdadeltaState> {
-  const { rho = 0.9, eps = 1e-6 } = options;
+  const { rho = 0.9, eps = 1e-6 } = hyperparameters('scaleByAdadelta', options, ['rho', 'eps']);
   return {
     init: (params) => ({ eG: zerosLikeTree(params), eX: zerosLikeTree(params) }),
     update(updates, state) {

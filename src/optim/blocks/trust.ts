@@ -1,6 +1,7 @@
 /** Layerwise trust ratios (LARS/LAMB): scale each leaf's update by ||param|| / ||update||. */
 import { add, div, equal, lessEqual, logicalOr, mul, sqrt, sum, square, where, type Tensor } from '../../tensor';
 import { map } from '../../tree';
+import { hyperparameters } from '../checks';
 import type { EmptyState, GradientTransformation } from '../transform';
 import { scaleLeaf } from '../util';
 
@@ -20,7 +21,7 @@ function safeNorm(x: Tensor, minNorm: number): Tensor {
  *   const [u] = scaleByTrustRatio().update(grads, {}, params);
  */
 export function scaleByTrustRatio(options: { minNorm?: number; trustCoefficient?: number; eps?: number } = {}): GradientTransformation<EmptyState> {
-  const { minNorm = 0, trustCoefficient = 1, eps = 0 } = options;
+  const { minNorm = 0, trustCoefficient = 1, eps = 0 } = hyperparameters('scaleByTrustRatio', options, ['minNorm', 'trustCoefficient', 'eps']);
   return {
     init: () => ({}),
     update(updates, state, params) {

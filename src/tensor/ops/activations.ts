@@ -1,5 +1,7 @@
 /** Activation functions composed from primitives, in numerically stable forms. */
 import type { Tensor } from '../core';
+import { checkNumber, checkOptions, describeValue, optionKeys } from '../validate';
+import { opError } from '../shape';
 import { asTensor, type TensorLike } from './create';
 import { abs, add, erf, exp, expm1, greater, greaterEqual, log1p, maximum, minimum, mul, neg, sigmoid, tanh, where } from './elementwise';
 
@@ -9,10 +11,25 @@ export function relu(x: TensorLike): Tensor {
   return where(greater(t, 0), t, 0);
 }
 
-/** x for x >= 0, negativeSlope * x otherwise (default slope 0.01, like PyTorch). */
-export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
+/**
+ * A number hyperparameter given positionally (as JAX users write `leaky_relu(x, 0.2)`) or in an
+ * options object, checked finite.
+ */
+function numberOrOption(op: string, name: string, arg: number | Record<string, unknown> | undefined, fallback: number): number {
+  if (arg === undefined) return fallback;
+  if (typeof arg === 'number') return checkNumber(op, name, arg);
+  const value = checkOptions(op, arg, [name])[name];
+  return value === undefined ? fallback : checkNumber(op, name, value);
+}
+
+/**
+ * x for x >= 0, negativeSlope * x otherwise (default slope 0.01, like PyTorch).
+ * @example leakyRelu(x, 0.2)              // or leakyRelu(x, { negativeSlope: 0.2 })
+ */
+export function leakyRelu(x: TensorLike, negativeSlope?: number | { readonly negativeSlope?: number }): Tensor {
+  const slope = numberOrOption('leakyRelu', 'negativeSlope', negativeSlope, 0.01);
   const t = asTensor('leakyRelu', x);
-  return where(greaterEqual(t, 0), t, mul(t, negativeSlope));
+  return where(greaterEqual(t, 0), t, mul(t, slope));
 }
 
 /** log(1 + e^x) computed as max(x, 0) + log1p(e^-|x|): finite for |x| of 1000 and more. */
@@ -32,11 +49,15 @@ export function silu(x: TensorLike): Tensor {
   return mul(t, sigmoid(t));
 }
 
-/** x for x > 0, alpha * (e^x - 1) otherwise. */
-export function elu(x: TensorLike, alpha = 1): Tensor {
+/**
+ * x for x > 0, alpha * (e^x - 1) otherwise.
+ * @example elu(x)                         // elu(x, 0.5) or elu(x, { alpha: 0.5 })
+ */
+export function elu(x: TensorLike, alpha?: number | { readonly alpha?: number }): Tensor {
+  const a = numberOrOption('elu', 'alpha', alpha, 1);
   const t = asTensor('elu', x);
   // expm1 of min(x, 0) keeps the unused branch finite, so its zero derivative is not NaN.
-  return where(greater(t, 0), t, mul(alpha, expm1(minimum(t, 0))));
+  return where(greater(t, 0), t, mul(a, expm1(minimum(t, 0))));
 }
 
 export interface GeluOptions {
@@ -44,10 +65,20 @@ export interface GeluOptions {
   readonly approximate?: 'erf' | 'tanh' | boolean;
 }
 
-/** Gaussian error linear unit: x * Phi(x), exact (erf) or with the tanh approximation. */
-export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
+const geluKeys = optionKeys<GeluOptions>({ approximate: true });
+
+/**
+ * Gaussian error linear unit: x * Phi(x), exact (erf) or with the tanh approximation.
+ * @example gelu(x)                        // exact, like PyTorch's default
+ * @example gelu(x, { approximate: 'tanh' })
+ */
+export function gelu(x: TensorLike, options?: GeluOptions): Tensor {
+  const { approximate = 'erf' } = checkOptions('gelu', options, geluKeys);
+  if (approximate !== 'erf' && approximate !== 'tanh' && typeof approximate !== 'boolean') {
+    opError('gelu', `approximate must be 'erf', 'tanh', true or false, got ${describeValue(approximate)}`);
+  }
   const t = asTensor('gelu', x);
-  const approx = options.approximate === true || options.approximate === 'tanh';
+  const approx = approximate === true || approximate === 'tanh';
   if (approx) {
     const inner = mul(Math.sqrt(2 / Math.PI), add(t, mul(0.044715, mul(t, mul(t, t)))));
     return mul(mul(0.5, t), add(1, tanh(inner)));

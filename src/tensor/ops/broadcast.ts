@@ -2,11 +2,18 @@
 import { bind1, Tensor } from '../core';
 import type { DType } from '../dtype';
 import { broadcastShapes, fmtShape, opError, shapeEqual, type Shape } from '../shape';
+import { checkDType, checkShape } from '../validate';
 import { asTensor, resultTypeOf, type TensorLike } from './create';
 
-/** Cast when the dtype differs (no-op otherwise). */
-export function astype(x: Tensor, dtype: DType): Tensor {
-  return x.dtype === dtype ? x : bind1('cast', [x], { dtype });
+/**
+ * Cast to `dtype` (a no-op when x already has it). Floats cast to int32 truncate toward zero;
+ * anything non-zero casts to bool true.
+ * @example astype(tensor([1.7, -1.7]), 'int32')   // [1, -1]
+ */
+export function astype(x: TensorLike, dtype: DType): Tensor {
+  const t = asTensor('astype', x);
+  if (t.dtype === dtype) return t;
+  return bind1('cast', [t], { dtype: checkDType('astype', dtype) });
 }
 
 /** Reshape (a free view on CPU); `-1` in one position is inferred. */
@@ -20,6 +27,7 @@ export function reshapeExact(x: Tensor, shape: Shape): Tensor {
  */
 export function broadcastTo(x: TensorLike, shape: Shape): Tensor {
   const t = asTensor('broadcastTo', x);
+  checkShape('broadcastTo', shape);
   if (shapeEqual(t.shape, shape)) return t;
   if (t.shape.length > shape.length) opError('broadcastTo', `cannot broadcast ${fmtShape(t.shape)} to the lower-rank shape ${fmtShape(shape)}`);
   const padded = [...new Array<number>(shape.length - t.shape.length).fill(1), ...t.shape];

@@ -7,6 +7,7 @@ import { fmtAval } from '../aval';
 import { isFloat, type DType } from '../dtype';
 import { windowOutSize, type Padding2d, type PatchesParams } from '../primitives';
 import { fmtShape, opError } from '../shape';
+import { checkBoolean, checkNumber, checkOptions, describeValue, isPlainObject, optionKeys } from '../validate';
 import { asTensor, resultTypeOf, type TensorLike } from './create';
 import { astype, reshapeExact } from './broadcast';
 import { div } from './elementwise';
@@ -20,19 +21,19 @@ export type Size2d = number | readonly [number, number];
 export type Padding2dLike = number | readonly [number, number] | Padding2d;
 
 function pair(op: string, name: string, v: Size2d, min: number): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : opError(op, `${name} must be a number or [height, width], got ${JSON.stringify(v)}`);
-  if (!p.every((d) => Number.isInteger(d) && d >= min)) opError(op, `${name} must be integers >= ${min}, got ${JSON.stringify(v)}`);
+  const p: [number, number] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : opError(op, `${name} must be a number or [height, width], got ${describeValue(v)}`);
+  if (!p.every((d) => Number.isInteger(d) && d >= min)) opError(op, `${name} must be integers >= ${min}, got ${describeValue(v)}`);
   return p;
 }
 
 function padding(op: string, v: Padding2dLike): Padding2d {
-  const bad = (): never => opError(op, `padding must be a number, [ph, pw], [[top, bottom], [left, right]]${op === 'conv2d' ? ", 'same' or 'valid'" : ''}, got ${JSON.stringify(v)}`);
+  const bad = (): never => opError(op, `padding must be a number, [ph, pw], [[top, bottom], [left, right]]${op === 'conv2d' ? ", 'same' or 'valid'" : ''}, got ${describeValue(v)}`);
   let p: Padding2d;
   if (typeof v === 'number') p = [[v, v], [v, v]];
   else if (Array.isArray(v) && v.length === 2 && v.every((d) => typeof d === 'number')) p = [[v[0] as number, v[0] as number], [v[1] as number, v[1] as number]];
   else if (Array.isArray(v) && v.length === 2 && v.every((d) => Array.isArray(d) && d.length === 2)) p = v as Padding2d;
   else return bad();
-  if (!p.flat().every((d) => Number.isInteger(d) && d >= 0)) opError(op, `padding must be non-negative integers, got ${JSON.stringify(v)}`);
+  if (!p.flat().every((d) => Number.isInteger(d) && d >= 0)) opError(op, `padding must be non-negative integers, got ${describeValue(v)}`);
   return p;
 }
 
@@ -65,6 +66,8 @@ export interface Conv2dOptions {
   readonly groups?: number;
 }
 
+const conv2dKeys = optionKeys<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true });
+
 function samePadding(size: number, k: number, stride: number, dilation: number): [number, number] {
   const span = dilation * (k - 1) + 1;
   const total = Math.max((Math.ceil(size / stride) - 1) * stride + span - size, 0);
@@ -77,7 +80,8 @@ function samePadding(size: number, k: number, stride: number, dilation: number):
  * @example conv2d(x, w, { stride: 2, padding: 1 })
  * @example conv2d(x, depthwise, { groups: channels, padding: 'same' })
  */
-export function conv2d(x: TensorLike, w: TensorLike, options: Conv2dOptions = {}): Tensor {
+export function conv2d(x: TensorLike, w: TensorLike, conv2dOptions?: Conv2dOptions): Tensor {
+  const options = checkOptions('conv2d', conv2dOptions, conv2dKeys);
   let dt: DType = resultTypeOf(x, w);
   if (dt === 'bool') dt = 'float32';
   const xt = astype(asTensor('conv2d', x, dt), dt);
@@ -85,8 +89,7 @@ export function conv2d(x: TensorLike, w: TensorLike, options: Conv2dOptions = {}
   const [n, c] = image('conv2d', xt);
   if (wt.ndim !== 4) opError('conv2d', `expects OIHW weights of rank 4, got ${fmtAval(wt)}`);
   const [o, cg, kh, kw] = wt.shape as [number, number, number, number];
-  const groups = options.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) opError('conv2d', `groups must be a positive integer, got ${groups}`);
+  const groups = checkNumber('conv2d', 'groups', options.groups ?? 1, { integer: true, min: 1 });
   if (c % groups !== 0 || o % groups !== 0) opError('conv2d', `groups ${groups} must divide the input channels (${c}, input ${fmtAval(xt)}) and the output channels (${o}, weights ${fmtAval(wt)})`);
   if (cg * groups !== c) opError('conv2d', `weights ${fmtAval(wt)} expect ${cg * groups} input channels (${cg} per group x ${groups} groups), but input ${fmtAval(xt)} has ${c}`);
   const stride = pair('conv2d', 'stride', options.stride ?? 1, 1);
@@ -105,6 +108,7 @@ export function conv2d(x: TensorLike, w: TensorLike, options: Conv2dOptions = {}
 }
 
 export interface Pool2dOptions {
+  /** The window: one number for both axes, or [height, width]. */
   readonly kernelSize: Size2d;
   /** Step between windows (default: the kernel size). */
   readonly stride?: Size2d;
@@ -112,9 +116,18 @@ export interface Pool2dOptions {
   readonly padding?: Padding2dLike;
 }
 
+const poolKeys = optionKeys<AvgPool2dOptions>({ kernelSize: true, stride: true, padding: true, countIncludePad: true });
+
+/** A pool's second argument: the kernel size alone (`maxPool2d(x, 2)`) or the options. */
+function poolOptions<O extends Pool2dOptions>(op: string, arg: Size2d | O, keys: readonly (keyof O & string)[]): O {
+  if (typeof arg === 'number' || Array.isArray(arg)) return { kernelSize: arg } as O;
+  if (!isPlainObject(arg)) opError(op, `expects a kernel size or options with a kernelSize, got ${describeValue(arg)}`);
+  return checkOptions(op, arg as O, keys) as O;
+}
+
 function poolParams(op: string, x: Tensor, options: Pool2dOptions): Omit<PatchesParams, 'padValue'> {
   image(op, x);
-  if (options === undefined || options.kernelSize === undefined) opError(op, 'expects options with a kernelSize');
+  if (options.kernelSize === undefined) opError(op, 'expects options with a kernelSize, as in { kernelSize: 2 }');
   const kernel = pair(op, 'kernelSize', options.kernelSize, 1);
   const stride = pair(op, 'stride', options.stride ?? kernel, 1);
   const pads = padding(op, options.padding ?? 0);
@@ -128,10 +141,11 @@ const lowest: Record<DType, number> = { float32: -Infinity, float64: -Infinity, 
 
 /**
  * Max over each kernel window of NCHW input: [n, c, h, w] -> [n, c, oh, ow].
- * @example maxPool2d(x, { kernelSize: 2 })                     // halves height and width
+ * @example maxPool2d(x, 2)                                   // halves height and width; or { kernelSize: 2 }
  * @example maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 })
  */
-export function maxPool2d(x: TensorLike, options: Pool2dOptions): Tensor {
+export function maxPool2d(x: TensorLike, kernelSizeOrOptions: Size2d | Pool2dOptions): Tensor {
+  const options = poolOptions<Pool2dOptions>('maxPool2d', kernelSizeOrOptions, poolKeys.filter((k) => k !== 'countIncludePad'));
   const t = asTensor('maxPool2d', x);
   const params = poolParams('maxPool2d', t, options);
   outSize('maxPool2d', t, params);
@@ -145,10 +159,12 @@ export interface AvgPool2dOptions extends Pool2dOptions {
 
 /**
  * Mean over each kernel window of NCHW input (integer input gives float32).
- * @example avgPool2d(x, { kernelSize: 2 })
+ * @example avgPool2d(x, 2)                                   // or { kernelSize: 2 }
  * @example avgPool2d(x, { kernelSize: 3, stride: 1, padding: 1, countIncludePad: false })
  */
-export function avgPool2d(x: TensorLike, options: AvgPool2dOptions): Tensor {
+export function avgPool2d(x: TensorLike, kernelSizeOrOptions: Size2d | AvgPool2dOptions): Tensor {
+  const options = poolOptions<AvgPool2dOptions>('avgPool2d', kernelSizeOrOptions, poolKeys);
+  if (options.countIncludePad !== undefined) checkBoolean('avgPool2d', 'countIncludePad', options.countIncludePad);
   let t = asTensor('avgPool2d', x);
   if (!isFloat(t.dtype)) t = astype(t, 'float32');
   const params = poolParams('avgPool2d', t, options);

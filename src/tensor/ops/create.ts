@@ -1,7 +1,8 @@
 /** Creating tensors from JS values, and the constant constructors. */
 import { fromStorage, Tensor } from '../core';
-import { arrayFor, arrayFrom, isDType, resultType, type DType, type TypedArray } from '../dtype';
+import { arrayFor, arrayFrom, resultType, type DType, type TypedArray } from '../dtype';
 import { fmtShape, opError, sizeOf, type Shape } from '../shape';
+import { checkBoolean, checkNumber, checkShape, describeValue, dtypeOrOptions, optionKeys } from '../validate';
 
 /** Anything an operation accepts where a tensor is expected: JS numbers are weakly typed. */
 export type TensorLike = Tensor | number | boolean;
@@ -14,6 +15,17 @@ export interface TensorOptions {
   /** The shape of a flat array or typed array of values. */
   readonly shape?: Shape;
 }
+
+/** The options of the constructors that only take a dtype (`zeros`, `ones`, `full`, ...). */
+export interface DTypeOptions {
+  readonly dtype?: DType;
+}
+
+const tensorKeys = optionKeys<TensorOptions>({ dtype: true, shape: true });
+const dtypeKeys = optionKeys<DTypeOptions>({ dtype: true });
+
+/** The most elements one tensor may hold (the typed arrays behind tensors stop near 2^31). */
+const MAX_ELEMENTS = 2 ** 31 - 1;
 
 function dtypeOfTypedArray(values: ArrayLike<unknown>): DType | undefined {
   if (values instanceof Float64Array) return 'float64';
@@ -37,122 +49,210 @@ function inferShape(values: NestedArray, path: number[] = []): number[] {
   return [...shape, ...inner];
 }
 
-function flattenNested(values: NestedArray, out: (number | boolean)[]): void {
-  if (Array.isArray(values)) for (const v of values) flattenNested(v, out);
+function flattenNested(values: NestedArray, out: (number | boolean)[], path: number[]): void {
+  if (Array.isArray(values)) values.forEach((v, i) => flattenNested(v as NestedArray, out, [...path, i]));
   else {
-    if (typeof values !== 'number' && typeof values !== 'boolean') opError('tensor', `expects numbers or booleans, got ${typeof values} (${String(values)})`);
+    if (typeof values !== 'number' && typeof values !== 'boolean') {
+      const where = path.length ? ` at [${path.join('][')}]` : '';
+      opError('tensor', `expects nested arrays of numbers or booleans, or a typed array; got ${describeValue(values)}${where}`);
+    }
     out.push(values as number | boolean);
   }
 }
 
 /**
  * Make a tensor from nested arrays, or from a flat array / typed array with `{ shape }`.
- * Numbers default to float32, booleans to bool; typed arrays keep their type.
+ * Numbers default to float32, booleans to bool; typed arrays keep their type. The values are
+ * always copied: changing the array afterwards does not change the tensor.
  * @example tensor([[1, 2], [3, 4]])            // float32 [2, 2]
+ * @example tensor([1, 2], 'int32')              // or tensor([1, 2], { dtype: 'int32' })
  * @example tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2] })
  */
-export function tensor(values: NestedArray | ArrayLike<number>, options: TensorOptions = {}): Tensor {
-  if (options.dtype !== undefined && !isDType(options.dtype)) opError('tensor', `unknown dtype '${String(options.dtype)}' (expected float32, float64, int32 or bool)`);
+export function tensor(values: NestedArray | ArrayLike<number>, options?: DType | TensorOptions): Tensor {
+  const opts = dtypeOrOptions<TensorOptions>('tensor', options, tensorKeys);
+  if (opts.shape !== undefined) checkShape('tensor', opts.shape, 'the shape option');
+  if (values instanceof Tensor) opError('tensor', `expects nested arrays or a typed array, got ${describeValue(values)} (already a tensor: use astype to change its dtype, reshape to change its shape)`);
   if (ArrayBuffer.isView(values)) {
+    if (values instanceof DataView || values instanceof BigInt64Array || values instanceof BigUint64Array) {
+      opError('tensor', `expects a Float32Array, Float64Array, Int32Array, Uint8Array or another numeric typed array, got ${describeValue(values)}`);
+    }
     const flat = values as unknown as ArrayLike<number>;
-    const dtype = options.dtype ?? dtypeOfTypedArray(flat) ?? 'float32';
-    const shape = options.shape ?? [flat.length];
+    const dtype = opts.dtype ?? dtypeOfTypedArray(flat) ?? 'float32';
+    const shape = opts.shape ?? [flat.length];
     checkSize(shape, flat.length);
     return fromStorage(shape, dtype, arrayFrom(dtype, flat));
   }
   const flat: (number | boolean)[] = [];
-  flattenNested(values as NestedArray, flat);
+  flattenNested(values as NestedArray, flat, []);
   const allBool = flat.length > 0 && flat.every((v) => typeof v === 'boolean');
-  const dtype = options.dtype ?? (allBool ? 'bool' : 'float32');
-  const shape = options.shape ?? inferShape(values as NestedArray);
+  const dtype = opts.dtype ?? (allBool ? 'bool' : 'float32');
+  const shape = opts.shape ?? inferShape(values as NestedArray);
   checkSize(shape, flat.length);
   return fromStorage(shape, dtype, arrayFrom(dtype, flat.map(Number)));
 }
 
 function checkSize(shape: Shape, n: number): void {
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) opError('tensor', `invalid shape ${fmtShape(shape)} (expected non-negative integers)`);
   if (sizeOf(shape) !== n) opError('tensor', `${n} values do not fill shape ${fmtShape(shape)} (size ${sizeOf(shape)})`);
 }
 
-/** A 0-d tensor. */
-export function scalar(value: number | boolean, dtype?: DType): Tensor {
-  return full([], value, dtype);
+/**
+ * A 0-d tensor.
+ * @example scalar(2)                      // float32 []
+ * @example scalar(3, 'int32')             // or scalar(3, { dtype: 'int32' })
+ */
+export function scalar(value: number | boolean, dtype?: DType | DTypeOptions): Tensor {
+  return fill('scalar', [], dtype, value);
 }
 
-/** A tensor filled with one value; the dtype defaults to float32 (bool for a boolean). */
-export function full(shape: Shape, value: number | boolean, dtype?: DType): Tensor {
-  checkShape('full', shape);
-  const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+/**
+ * A tensor filled with one value; the dtype defaults to float32 (bool for a boolean).
+ * @example full([2, 2], 7)
+ * @example full([3], 1, 'int32')          // or full([3], 1, { dtype: 'int32' })
+ */
+export function full(shape: Shape, value: number | boolean, dtype?: DType | DTypeOptions): Tensor {
+  return fill('full', shape, dtype, value);
+}
+
+function fill(op: string, shape: Shape, dtype: DType | DTypeOptions | undefined, value: number | boolean): Tensor {
+  checkShape(op, shape);
+  if (sizeOf(shape) > MAX_ELEMENTS) opError(op, `shape ${fmtShape(shape)} has ${sizeOf(shape)} elements, more than a tensor can hold (${MAX_ELEMENTS})`);
+  if (typeof value !== 'number' && typeof value !== 'boolean') opError(op, `the fill value must be a number or a boolean, got ${describeValue(value)}`);
+  const dt = dtypeOrOptions<DTypeOptions>(op, dtype, dtypeKeys).dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const data = arrayFor(dt, sizeOf(shape));
   const v = Number(value);
   // Object.is keeps -0 (a fill with +0 would be a no-op, but -0 is a distinct float).
   if (!Object.is(v, 0)) data.fill(dt === 'bool' ? (v ? 1 : 0) : v);
-  return fromStorage(shape, dt, data);
-}
-
-/** @example zeros([2, 3]) */
-export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return full(shape, 0, dtype);
-}
-
-/** @example ones([3], 'int32') */
-export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return full(shape, 1, dtype);
-}
-
-export function zerosLike(x: Tensor, dtype?: DType): Tensor {
-  return full(x.shape, 0, dtype ?? x.dtype);
-}
-
-export function onesLike(x: Tensor, dtype?: DType): Tensor {
-  return full(x.shape, 1, dtype ?? x.dtype);
-}
-
-export function fullLike(x: Tensor, value: number | boolean, dtype?: DType): Tensor {
-  return full(x.shape, value, dtype ?? x.dtype);
-}
-
-function checkShape(op: string, shape: Shape): void {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) opError(op, `invalid shape ${JSON.stringify(shape)} (expected an array of non-negative integers)`);
+  return fromStorage(shape.slice(), dt, data);
 }
 
 /**
- * Evenly spaced values in [start, stop) like numpy: `arange(5)`, `arange(2, 10, 2)`.
- * The dtype is int32 when all arguments are integers, float32 otherwise.
+ * @example zeros([2, 3])
+ * @example zeros([2], 'int32')            // or zeros([2], { dtype: 'int32' })
  */
-export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
+export function zeros(shape: Shape, dtype?: DType | DTypeOptions): Tensor {
+  return fill('zeros', shape, dtype ?? 'float32', 0);
+}
+
+/**
+ * @example ones([3], 'int32')
+ * @example ones([2, 2], { dtype: 'float64' })
+ */
+export function ones(shape: Shape, dtype?: DType | DTypeOptions): Tensor {
+  return fill('ones', shape, dtype ?? 'float32', 1);
+}
+
+/** The shape and dtype of a `...Like` constructor: x's shape, the given dtype or else x's. */
+function like(op: string, x: Tensor, dtype: DType | DTypeOptions | undefined): [Shape, DType] {
+  if (!(x instanceof Tensor)) opError(op, `expects a tensor to copy the shape of, got ${describe(x)}`);
+  return [x.shape, dtypeOrOptions<DTypeOptions>(op, dtype, dtypeKeys).dtype ?? x.dtype];
+}
+
+/** Zeros with x's shape (and dtype, unless given). @example zerosLike(x, 'int32') */
+export function zerosLike(x: Tensor, dtype?: DType | DTypeOptions): Tensor {
+  return fill('zerosLike', ...like('zerosLike', x, dtype), 0);
+}
+
+/** Ones with x's shape (and dtype, unless given). @example onesLike(x, { dtype: 'float64' }) */
+export function onesLike(x: Tensor, dtype?: DType | DTypeOptions): Tensor {
+  return fill('onesLike', ...like('onesLike', x, dtype), 1);
+}
+
+/** `value` with x's shape (and dtype, unless given). @example fullLike(x, 0.5) */
+export function fullLike(x: Tensor, value: number | boolean, dtype?: DType | DTypeOptions): Tensor {
+  return fill('fullLike', ...like('fullLike', x, dtype), value);
+}
+
+/**
+ * Evenly spaced values in [start, stop) like numpy: `arange(5)`, `arange(2, 10, 2)`. The dtype is
+ * int32 when all arguments are integers, float32 otherwise; a dtype (or `{ dtype }`) may follow
+ * the numbers.
+ * @example arange(2, 10, 2)               // int32 [2, 4, 6, 8]
+ * @example arange(5, 'float32')           // or arange(5, { dtype: 'float32' })
+ */
+export function arange(stop: number, dtype?: DType | DTypeOptions): Tensor;
+export function arange(start: number, stop: number | undefined, dtype?: DType | DTypeOptions): Tensor;
+export function arange(start: number, stop: number | undefined, step: number | undefined, dtype?: DType | DTypeOptions): Tensor;
+export function arange(...args: (number | DType | DTypeOptions | undefined)[]): Tensor {
+  const numbers: (number | undefined)[] = [];
+  let spec: DType | DTypeOptions | undefined;
+  args.forEach((a, i) => {
+    if (a === undefined || typeof a === 'number') {
+      if (spec !== undefined || numbers.length === 3) opError('arange', `expects up to three numbers (start, stop, step) then a dtype or options, got ${describeValue(a)} as argument ${i}`);
+      numbers.push(a);
+    } else if (spec === undefined && i === args.length - 1) spec = a;
+    else opError('arange', `expects start, stop and step to be numbers, got ${describeValue(a)} as argument ${i}`);
+  });
+  let [start, stop, step = 1] = numbers;
+  if (start === undefined) opError('arange', `expects at least a stop value, as in arange(5), got ${args.length ? describeValue(args[0]) : 'no arguments'}`);
   if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) opError('arange', `step must be a finite non-zero number, got ${step}`);
+  checkNumber('arange', 'start', start);
+  checkNumber('arange', 'stop', stop);
+  checkNumber('arange', 'step', step);
+  if (step === 0) opError('arange', 'step must be a finite non-zero number, got 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const dt = dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? 'int32' : 'float32');
+  if (n > MAX_ELEMENTS) opError('arange', `from ${start} to ${stop} by ${step} makes ${n} elements, more than a tensor can hold (${MAX_ELEMENTS})`);
+  const dt = dtypeOrOptions<DTypeOptions>('arange', spec, dtypeKeys).dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? 'int32' : 'float32');
   const data = arrayFor(dt, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return fromStorage([n], dt, data);
 }
 
-/** `num` evenly spaced values from start to stop inclusive (or exclusive with endpoint false). */
-export function linspace(start: number, stop: number, num = 50, options: { endpoint?: boolean; dtype?: DType } = {}): Tensor {
-  if (!Number.isInteger(num) || num < 0) opError('linspace', `num must be a non-negative integer, got ${num}`);
-  const endpoint = options.endpoint ?? true;
-  const div = endpoint ? num - 1 : num;
-  const step = div > 0 ? (stop - start) / div : 0;
-  const data = arrayFor(options.dtype ?? 'float32', num);
-  for (let i = 0; i < num; i++) data[i] = start + i * step;
-  if (endpoint && num > 1) data[num - 1] = stop;
-  return fromStorage([num], options.dtype ?? 'float32', data);
+export interface LinspaceOptions {
+  /** Include `stop` as the last value (default true). */
+  readonly endpoint?: boolean;
+  readonly dtype?: DType;
 }
 
-/** Identity matrix (n x m, ones on diagonal k). */
-export function eye(n: number, m = n, options: { k?: number; dtype?: DType } = {}): Tensor {
-  checkShape('eye', [n, m]);
-  const k = options.k ?? 0;
-  const dt = options.dtype ?? 'float32';
-  const data = arrayFor(dt, n * m);
+const linspaceKeys = optionKeys<LinspaceOptions>({ endpoint: true, dtype: true });
+
+/**
+ * `num` evenly spaced values from start to stop inclusive (or exclusive with endpoint false).
+ * @example linspace(0, 1, 5)                         // [0, 0.25, 0.5, 0.75, 1]
+ * @example linspace(0, 1, 4, { endpoint: false, dtype: 'float64' })
+ */
+export function linspace(start: number, stop: number, num = 50, options?: DType | LinspaceOptions): Tensor {
+  checkNumber('linspace', 'start', start);
+  checkNumber('linspace', 'stop', stop);
+  checkNumber('linspace', 'num', num, { integer: true, min: 0, max: MAX_ELEMENTS });
+  const opts = dtypeOrOptions<LinspaceOptions>('linspace', options, linspaceKeys);
+  const endpoint = opts.endpoint === undefined ? true : checkBoolean('linspace', 'endpoint', opts.endpoint);
+  const dt = opts.dtype ?? 'float32';
+  const div = endpoint ? num - 1 : num;
+  const step = div > 0 ? (stop - start) / div : 0;
+  const data = arrayFor(dt, num);
+  for (let i = 0; i < num; i++) data[i] = start + i * step;
+  if (endpoint && num > 1) data[num - 1] = stop;
+  return fromStorage([num], dt, data);
+}
+
+export interface EyeOptions {
+  /** The diagonal holding the ones: 0 the main one, > 0 above it, < 0 below (default 0). */
+  readonly k?: number;
+  readonly dtype?: DType;
+}
+
+const eyeKeys = optionKeys<EyeOptions>({ k: true, dtype: true });
+
+/**
+ * Identity matrix (n x m, ones on diagonal k).
+ * @example eye(3)
+ * @example eye(2, 3, { k: 1, dtype: 'int32' })      // eye(3, 'int32') also works
+ */
+export function eye(n: number, m?: number | DType | EyeOptions, options?: DType | EyeOptions): Tensor {
+  if (typeof m !== 'number' && m !== undefined) [m, options] = [undefined, m];
+  const cols = m ?? n;
+  checkNumber('eye', 'n', n, { integer: true, min: 0 });
+  checkNumber('eye', 'm', cols, { integer: true, min: 0 });
+  if (n * cols > MAX_ELEMENTS) opError('eye', `a ${n} x ${cols} matrix has more elements than a tensor can hold (${MAX_ELEMENTS})`);
+  const opts = dtypeOrOptions<EyeOptions>('eye', options, eyeKeys);
+  const k = opts.k === undefined ? 0 : checkNumber('eye', 'k', opts.k, { integer: true });
+  const dt = opts.dtype ?? 'float32';
+  const data = arrayFor(dt, n * cols);
   for (let i = 0; i < n; i++) {
     const j = i + k;
-    if (j >= 0 && j < m) data[i * m + j] = 1;
+    if (j >= 0 && j < cols) data[i * cols + j] = 1;
   }
-  return fromStorage([n, m], dt, data);
+  return fromStorage([n, cols], dt, data);
 }
 
 /** The dtype an operation on these values computes in (tensors strong, numbers weak). */
@@ -174,10 +274,8 @@ export function asTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
 }
 
 export function describe(x: unknown): string {
-  if (x === null) return 'null';
   if (Array.isArray(x)) return 'a JS array (wrap it with tensor(...))';
-  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
-  return typeof x;
+  return describeValue(x);
 }
 
 export type { TypedArray };

@@ -1,5 +1,5 @@
 /** Elementwise operations with numpy broadcasting and JAX-style promotion. */
-import { bind1, type Tensor } from '../core';
+import { bind1, Tensor } from '../core';
 import { isFloat, type DType } from '../dtype';
 import type { BinaryPrim, ComparePrim, UnaryPrim } from '../primitives';
 import { asTensor, resultTypeOf, type TensorLike } from './create';
@@ -213,8 +213,9 @@ export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
 /** Clamp into [lo, hi]; either bound may be omitted (undefined). */
 export function clip(x: TensorLike, lo?: TensorLike, hi?: TensorLike): Tensor {
   let y = asTensor('clip', x);
-  if (lo !== undefined && lo !== null) y = maximum(y, lo);
-  if (hi !== undefined && hi !== null) y = minimum(y, hi);
+  // Bounds keep their weak typing (an int32 x clipped to 0.5 promotes); asTensor only checks them.
+  if (lo !== undefined && lo !== null) y = maximum(y, lo instanceof Tensor ? lo : (asTensor('clip', lo), lo));
+  if (hi !== undefined && hi !== null) y = minimum(y, hi instanceof Tensor ? hi : (asTensor('clip', hi), hi));
   return y;
 }
 

@@ -3,6 +3,7 @@ import { bind1, Tensor } from '../core';
 import { fmtAval } from '../aval';
 import type { DType } from '../dtype';
 import { broadcastShapes, normalizeAxis, opError } from '../shape';
+import { axisOrOptions, checkNumber, describeValue, dtypeOrOptions, optionKeys } from '../validate';
 import { arange, asTensor, tensor, type NestedArray, type TensorLike } from './create';
 import { astype, broadcastTo, reshapeExact } from './broadcast';
 import { equal } from './elementwise';
@@ -16,10 +17,10 @@ function asIndices(op: string, indices: IndicesLike): Tensor {
     if (indices.dtype !== 'int32') opError(op, `indices must be int32, got ${fmtAval(indices)}`);
     return indices;
   }
-  const t = typeof indices === 'number' ? asTensor(op, indices, 'int32') : tensor(indices, { dtype: 'int32' });
+  if (typeof indices !== 'number' && !Array.isArray(indices)) opError(op, `indices must be an int32 tensor, an integer or nested arrays of integers, got ${describeValue(indices)}`);
   const flat = typeof indices === 'number' ? [indices] : (indices as readonly NestedArray[]).flat(Infinity as 1);
-  if (!flat.every((v) => Number.isInteger(v))) opError(op, `indices must be integers, got ${JSON.stringify(indices)}`);
-  return t;
+  if (!flat.every((v) => Number.isInteger(v))) opError(op, `indices must be integers, got ${describeValue(indices)}`);
+  return typeof indices === 'number' ? asTensor(op, indices, 'int32') : tensor(indices, { dtype: 'int32' });
 }
 
 export interface TakeOptions {
@@ -27,27 +28,30 @@ export interface TakeOptions {
   readonly axis?: number | null;
 }
 
+const takeKeys = optionKeys<TakeOptions>({ axis: true });
+
 /**
  * Pick elements along an axis by integer indices (numpy.take); the indices' shape replaces the
  * axis. Negative indices count from the end; out-of-range ones are an error.
  * @example take(tensor([10, 20, 30]), [2, 0])               // [30, 10]
- * @example take(x, tensor([[0, 1]], { dtype: 'int32' }), { axis: 1 })
+ * @example take(x, tensor([[0, 1]], { dtype: 'int32' }), { axis: 1 })   // or take(x, ..., 1)
  */
-export function take(x: TensorLike, indices: IndicesLike, options: TakeOptions = {}): Tensor {
+export function take(x: TensorLike, indices: IndicesLike, axis?: number | null | TakeOptions): Tensor {
   let t = asTensor('take', x);
   const idx = asIndices('take', indices);
-  let axis: number;
+  const options = axisOrOptions<TakeOptions>('take', axis, takeKeys);
+  let ax: number;
   if (options.axis === undefined || options.axis === null) {
     t = reshapeExact(t, [t.size]);
-    axis = 0;
-  } else axis = normalizeAxis('take', options.axis, t.ndim);
-  const before = t.shape.slice(0, axis);
-  const after = t.shape.slice(axis + 1);
+    ax = 0;
+  } else ax = normalizeAxis('take', options.axis, t.ndim);
+  const before = t.shape.slice(0, ax);
+  const after = t.shape.slice(ax + 1);
   // gather wants indices of x's rank: lay the flat indices along the axis and broadcast the rest.
   const k = idx.size;
   const laid = reshapeExact(idx, [...before.map(() => 1), k, ...after.map(() => 1)]);
   const full = broadcastTo(laid, [...before, k, ...after]);
-  const y = bind1('gather', [t, full], { axis });
+  const y = bind1('gather', [t, full], { axis: ax });
   return reshapeExact(y, [...before, ...idx.shape, ...after]);
 }
 
@@ -56,16 +60,19 @@ export function take(x: TensorLike, indices: IndicesLike, options: TakeOptions =
  * Off the axis, indices and x broadcast against each other; `axis: null` flattens x (then
  * indices must be 1-D). Used for picking per-row labels: takeAlongAxis(logp, labels[:, None], 1).
  * @example takeAlongAxis(tensor([[1, 2], [3, 4]]), [[1], [0]], 1)     // [[2], [3]]
+ * @example takeAlongAxis(logp, labels, { axis: -1 })
  */
-export function takeAlongAxis(x: TensorLike, indices: IndicesLike, axis: number | null): Tensor {
+export function takeAlongAxis(x: TensorLike, indices: IndicesLike, axis: number | null | TakeOptions): Tensor {
   let t = asTensor('takeAlongAxis', x);
   const idx = asIndices('takeAlongAxis', indices);
-  if (axis === null) {
+  let along = axisOrOptions<TakeOptions>('takeAlongAxis', axis, takeKeys).axis;
+  if (along === undefined) opError('takeAlongAxis', 'expects an axis (or null to flatten x), as in takeAlongAxis(x, indices, 1)');
+  if (along === null) {
     t = reshapeExact(t, [t.size]);
-    axis = 0;
+    along = 0;
   }
   if (idx.ndim !== t.ndim) opError('takeAlongAxis', `indices must have the rank of x, got x ${fmtAval(t)} and indices ${fmtAval(idx)}`);
-  const ax = normalizeAxis('takeAlongAxis', axis, t.ndim);
+  const ax = normalizeAxis('takeAlongAxis', along, t.ndim);
   const drop = (s: readonly number[]): number[] => s.map((d, i) => (i === ax ? 1 : d));
   const off = broadcastShapes('takeAlongAxis', drop(t.shape), drop(idx.shape));
   const xb = broadcastTo(t, off.map((d, i) => (i === ax ? t.shape[ax]! : d)));
@@ -78,13 +85,17 @@ export interface OneHotOptions {
   readonly dtype?: DType;
 }
 
+const oneHotKeys = optionKeys<OneHotOptions>({ dtype: true });
+
 /**
  * One-hot encoding along a new last axis; indices outside [0, numClasses) give all zeros
  * (like jax.nn.one_hot).
  * @example oneHot([0, 2], 3)       // [[1, 0, 0], [0, 0, 1]]
+ * @example oneHot(labels, 10, 'int32')   // or oneHot(labels, 10, { dtype: 'int32' })
  */
-export function oneHot(indices: IndicesLike, numClasses: number, options: OneHotOptions = {}): Tensor {
+export function oneHot(indices: IndicesLike, numClasses: number, dtype?: DType | OneHotOptions): Tensor {
+  const options = dtypeOrOptions<OneHotOptions>('oneHot', dtype, oneHotKeys);
   const idx = asIndices('oneHot', indices);
-  if (!Number.isInteger(numClasses) || numClasses < 0) opError('oneHot', `numClasses must be a non-negative integer, got ${numClasses}`);
+  checkNumber('oneHot', 'numClasses', numClasses, { integer: true, min: 0 });
   return astype(equal(expandDims(idx, -1), arange(numClasses)), options.dtype ?? 'float32');
 }

@@ -4,6 +4,7 @@
  */
 import type { Tensor } from '../core';
 import { opError } from '../shape';
+import { checkOptions, describeValue, optionKeys } from '../validate';
 import { add, clip, less, where } from './elementwise';
 import type { SliceRange } from './slice';
 
@@ -14,14 +15,17 @@ export interface ResolvedRange {
   readonly step: number;
 }
 
+const rangeKeys = optionKeys<SliceRange>({ start: true, stop: true, step: true });
+
 function intOrNull(op: string, name: string, v: number | null | undefined, axis: number): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Number.isInteger(v)) opError(op, `${name} of axis ${axis} must be an integer, got ${v}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) opError(op, `${name} of axis ${axis} must be an integer, got ${describeValue(v)}`);
   return v;
 }
 
 /** Python's slice.indices(n) followed by the element count. */
 export function resolveRange(op: string, r: SliceRange | null | undefined, n: number, axis: number): ResolvedRange {
+  if (r !== null) checkOptions(`${op} (range of axis ${axis})`, r, rangeKeys);
   const step = intOrNull(op, 'step', r?.step, axis) ?? 1;
   if (step === 0) opError(op, `step of axis ${axis} must not be zero`);
   const [lower, upper] = step > 0 ? [0, n] : [-1, n - 1];

@@ -3,15 +3,31 @@ import { bind1, type Tensor } from '../core';
 import { isFloat } from '../dtype';
 import type { ReducePrim } from '../primitives';
 import { normalizeAxes, normalizeAxis, opError, fmtShape } from '../shape';
+import { axisOrOptions, checkBoolean, checkNumber, optionKeys } from '../validate';
 import { asTensor, type TensorLike } from './create';
 import { astype, reshapeExact } from './broadcast';
 import { add, div, equal, exp, log, logicalNot, sqrt, square, stopGradient, sub, where } from './elementwise';
 
+/** One axis, several, or `null` for all of them. Negative axes count from the end. */
+export type Axis = number | readonly number[] | null;
+
 export interface ReduceOptions {
   /** One axis, several, or all (default). Negative axes count from the end. */
-  readonly axis?: number | readonly number[] | null;
+  readonly axis?: Axis;
   /** Keep reduced axes with size 1 so the result broadcasts against the input. */
   readonly keepdims?: boolean;
+}
+
+const reduceKeys = optionKeys<ReduceOptions>({ axis: true, keepdims: true });
+
+/**
+ * A reduction's second argument, NumPy style (`sum(x, 0)`, `sum(x, [0, 1])`) or as options
+ * (`sum(x, { axis: 0, keepdims: true })`), checked.
+ */
+function reduceOptions<O extends ReduceOptions>(op: string, arg: Axis | O | undefined, keys: readonly (keyof O & string)[]): Partial<O> {
+  const opts = axisOrOptions<O>(op, arg, keys);
+  if (opts.keepdims !== undefined) checkBoolean(op, 'keepdims', opts.keepdims);
+  return opts;
 }
 
 /** Re-insert size-1 axes at the reduced positions. */
@@ -29,14 +45,23 @@ function reduce(prim: ReducePrim, op: string, x: TensorLike, options: ReduceOpti
   return keep(y, t.shape, axes, options.keepdims);
 }
 
-/** Sum over axes. @example sum(x, { axis: -1, keepdims: true }) */
-export const sum = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('reduceSum', 'sum', x, options);
-export const prod = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('reduceProd', 'prod', x, options);
-export function max(x: TensorLike, options: ReduceOptions = {}): Tensor {
+/**
+ * Sum over axes (all by default); bools count, ints stay int32.
+ * @example sum(x, { axis: -1, keepdims: true })
+ * @example sum(x, 0)                   // NumPy's positional axis; sum(x, [0, 1]) for several
+ */
+export const sum = (x: TensorLike, axis?: Axis | ReduceOptions): Tensor => reduce('reduceSum', 'sum', x, reduceOptions('sum', axis, reduceKeys));
+/** Product over axes (all by default). @example prod(x, -1) */
+export const prod = (x: TensorLike, axis?: Axis | ReduceOptions): Tensor => reduce('reduceProd', 'prod', x, reduceOptions('prod', axis, reduceKeys));
+/** Maximum over axes (all by default); an empty reduction is an error. @example max(x, { axis: 1, keepdims: true }) */
+export function max(x: TensorLike, axis?: Axis | ReduceOptions): Tensor {
+  const options = reduceOptions('max', axis, reduceKeys);
   nonEmpty('max', x, options);
   return reduce('reduceMax', 'max', x, options);
 }
-export function min(x: TensorLike, options: ReduceOptions = {}): Tensor {
+/** Minimum over axes (all by default); an empty reduction is an error. @example min(x, 0) */
+export function min(x: TensorLike, axis?: Axis | ReduceOptions): Tensor {
+  const options = reduceOptions('min', axis, reduceKeys);
   nonEmpty('min', x, options);
   return reduce('reduceMin', 'min', x, options);
 }
@@ -52,12 +77,13 @@ function countOf(t: Tensor, options: ReduceOptions, op: string): number {
   return normalizeAxes(op, options.axis, t.ndim).reduce((n, a) => n * t.shape[a]!, 1);
 }
 
-/** Arithmetic mean; integer inputs give float32. */
-export function mean(x: TensorLike, options: ReduceOptions = {}): Tensor {
+/** Arithmetic mean; integer inputs give float32. @example mean(x, { axis: 0 }) */
+export function mean(x: TensorLike, axis?: Axis | ReduceOptions): Tensor {
+  const options = reduceOptions('mean', axis, reduceKeys);
   let t = asTensor('mean', x);
   if (!isFloat(t.dtype)) t = astype(t, 'float32');
   const n = countOf(t, options, 'mean');
-  return div(sum(t, options), n);
+  return div(reduce('reduceSum', 'mean', t, options), n);
 }
 
 export interface VarianceOptions extends ReduceOptions {
@@ -65,38 +91,52 @@ export interface VarianceOptions extends ReduceOptions {
   readonly ddof?: number;
 }
 
-/** Variance as the mean squared deviation (two-pass, so it stays accurate). */
-export function variance(x: TensorLike, options: VarianceOptions = {}): Tensor {
-  let t = asTensor('variance', x);
+const varianceKeys = optionKeys<VarianceOptions>({ axis: true, keepdims: true, ddof: true });
+
+function varianceOf(op: string, x: TensorLike, axis: Axis | VarianceOptions | undefined): Tensor {
+  const options = reduceOptions(op, axis, varianceKeys);
+  const ddof = options.ddof === undefined ? 0 : checkNumber(op, 'ddof', options.ddof, { min: 0 });
+  let t = asTensor(op, x);
   if (!isFloat(t.dtype)) t = astype(t, 'float32');
-  const n = countOf(t, options, 'variance');
+  const n = countOf(t, options, op);
   const centered = sub(t, mean(t, { axis: options.axis, keepdims: true }));
-  return div(sum(square(centered), options), Math.max(n - (options.ddof ?? 0), 0));
+  return div(reduce('reduceSum', op, square(centered), options), Math.max(n - ddof, 0));
 }
 
-/** Standard deviation: sqrt(variance). */
-export function std(x: TensorLike, options: VarianceOptions = {}): Tensor {
-  return sqrt(variance(x, options));
+/** Variance as the mean squared deviation (two-pass, so it stays accurate). @example variance(x, { axis: 0, ddof: 1 }) */
+export function variance(x: TensorLike, axis?: Axis | VarianceOptions): Tensor {
+  return varianceOf('variance', x, axis);
 }
 
-/** True when every element is truthy; true over an empty axis (numpy). */
-export function all(x: TensorLike, options: ReduceOptions = {}): Tensor {
+/** Standard deviation: sqrt(variance). @example std(x, -1) */
+export function std(x: TensorLike, axis?: Axis | VarianceOptions): Tensor {
+  return sqrt(varianceOf('std', x, axis));
+}
+
+/** True when every element is truthy; true over an empty axis (numpy). @example all(greater(x, 0)) */
+export function all(x: TensorLike, axis?: Axis | ReduceOptions): Tensor {
+  const options = reduceOptions('all', axis, reduceKeys);
   // not(any(not x)) rather than a min-reduction: the min's identity (+inf) cannot be stored in a
   // bool, so an empty all() would come out false.
   return logicalNot(any(logicalNot(astype(asTensor('all', x), 'bool')), options));
 }
 
-/** True when any element is truthy. */
-export function any(x: TensorLike, options: ReduceOptions = {}): Tensor {
+/** True when any element is truthy. @example any(isNan(x)) */
+export function any(x: TensorLike, axis?: Axis | ReduceOptions): Tensor {
+  const options = reduceOptions('any', axis, reduceKeys);
   return astype(reduce('reduceMax', 'any', astype(asTensor('any', x), 'bool'), options), 'bool');
 }
 
 export interface ArgOptions {
-  readonly axis?: number;
+  /** The axis to search (default: the flattened tensor). */
+  readonly axis?: number | null;
   readonly keepdims?: boolean;
 }
 
-function argReduce(prim: 'argmax' | 'argmin', x: TensorLike, options: ArgOptions): Tensor {
+const argKeys = optionKeys<ArgOptions>({ axis: true, keepdims: true });
+
+function argReduce(prim: 'argmax' | 'argmin', x: TensorLike, arg: number | null | ArgOptions | undefined): Tensor {
+  const options = reduceOptions<ArgOptions>(prim, arg, argKeys);
   const x0 = asTensor(prim, x);
   if (options.axis === undefined || options.axis === null) {
     const y = bind1(prim, [reshapeExact(x0, [x0.size])], { axis: 0 });
@@ -107,15 +147,20 @@ function argReduce(prim: 'argmax' | 'argmin', x: TensorLike, options: ArgOptions
   return keep(bind1(prim, [x0], { axis }), x0.shape, [axis], options.keepdims);
 }
 
-/** Index of the maximum (first on ties), over the flattened tensor unless an axis is given. */
-export const argmax = (x: TensorLike, options: ArgOptions = {}): Tensor => argReduce('argmax', x, options);
-export const argmin = (x: TensorLike, options: ArgOptions = {}): Tensor => argReduce('argmin', x, options);
+/**
+ * Index of the maximum (first on ties), over the flattened tensor unless an axis is given.
+ * @example argmax(logits, -1)            // or argmax(logits, { axis: -1 })
+ */
+export const argmax = (x: TensorLike, axis?: number | null | ArgOptions): Tensor => argReduce('argmax', x, axis);
+/** Index of the minimum (first on ties). @example argmin(distances, { axis: 1, keepdims: true }) */
+export const argmin = (x: TensorLike, axis?: number | null | ArgOptions): Tensor => argReduce('argmin', x, axis);
 
 /**
  * log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m = max(x): finite for inputs of
  * +-1000. The shift is a stopped-gradient constant, so derivatives are exactly softmax.
  */
-export function logsumexp(x: TensorLike, options: ReduceOptions = {}): Tensor {
+export function logsumexp(x: TensorLike, axis?: Axis | ReduceOptions): Tensor {
+  const options = reduceOptions('logsumexp', axis, reduceKeys);
   let t = asTensor('logsumexp', x);
   if (!isFloat(t.dtype)) t = astype(t, 'float32');
   const axes = normalizeAxes('logsumexp', options.axis, t.ndim);
@@ -131,28 +176,46 @@ export interface AxisOption {
   readonly axis?: number;
 }
 
-/** exp(x) / sum(exp(x)) along an axis, shifted by the max so it never overflows. */
-export function softmax(x: TensorLike, options: AxisOption = {}): Tensor {
-  return exp(logSoftmax(x, options));
+const axisKeys = optionKeys<AxisOption>({ axis: true });
+
+/**
+ * exp(x) / sum(exp(x)) along an axis (default -1), shifted by the max so it never overflows.
+ * @example softmax(logits)               // softmax(logits, 0) or softmax(logits, { axis: 0 })
+ */
+export function softmax(x: TensorLike, axis?: number | AxisOption): Tensor {
+  return exp(logSoftmaxOf('softmax', x, axis));
 }
 
-/** x - logsumexp(x) along an axis (default -1). */
-export function logSoftmax(x: TensorLike, options: AxisOption = {}): Tensor {
-  const t = asTensor('logSoftmax', x);
-  const axis = normalizeAxis('logSoftmax', options.axis ?? -1, t.ndim);
+/** x - logsumexp(x) along an axis (default -1). @example logSoftmax(logits, -1) */
+export function logSoftmax(x: TensorLike, axis?: number | AxisOption): Tensor {
+  return logSoftmaxOf('logSoftmax', x, axis);
+}
+
+function logSoftmaxOf(op: string, x: TensorLike, arg: number | AxisOption | undefined): Tensor {
+  const options = axisOrOptions<AxisOption>(op, arg, axisKeys);
+  const t = asTensor(op, x);
+  const axis = normalizeAxis(op, options.axis ?? -1, t.ndim);
   return sub(t, logsumexp(t, { axis, keepdims: true }));
 }
 
 export interface CumsumOptions {
   readonly axis?: number;
+  /** Sum from the end of the axis toward its start. */
   readonly reverse?: boolean;
 }
 
-/** Running sum along an axis (flattened when no axis is given). */
-export function cumsum(x: TensorLike, options: CumsumOptions = {}): Tensor {
+const cumsumKeys = optionKeys<CumsumOptions>({ axis: true, reverse: true });
+
+/**
+ * Running sum along an axis (flattened when no axis is given).
+ * @example cumsum(x, 1)                  // or cumsum(x, { axis: 1, reverse: true })
+ */
+export function cumsum(x: TensorLike, axis?: number | CumsumOptions): Tensor {
+  const options = axisOrOptions<CumsumOptions>('cumsum', axis, cumsumKeys);
+  if (options.reverse !== undefined) checkBoolean('cumsum', 'reverse', options.reverse);
   let t = asTensor('cumsum', x);
   if (t.dtype === 'bool') t = astype(t, 'int32');
   if (options.axis === undefined) t = reshapeExact(t, [t.size]);
-  const axis = normalizeAxis('cumsum', options.axis ?? 0, t.ndim);
-  return bind1('cumsum', [t], { axis, reverse: options.reverse ?? false });
+  const ax = normalizeAxis('cumsum', options.axis ?? 0, t.ndim);
+  return bind1('cumsum', [t], { axis: ax, reverse: options.reverse ?? false });
 }

@@ -1,6 +1,7 @@
 /** Basic slicing with Python/numpy semantics, flipping and constant padding. */
 import { bind1, type Tensor } from '../core';
 import { fmtShape, normalizeAxes, opError } from '../shape';
+import { axisOrOptions, checkNumber, checkOptions, describeValue, optionKeys } from '../validate';
 import { asTensor, type TensorLike } from './create';
 import { resolveRange } from './ranges';
 
@@ -23,7 +24,7 @@ export type SliceSpec = readonly (SliceRange | null | undefined)[];
  */
 export function slice(x: TensorLike, spec: SliceSpec): Tensor {
   const t = asTensor('slice', x);
-  if (!Array.isArray(spec)) opError('slice', `expects an array with one range per axis, got ${JSON.stringify(spec)}`);
+  if (!Array.isArray(spec)) opError('slice', `expects an array with one { start, stop, step } range per axis, got ${describeValue(spec)}`);
   if (spec.length > t.ndim) opError('slice', `got ${spec.length} ranges for a tensor of rank ${t.ndim} (shape ${fmtShape(t.shape)})`);
   const ranges = t.shape.map((n, i) => resolveRange('slice', spec[i], n, i));
   const flipAxes = ranges.flatMap((r, i) => (r.step < 0 ? [i] : []));
@@ -42,14 +43,22 @@ export function slice(x: TensorLike, spec: SliceSpec): Tensor {
   return identity ? t : bind1('slice', [src], { starts, limits, strides });
 }
 
+/** The options of flip. */
+export interface FlipOptions {
+  /** One axis, several, or all (default). */
+  readonly axis?: number | readonly number[] | null;
+}
+
+const flipKeys = optionKeys<FlipOptions>({ axis: true });
+
 /**
  * Reverse the order of elements along the given axes (all axes by default), like numpy.flip.
  * @example flip(tensor([1, 2, 3]))        // [3, 2, 1]
- * @example flip(x, -1)
+ * @example flip(x, -1)                    // or flip(x, { axis: -1 })
  */
-export function flip(x: TensorLike, axis?: number | readonly number[] | null): Tensor {
+export function flip(x: TensorLike, axis?: number | readonly number[] | null | FlipOptions): Tensor {
   const t = asTensor('flip', x);
-  const axes = normalizeAxes('flip', axis, t.ndim);
+  const axes = normalizeAxes('flip', axisOrOptions<FlipOptions>('flip', axis, flipKeys).axis, t.ndim);
   return axes.length === 0 ? t : bind1('flip', [t], { axes });
 }
 
@@ -61,13 +70,17 @@ export interface PadOptions {
   readonly value?: number;
 }
 
+const padKeys = optionKeys<PadOptions>({ value: true });
+
 /**
  * Constant padding (numpy.pad with mode 'constant').
  * @example pad(x, 1)                              // one element on every side of every axis
  * @example pad(img, [[0, 0], [1, 2]], { value: -1 })
  */
-export function pad(x: TensorLike, padWidth: PadWidth, options: PadOptions = {}): Tensor {
+export function pad(x: TensorLike, padWidth: PadWidth, options?: PadOptions): Tensor {
   const t = asTensor('pad', x);
+  const opts = checkOptions('pad', options, padKeys);
+  if (opts.value !== undefined) checkNumber('pad', 'value', opts.value, { allowNonFinite: true });
   const widths = padWidths(padWidth, t.ndim);
   for (const [lo, hi] of widths) {
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < 0) {
@@ -75,8 +88,7 @@ export function pad(x: TensorLike, padWidth: PadWidth, options: PadOptions = {})
     }
   }
   if (widths.every(([lo, hi]) => lo === 0 && hi === 0)) return t;
-  const value = options.value ?? 0;
-  if (typeof value !== 'number') opError('pad', `value must be a number, got ${typeof value}`);
+  const value = opts.value ?? 0;
   return bind1('pad', [t], { lo: widths.map((w) => w[0]), hi: widths.map((w) => w[1]), value });
 }
 
