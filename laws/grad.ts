@@ -179,7 +179,7 @@ export function entryPointsAgree(g: Fn, args: readonly unknown[], seed: number, 
   const value = g(...args);
   const [v, gs] = valueAndGrad(g, { argnums: nums })(...args);
   // hasAux: the aux value comes back concrete and the gradient is unchanged.
-  const withAux = (...xs: unknown[]) => {
+  const withAux = (...xs: unknown[]): [Tensor, { doubled: Tensor }] => {
     const out = g(...xs);
     return [out, { doubled: T.mul(out, 2) }];
   };
@@ -221,7 +221,7 @@ export function entryPointsAgree(g: Fn, args: readonly unknown[], seed: number, 
  */
 export function auxIsConcrete(f: Fn, args: readonly unknown[], seed: number): LawResult {
   const g = scalarize(f, args, seed);
-  const withAux = (...xs: unknown[]) => [g(...xs), { y: f(...xs) }];
+  const withAux = (...xs: unknown[]): [Tensor, { y: unknown }] => [g(...xs), { y: f(...xs) }];
   const expected = { y: f(...args) };
   const auxes: [string, unknown][] = [
     ['grad', grad(withAux, { argnums: args.map((_, i) => i), hasAux: true })(...args)[1]],
@@ -261,7 +261,7 @@ const asF64 = (tree: unknown): any => map((x: unknown) => (x instanceof Tensor &
 
 /** jacfwd and jacrev build the same Jacobian (as trees of blocks; compared in float64). */
 export function jacfwdMatchesJacrev(f: Fn, args: readonly unknown[], tol: Approx = transformationApprox): LawResult {
-  const F = (xs: unknown[]) => f(...xs);
+  const F = (xs: readonly unknown[]) => f(...xs);
   return labelled('jacfwd vs jacrev', tol.equals(asF64(jacfwd(F)(args)), asF64(jacrev(F)(args))));
 }
 

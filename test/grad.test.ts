@@ -71,13 +71,13 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       expect(values(jaxpr.consts[0]!)).toEqual([2]);
     });
     it('evalShape gives output shapes and dtypes of a pytree function without computing', () => {
-      const out = evalShape((p: { w: Tensor }, v: Tensor) => ({ y: T.matmul(v, p.w), n: T.argmax(v) }))({ w: new ShapeDtype([3, 4], 'float64') }, new ShapeDtype([2, 3], 'float64'));
+      const out = evalShape((p: { w: Tensor }, v: Tensor) => ({ y: T.matmul(v, p.w), n: T.argmax(v) }), { w: new ShapeDtype([3, 4], 'float64') }, new ShapeDtype([2, 3], 'float64'));
       expect(out.y).toBeInstanceOf(ShapeDtype);
       expect(out.y.shape).toEqual([2, 4]);
       expect(out.y.dtype).toBe('float64');
       expect(out.n.shape).toEqual([]);
       expect(out.n.dtype).toBe('int32');
-      expect(() => evalShape((v: Tensor) => T.matmul(v, v))(new ShapeDtype([2, 3]))).toThrow(/matmul/);
+      expect(() => evalShape((v: Tensor) => T.matmul(v, v), new ShapeDtype([2, 3]))).toThrow(/matmul/);
     });
   });
 
@@ -94,7 +94,7 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       close(gb2, T.sin(x));
     });
     it('hasAux returns [grad, aux] from grad and [[value, aux], grad] from valueAndGrad', () => {
-      const withAux = (a: Tensor) => [T.sum(T.square(a)), { norm: T.sqrt(T.sum(T.square(a))), label: 'ok' }];
+      const withAux = (a: Tensor): [Tensor, { norm: Tensor; label: string }] => [T.sum(T.square(a)), { norm: T.sqrt(T.sum(T.square(a))), label: 'ok' }];
       const [g, aux] = grad(withAux, { hasAux: true })(x);
       close(g, T.mul(x, 2));
       close(aux.norm, T.sqrt(T.sum(T.square(x))));
@@ -103,6 +103,7 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       close(value, T.sum(T.square(x)));
       close(aux2.norm, aux.norm);
       close(g2, g);
+      // @ts-expect-error the function must return [output, aux] (a type error, and a clear error in plain JS)
       expect(() => grad((a: Tensor) => T.sum(a), { hasAux: true })(x)).toThrow(/hasAux the function must return \[output, aux\]/);
     });
     // Regression: aux leaves used to come back as tracers of the finished transformation.
@@ -137,6 +138,7 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       close(y.s, T.sum(T.mul(x, T.cos(x))));
       close(dy.s, T.sum(T.cos(x)));
       close(dy.d, T.cos(x));
+      // @ts-expect-error a tangent of the wrong structure (a type error, and a clear error in plain JS)
       expect(() => jvp(f, [p], [{ a: t.a }])).toThrow(/jvp: expected 2 tangent leaves, got 1/);
     });
     it('linearize gives the jvp as a linear function', () => {

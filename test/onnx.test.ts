@@ -117,7 +117,7 @@ describe('a whole training step', () => {
     for (let i = 0; i < 5; i++) {
       ours = jitted(ours.params, ours.opt, x, y);
       theirs = (await runOnnx(model, [theirs.params, theirs.opt, x, y])) as typeof theirs;
-      losses.push([ours.loss.item(), theirs.loss.item()]);
+      losses.push([Number(ours.loss.item()), Number(theirs.loss.item())]);
     }
     for (const [a, b] of losses) expect(Math.abs(a - b)).toBeLessThan(1e-5 * Math.max(1, Math.abs(a)));
     expect(losses[4]![0]).toBeLessThan(losses[0]![0]);

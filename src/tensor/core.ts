@@ -12,6 +12,8 @@ import { abstractEval } from './shapeRules';
 import type { Prim, PrimParams } from './primitives';
 import type { Lowering } from './program';
 import { fmtShape, OpError, opError, setErrorContext, sizeOf, stridesOf, type Shape } from './shape';
+import type { TensorMethodName } from './methodNames';
+import type * as ops from './ops';
 
 export type Device = 'cpu' | 'webgpu';
 
@@ -42,6 +44,19 @@ export function getBackend(device: Device): Backend {
 }
 
 let nextId = 0;
+
+/** A free function `f(x, ...rest)` seen as a method of x: `(...rest) => result`. */
+type MethodOf<F> = F extends (x: never, ...rest: infer A) => infer R ? (...rest: A) => R : never;
+
+/**
+ * The chaining methods (`x.add(y).sum({ axis: 0 })`), typed from the free functions of the same
+ * names (methodNames.ts lists them; methods.ts attaches them to the prototype).
+ */
+export type TensorMethods = { readonly [K in TensorMethodName]: MethodOf<(typeof ops)[K]> };
+
+// Declaration merging: every Tensor (and Tracer) has the methods, in the emitted .d.ts too.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Tensor extends TensorMethods {}
 
 /**
  * An immutable n-dimensional array. Concrete tensors hold data; tracers (subclasses) stand for

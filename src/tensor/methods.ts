@@ -1,118 +1,17 @@
 /**
  * Chaining methods on Tensor (`x.add(y).exp()`), each a thin call to the free function of the
- * same name. They are attached here, not in core.ts, so the core stays independent of the ops.
+ * same name. Their types are declared with the class in core.ts (an interface merged with it,
+ * so they appear in the published declarations); the implementations are attached here, so the
+ * core stays independent of the ops at run time.
  */
 import { Tensor } from './core';
-import type { DType } from './dtype';
-import type { Shape } from './shape';
+import { tensorMethodNames } from './methodNames';
 import * as ops from './ops';
-import type { TensorLike } from './ops';
-
-declare module './core' {
-  interface Tensor {
-    add(other: TensorLike): Tensor;
-    sub(other: TensorLike): Tensor;
-    mul(other: TensorLike): Tensor;
-    div(other: TensorLike): Tensor;
-    pow(other: TensorLike): Tensor;
-    maximum(other: TensorLike): Tensor;
-    minimum(other: TensorLike): Tensor;
-    neg(): Tensor;
-    exp(): Tensor;
-    log(): Tensor;
-    log1p(): Tensor;
-    expm1(): Tensor;
-    sqrt(): Tensor;
-    rsqrt(): Tensor;
-    square(): Tensor;
-    reciprocal(): Tensor;
-    sin(): Tensor;
-    cos(): Tensor;
-    tanh(): Tensor;
-    sigmoid(): Tensor;
-    relu(): Tensor;
-    erf(): Tensor;
-    abs(): Tensor;
-    sign(): Tensor;
-    clip(lo?: TensorLike, hi?: TensorLike): Tensor;
-    equal(other: TensorLike): Tensor;
-    notEqual(other: TensorLike): Tensor;
-    less(other: TensorLike): Tensor;
-    lessEqual(other: TensorLike): Tensor;
-    greater(other: TensorLike): Tensor;
-    greaterEqual(other: TensorLike): Tensor;
-    logicalAnd(other: TensorLike): Tensor;
-    logicalOr(other: TensorLike): Tensor;
-    logicalNot(): Tensor;
-    isNan(): Tensor;
-    isInf(): Tensor;
-    isFinite(): Tensor;
-    astype(dtype: DType): Tensor;
-    sum(options?: ops.ReduceOptions): Tensor;
-    mean(options?: ops.ReduceOptions): Tensor;
-    max(options?: ops.ReduceOptions): Tensor;
-    min(options?: ops.ReduceOptions): Tensor;
-    prod(options?: ops.ReduceOptions): Tensor;
-    argmax(options?: ops.ArgOptions): Tensor;
-    argmin(options?: ops.ArgOptions): Tensor;
-    logsumexp(options?: ops.ReduceOptions): Tensor;
-    variance(options?: ops.VarianceOptions): Tensor;
-    std(options?: ops.VarianceOptions): Tensor;
-    all(options?: ops.ReduceOptions): Tensor;
-    any(options?: ops.ReduceOptions): Tensor;
-    softmax(options?: ops.AxisOption): Tensor;
-    logSoftmax(options?: ops.AxisOption): Tensor;
-    cumsum(options?: ops.CumsumOptions): Tensor;
-    reshape(shape: Shape): Tensor;
-    transpose(perm?: readonly number[]): Tensor;
-    broadcastTo(shape: Shape): Tensor;
-    expandDims(axis: number | readonly number[]): Tensor;
-    squeeze(axis?: number | readonly number[]): Tensor;
-    ravel(): Tensor;
-    floor(): Tensor;
-    ceil(): Tensor;
-    atan2(other: TensorLike): Tensor;
-    stopGradient(): Tensor;
-    softplus(): Tensor;
-    logSigmoid(): Tensor;
-    silu(): Tensor;
-    gelu(options?: ops.GeluOptions): Tensor;
-    leakyRelu(negativeSlope?: number): Tensor;
-    elu(alpha?: number): Tensor;
-    moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor;
-    slice(spec: ops.SliceSpec): Tensor;
-    flip(axis?: number | readonly number[] | null): Tensor;
-    pad(padWidth: ops.PadWidth, options?: ops.PadOptions): Tensor;
-    split(indicesOrSections: number | readonly number[], axis?: number): Tensor[];
-    take(indices: ops.IndicesLike, options?: ops.TakeOptions): Tensor;
-    takeAlongAxis(indices: ops.IndicesLike, axis: number | null): Tensor;
-    oneHot(numClasses: number, options?: ops.OneHotOptions): Tensor;
-    matmul(other: TensorLike): Tensor;
-    dot(other: TensorLike): Tensor;
-    outer(other: TensorLike): Tensor;
-    conv2d(weights: TensorLike, options?: ops.Conv2dOptions): Tensor;
-    maxPool2d(options: ops.Pool2dOptions): Tensor;
-    avgPool2d(options: ops.AvgPool2dOptions): Tensor;
-  }
-}
-
-/** Methods whose free function takes the tensor first and passes the rest through. */
-const forwarded = [
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1',
-  'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'erf', 'abs',
-  'sign', 'clip', 'equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual',
-  'logicalAnd', 'logicalOr', 'logicalNot', 'isNan', 'isInf', 'isFinite', 'astype', 'sum', 'mean', 'max', 'min', 'prod',
-  'argmax', 'argmin', 'logsumexp', 'variance', 'std', 'all', 'any', 'softmax', 'logSoftmax',
-  'cumsum', 'reshape', 'transpose', 'broadcastTo', 'expandDims', 'squeeze', 'ravel',
-  'floor', 'ceil', 'atan2', 'stopGradient', 'softplus', 'logSigmoid', 'silu', 'gelu', 'leakyRelu',
-  'elu', 'moveaxis', 'slice', 'flip', 'pad', 'split', 'take', 'takeAlongAxis', 'oneHot', 'matmul',
-  'dot', 'outer', 'conv2d', 'maxPool2d', 'avgPool2d',
-] as const satisfies readonly (keyof Tensor & keyof typeof ops)[];
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
-for (const name of forwarded) {
-  const fn = (ops as unknown as Record<string, (...args: unknown[]) => Tensor>)[name]!;
-  proto[name] = function (this: Tensor, ...args: unknown[]) {
+for (const name of tensorMethodNames) {
+  const fn: (x: Tensor, ...args: never[]) => unknown = ops[name];
+  proto[name] = function (this: Tensor, ...args: never[]) {
     return fn(this, ...args);
   };
 }
