@@ -62,5 +62,6 @@ export function sumOfSquares(tree: unknown): Tensor {
  * `where`, so no JS branch depends on data; other (static) leaves come from `ifFalse`.
  */
 export function selectTree<T>(flag: Tensor, ifTrue: T, ifFalse: T): T {
-  return map((a: unknown, b: unknown) => (a instanceof Tensor && b instanceof Tensor ? astype(where(flag, a, b), b.dtype) : b), ifTrue, ifFalse);
+  const selected: unknown = map((a: unknown, b: unknown) => (a instanceof Tensor && b instanceof Tensor ? astype(where(flag, a, b), b.dtype) : b), ifTrue, ifFalse);
+  return selected as T;
 }

@@ -7,15 +7,25 @@
 import { flatten, matchStructure, unflatten } from './flatten';
 import type { KeyPath } from './path';
 import type { TreeDef } from './treedef';
+import type { Tensor } from '../tensor/core';
+import type { LeafOf, MapLeaves } from './types';
 
 /**
  * Apply `f` to the leaves at each position of `tree` and the `rest` trees; the result has
  * `tree`'s structure. Empty nodes (`null`, `undefined`) are kept as they are.
  *
+ * The result's type is the tree's with each leaf replaced by f's result type (`MapLeaves`); f's
+ * first parameter is typed from the tree's leaves. In generic code (a tree of type parameter T)
+ * a function from Tensor to Tensor keeps the type T: trees of gradients and optimizer states
+ * map to trees of the same type.
+ *
  *   map((x) => x * 2, { a: 1, b: [2, null] });          // { a: 2, b: [4, null] }
  *   map((p, g) => p.sub(g.mul(lr)), params, grads);     // a gradient step
  */
-export function map<Out = any>(f: (leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: unknown[]): Out {
+export function map<T, R>(f: (leaf: LeafOf<T>, ...rest: any[]) => R, tree: T, ...rest: readonly unknown[]): MapLeaves<T, R>;
+export function map<T>(f: (leaf: Tensor, ...rest: any[]) => Tensor, tree: T, ...rest: readonly unknown[]): T;
+export function map<T, R>(f: (leaf: any, ...rest: any[]) => R, tree: T, ...rest: readonly unknown[]): MapLeaves<T, R>;
+export function map(f: (leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: readonly unknown[]): unknown {
   const [xs, def] = flatten(tree);
   const others = alignedLeaves('tree.map', def, rest);
   return unflatten(def, xs.map((x, i) => f(x, ...others.map((o) => o[i]))));
@@ -28,7 +38,10 @@ export function map<Out = any>(f: (leaf: any, ...rest: any[]) => unknown, tree: 
  *   mapWithPath((path, x) => (path.at(-1) === 'b' ? x : x * 0.9), { w: 1, b: 2 }); // { b: 2, w: 0.9 }
  *   mapWithPath((path) => keyPathToString(path), { layers: [{ w: 0 }] });       // { layers: [{ w: '.layers[0].w' }] }
  */
-export function mapWithPath<Out = any>(f: (path: KeyPath, leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: unknown[]): Out {
+export function mapWithPath<T, R>(f: (path: KeyPath, leaf: LeafOf<T>, ...rest: any[]) => R, tree: T, ...rest: readonly unknown[]): MapLeaves<T, R>;
+export function mapWithPath<T>(f: (path: KeyPath, leaf: Tensor, ...rest: any[]) => Tensor, tree: T, ...rest: readonly unknown[]): T;
+export function mapWithPath<T, R>(f: (path: KeyPath, leaf: any, ...rest: any[]) => R, tree: T, ...rest: readonly unknown[]): MapLeaves<T, R>;
+export function mapWithPath(f: (path: KeyPath, leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: readonly unknown[]): unknown {
   const [xs, def] = flatten(tree);
   const others = alignedLeaves('tree.mapWithPath', def, rest);
   const paths = def.leafPaths();
@@ -41,6 +54,8 @@ export function mapWithPath<Out = any>(f: (path: KeyPath, leaf: any, ...rest: an
  *   reduce((n, x) => n + x, { a: 1, b: [2, 3] }, 0);       // 6
  *   reduce((n, t) => n + t.size, params, 0);                // parameter count
  */
+export function reduce<T, A>(f: (accumulator: A, leaf: LeafOf<T>) => A, tree: T, initial: A): A;
+export function reduce<T, A>(f: (accumulator: A, leaf: any) => A, tree: T, initial: A): A;
 export function reduce<A>(f: (accumulator: A, leaf: any) => A, tree: unknown, initial: A): A {
   return flatten(tree)[0].reduce<A>((acc, x) => f(acc, x), initial);
 }
