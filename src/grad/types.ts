@@ -13,19 +13,13 @@
  */
 import type { Tensor } from '../tensor';
 import type { ShapeDtype } from './stagingApi';
+export type { TensorTree } from '../tree';
 
 /** `true` for `any` (kept as is, so untyped code stays untyped rather than becoming a union). */
 type IsAny<T> = 0 extends 1 & T ? true : false;
 
 /** Values a tree keeps as they are: empty nodes, static strings and functions. */
 type Opaque = string | null | undefined | ((...args: never[]) => unknown);
-
-/**
- * A pytree of tensors: a tensor, or arrays and plain objects of them, with `null`/`undefined`
- * as empty nodes. Results of the transformations have this shape.
- * @example const params: TensorTree = { w: zeros([3, 2]), b: [zeros([2]), null] };
- */
-export type TensorTree = Tensor | null | undefined | readonly TensorTree[] | { readonly [key: string]: TensorTree };
 
 /**
  * T's structure with a Tensor at every leaf: how a transformation returns f's output (a JS

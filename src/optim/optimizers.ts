@@ -3,17 +3,39 @@
  * `GradientTransformation`; its updates already include the minus sign of descent, so a step is
  * `params = applyUpdates(params, updates)`.
  */
-import { addDecayedWeights } from './blocks/decay';
-import { scaleByAdam, scaleByAdamax, scaleByBelief, scaleByLion, type ScaleByAdamOptions } from './blocks/adam';
-import { trace } from './blocks/momentum';
-import { scaleByAdadelta, scaleByRms, scaleByRss, scaleByStddev } from './blocks/rms';
-import { scaleByLearningRate } from './blocks/scale';
+import { addDecayedWeights, type DecayedWeightsState } from './blocks/decay';
+import { scaleByAdam, scaleByAdamax, scaleByBelief, scaleByLion, type ScaleByAdamOptions, type ScaleByAdamState, type ScaleByLionState } from './blocks/adam';
+import { trace, type TraceState } from './blocks/momentum';
+import { scaleByAdadelta, scaleByRms, scaleByRss, scaleByStddev, type ScaleByAdadeltaState, type ScaleByRmsState, type ScaleByRssState, type ScaleByStddevState } from './blocks/rms';
+import { scaleByLearningRate, type LearningRateState } from './blocks/scale';
 import { scaleByTrustRatio } from './blocks/trust';
 import type { Mask } from './masking';
-import { chain, identity, type GradientTransformation, type ScalarOrSchedule } from './transform';
+import { chain, identity, type EmptyState, type GradientTransformation, type ScalarOrSchedule } from './transform';
 
-/** Any optimizer built here: its state is the chain's array of inner states. */
-export type Optimizer = GradientTransformation<any>;
+/**
+ * An optimizer: a gradient transformation whose state type S is what `init` returns and `update`
+ * takes. Each optimizer here is a chain, so its state is the tuple of its blocks' states.
+ * @example const opt: Optimizer<AdamState> = adam(1e-3);
+ * @example type State = { params: Params; opt: AdamState };
+ */
+export type Optimizer<S = unknown> = GradientTransformation<S>;
+
+/** sgd's state: the momentum trace (empty without momentum), then the learning rate's. */
+export type SgdState = [momentum: EmptyState | TraceState, learningRate: LearningRateState];
+/** adam's, nadam's, adamax's and adabelief's state: the moments, then the learning rate's. */
+export type AdamState = [moments: ScaleByAdamState, learningRate: LearningRateState];
+/** adamw's state: the moments, the weight decay's, then the learning rate's. */
+export type AdamwState = [moments: ScaleByAdamState, weightDecay: DecayedWeightsState, learningRate: LearningRateState];
+/** rmsprop's state: the squared-gradient average (centered: with the mean), the learning rate's, the momentum trace. */
+export type RmspropState = [rms: ScaleByRmsState | ScaleByStddevState, learningRate: LearningRateState, momentum: EmptyState | TraceState];
+/** adagrad's state: the sum of squared gradients, then the learning rate's. */
+export type AdagradState = [sumOfSquares: ScaleByRssState, learningRate: LearningRateState];
+/** adadelta's state: the weight decay's, the two averages, then the learning rate's. */
+export type AdadeltaState = [weightDecay: DecayedWeightsState, averages: ScaleByAdadeltaState, learningRate: LearningRateState];
+/** lamb's state: the moments, the weight decay's, the trust ratio's (empty), then the learning rate's. */
+export type LambState = [moments: ScaleByAdamState, weightDecay: DecayedWeightsState, trustRatio: EmptyState, learningRate: LearningRateState];
+/** lion's state: the momentum, the weight decay's, then the learning rate's. */
+export type LionState = [momentum: ScaleByLionState, weightDecay: DecayedWeightsState, learningRate: LearningRateState];
 
 /** Weight-decay options shared by adamw, lamb, lion and adadelta. */
 export interface WeightDecayOptions {
@@ -28,7 +50,7 @@ export interface WeightDecayOptions {
  *   const opt = sgd(0.1, { momentum: 0.9 });
  *   const [u, s] = opt.update(grads, opt.init(params));   // u = -0.1 * trace
  */
-export function sgd(learningRate: ScalarOrSchedule, options: { momentum?: number; nesterov?: boolean } = {}): Optimizer {
+export function sgd(learningRate: ScalarOrSchedule, options: { momentum?: number; nesterov?: boolean } = {}): Optimizer<SgdState> {
   const { momentum, nesterov = false } = options;
   return chain(momentum === undefined || momentum === 0 ? identity() : trace({ decay: momentum, nesterov }), scaleByLearningRate(learningRate));
 }
@@ -39,7 +61,7 @@ export function sgd(learningRate: ScalarOrSchedule, options: { momentum?: number
  *   const opt = adam(1e-3);
  *   const opt2 = adam(cosineDecaySchedule(1e-3, 10_000), { b2: 0.98 });
  */
-export function adam(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions = {}): Optimizer {
+export function adam(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions = {}): Optimizer<AdamState> {
   return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
 }
 
@@ -50,7 +72,7 @@ export function adam(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions
  *   const opt = adamw(1e-3, { weightDecay: 1e-2 });
  *   adamw(1e-3, { mask: (p) => map((x: Tensor) => x.ndim > 1, p) });
  */
-export function adamw(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions & WeightDecayOptions = {}): Optimizer {
+export function adamw(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions & WeightDecayOptions = {}): Optimizer<AdamwState> {
   const { weightDecay = 1e-4, mask, ...adamOptions } = options;
   return chain(scaleByAdam(adamOptions), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }
@@ -61,7 +83,7 @@ export function adamw(learningRate: ScalarOrSchedule, options: ScaleByAdamOption
  *   const opt = nadam(1e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function nadam(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamOptions, 'nesterov'> = {}): Optimizer {
+export function nadam(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamOptions, 'nesterov'> = {}): Optimizer<AdamState> {
   return adam(learningRate, { ...options, nesterov: true });
 }
 
@@ -71,7 +93,7 @@ export function nadam(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamO
  *   const opt = adamax(2e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adamax(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number; eps?: number } = {}): Optimizer {
+export function adamax(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number; eps?: number } = {}): Optimizer<AdamState> {
   return chain(scaleByAdamax(options), scaleByLearningRate(learningRate));
 }
 
@@ -81,7 +103,7 @@ export function adamax(learningRate: ScalarOrSchedule, options: { b1?: number; b
  *   const opt = adabelief(1e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adabelief(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number; eps?: number; epsRoot?: number } = {}): Optimizer {
+export function adabelief(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number; eps?: number; epsRoot?: number } = {}): Optimizer<AdamState> {
   return chain(scaleByBelief(options), scaleByLearningRate(learningRate));
 }
 
@@ -111,7 +133,7 @@ export interface RmspropOptions {
  *   const opt = rmsprop(1e-3);
  *   rmsprop(1e-3, { centered: true, momentum: 0.9 });
  */
-export function rmsprop(learningRate: ScalarOrSchedule, options: RmspropOptions = {}): Optimizer {
+export function rmsprop(learningRate: ScalarOrSchedule, options: RmspropOptions = {}): Optimizer<RmspropState> {
   const { centered = false, momentum, nesterov = false, ...rms } = options;
   return chain(
     centered ? scaleByStddev(rms) : scaleByRms(rms),
@@ -126,7 +148,7 @@ export function rmsprop(learningRate: ScalarOrSchedule, options: RmspropOptions 
  *   const opt = adagrad(0.1);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adagrad(learningRate: ScalarOrSchedule, options: { initialAccumulatorValue?: number; eps?: number } = {}): Optimizer {
+export function adagrad(learningRate: ScalarOrSchedule, options: { initialAccumulatorValue?: number; eps?: number } = {}): Optimizer<AdagradState> {
   return chain(scaleByRss(options), scaleByLearningRate(learningRate));
 }
 
@@ -136,7 +158,7 @@ export function adagrad(learningRate: ScalarOrSchedule, options: { initialAccumu
  *   const opt = adadelta(1);
  *   adadelta(1, { rho: 0.95, weightDecay: 1e-4 });
  */
-export function adadelta(learningRate: ScalarOrSchedule = 1, options: { rho?: number; eps?: number } & WeightDecayOptions = {}): Optimizer {
+export function adadelta(learningRate: ScalarOrSchedule = 1, options: { rho?: number; eps?: number } & WeightDecayOptions = {}): Optimizer<AdadeltaState> {
   const { weightDecay = 0, mask, ...rest } = options;
   return chain(addDecayedWeights(weightDecay, mask), scaleByAdadelta(rest), scaleByLearningRate(learningRate));
 }
@@ -148,7 +170,7 @@ export function adadelta(learningRate: ScalarOrSchedule = 1, options: { rho?: nu
  *   const opt = lamb(1e-3, { weightDecay: 1e-2 });
  *   const [u, s] = opt.update(grads, opt.init(params), params);
  */
-export function lamb(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamOptions, 'nesterov'> & WeightDecayOptions = {}): Optimizer {
+export function lamb(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamOptions, 'nesterov'> & WeightDecayOptions = {}): Optimizer<LambState> {
   const { weightDecay = 0, mask, eps = 1e-6, ...adamOptions } = options;
   return chain(scaleByAdam({ ...adamOptions, eps }), addDecayedWeights(weightDecay, mask), scaleByTrustRatio(), scaleByLearningRate(learningRate));
 }
@@ -160,7 +182,7 @@ export function lamb(learningRate: ScalarOrSchedule, options: Omit<ScaleByAdamOp
  *   const opt = lion(1e-4);
  *   const [u, s] = opt.update(grads, opt.init(params), params);
  */
-export function lion(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number } & WeightDecayOptions = {}): Optimizer {
+export function lion(learningRate: ScalarOrSchedule, options: { b1?: number; b2?: number } & WeightDecayOptions = {}): Optimizer<LionState> {
   const { weightDecay = 1e-3, mask, ...rest } = options;
   return chain(scaleByLion(rest), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }

@@ -4,9 +4,9 @@
  * with `where` on a scalar flag, so no JS branch depends on tensor values and a step traces.
  */
 import { add, div, equal, greater, logicalOr, scalar, sub, where, type Tensor } from '../tensor';
-import { map } from '../tree';
+import { map, type TensorTree } from '../tree';
 import type { GradientTransformation } from './transform';
-import { allFinite, incrementCount, selectTree, zeroCount, zerosLikeTree } from './util';
+import { allFinite, asTree, incrementCount, selectTree, zeroCount, zerosLikeTree } from './util';
 
 /** Counters of `applyIfFinite` and the inner state. */
 export interface ApplyIfFiniteState<S> {
@@ -55,7 +55,7 @@ export interface MultiStepsState<S> {
   /** Inner updates applied so far (int32). */
   gradientStep: Tensor;
   /** Mean of the updates of the current group so far. */
-  accGrads: any;
+  accGrads: TensorTree;
   inner: S;
 }
 
@@ -82,7 +82,7 @@ export function multiSteps<S>(inner: GradientTransformation<S>, everyK: number):
         {
           miniStep: where(emit, 0, n),
           gradientStep: where(emit, incrementCount(state.gradientStep), state.gradientStep),
-          accGrads: map((acc: Tensor) => where(emit, 0, acc), accGrads),
+          accGrads: asTree(map((acc: Tensor) => where(emit, 0, acc), accGrads)),
           inner: selectTree(emit, innerState, state.inner),
         },
       ];

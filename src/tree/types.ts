@@ -13,6 +13,13 @@ import type { Tensor } from '../tensor/core';
 type IsAny<T> = 0 extends 1 & T ? true : false;
 
 /**
+ * A pytree of tensors: a tensor, or arrays and plain objects of them, with `null`/`undefined`
+ * as empty nodes (parameters, gradients, optimizer moments).
+ * @example const params: TensorTree = { w: zeros([3, 2]), b: [zeros([2]), null] };
+ */
+export type TensorTree = Tensor | null | undefined | readonly TensorTree[] | { readonly [key: string]: TensorTree };
+
+/**
  * The values a tree type treats as leaves.
  * @example const leaf: LeafType = zeros([2]);
  */

@@ -36,6 +36,9 @@ export function scaleBySchedule(schedule: Schedule): GradientTransformation<Scal
   };
 }
 
+/** scaleByLearningRate's state: empty for a constant rate, the step count for a schedule. */
+export type LearningRateState = EmptyState | ScaleByScheduleState;
+
 /**
  * Multiply updates by `-learningRate` (descent): a constant gives a stateless `scale`, a schedule
  * a `scaleBySchedule` that counts steps. `flipSign: false` multiplies by `+learningRate`.
@@ -43,7 +46,7 @@ export function scaleBySchedule(schedule: Schedule): GradientTransformation<Scal
  *   chain(scaleByAdam(), scaleByLearningRate(1e-3));
  *   chain(scaleByAdam(), scaleByLearningRate(cosineDecaySchedule(1e-3, 1000)));
  */
-export function scaleByLearningRate(learningRate: ScalarOrSchedule, options: { flipSign?: boolean } = {}): GradientTransformation<EmptyState | ScaleByScheduleState> {
+export function scaleByLearningRate(learningRate: ScalarOrSchedule, options: { flipSign?: boolean } = {}): GradientTransformation<LearningRateState> {
   const flip = options.flipSign ?? true;
   if (typeof learningRate === 'number') return scale(flip ? -learningRate : learningRate);
   return scaleBySchedule((step) => {
