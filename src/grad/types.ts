@@ -13,7 +13,8 @@
  */
 import type { Tensor } from '../tensor';
 import type { ShapeDtype } from './stagingApi';
-export type { TensorTree } from '../tree';
+import type { TensorTree } from '../tree';
+export type { TensorTree };
 
 /** `true` for `any` (kept as is, so untyped code stays untyped rather than becoming a union). */
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -29,6 +30,7 @@ type Opaque = string | null | undefined | ((...args: never[]) => unknown);
  */
 export type AsTensors<T> =
   IsAny<T> extends true ? any
+  : [TensorTree] extends [T] ? T
   : T extends Tensor | number | boolean ? Tensor
   : T extends Opaque ? T
   : { [K in keyof T]: AsTensors<T[K]> };

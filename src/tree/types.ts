@@ -13,11 +13,19 @@ import type { Tensor } from '../tensor/core';
 type IsAny<T> = 0 extends 1 & T ? true : false;
 
 /**
- * A pytree of tensors: a tensor, or arrays and plain objects of them, with `null`/`undefined`
- * as empty nodes (parameters, gradients, optimizer moments).
+ * A tree of any depth with leaves of type L: arrays and plain objects of them, with
+ * `null`/`undefined` as empty nodes.
+ * @example const shapes: Tree<number[]> = { w: [3, 2], b: [[2], null] };
+ */
+export type Tree<L> = L | null | undefined | readonly Tree<L>[] | { readonly [key: string]: Tree<L> };
+
+/**
+ * A pytree of tensors (parameters, gradients, optimizer moments). An interface type is not
+ * assignable to it (TypeScript gives interfaces no index signature), so functions over trees
+ * take a type parameter instead and compute their results from it.
  * @example const params: TensorTree = { w: zeros([3, 2]), b: [zeros([2]), null] };
  */
-export type TensorTree = Tensor | null | undefined | readonly TensorTree[] | { readonly [key: string]: TensorTree };
+export type TensorTree = Tree<Tensor>;
 
 /**
  * The values a tree type treats as leaves.
@@ -33,6 +41,7 @@ export type LeafType = Tensor | number | boolean | string | bigint | symbol | ((
 export type LeafOf<T> =
   IsAny<T> extends true ? any
   : unknown extends T ? unknown
+  : [TensorTree] extends [T] ? Tensor
   : T extends null | undefined ? never
   : T extends LeafType ? T
   : T extends readonly (infer E)[] ? LeafOf<E>
@@ -45,6 +54,7 @@ export type LeafOf<T> =
 export type MapLeaves<T, R> =
   IsAny<T> extends true ? any
   : unknown extends T ? unknown
+  : [TensorTree] extends [T] ? Tree<R>
   : T extends null | undefined ? T
   : T extends LeafType ? R
   : { [K in keyof T]: MapLeaves<T[K], R> };
@@ -57,6 +67,7 @@ export type MapLeaves<T, R> =
 export type Partitioned<T> =
   IsAny<T> extends true ? any
   : unknown extends T ? unknown
+  : [TensorTree] extends [T] ? T
   : T extends null | undefined ? T
   : T extends LeafType ? T | null
   : { [K in keyof T]: Partitioned<T[K]> };
@@ -69,6 +80,7 @@ export type Partitioned<T> =
 export type Combined<T> =
   IsAny<T> extends true ? any
   : unknown extends T ? unknown
+  : [TensorTree] extends [T] ? T
   : [T] extends [null | undefined] ? T
   : NonNullable<T> extends LeafType ? NonNullable<T>
   : CombinedNode<NonNullable<T>>;
