@@ -179,7 +179,7 @@ export function entryPointsAgree(g: Fn, args: readonly unknown[], seed: number, 
   const value = g(...args);
   const [v, gs] = valueAndGrad(g, { argnums: nums })(...args);
   // hasAux: the aux value comes back concrete and the gradient is unchanged.
-  const withAux = (...xs: unknown[]) => {
+  const withAux = (...xs: unknown[]): [Tensor, { doubled: Tensor }] => {
     const out = g(...xs);
     return [out, { doubled: T.mul(out, 2) }];
   };
@@ -217,21 +217,70 @@ export function entryPointsAgree(g: Fn, args: readonly unknown[], seed: number, 
 
 /**
  * With hasAux the aux value comes back as concrete tensors (no tracer of the transformation
- * escapes), from grad, valueAndGrad and jvp alike, and equals what the function computed.
+ * escapes), from grad, valueAndGrad, jvp, vjp, linearize, jacfwd, jacrev and hessian alike, and
+ * equals what the function computed; the transformed output is the one without aux.
  */
-export function auxIsConcrete(f: Fn, args: readonly unknown[], seed: number): LawResult {
+export function auxIsConcrete(f: Fn, args: readonly unknown[], seed: number, tol: Approx = transformationApprox): LawResult {
   const g = scalarize(f, args, seed);
-  const withAux = (...xs: unknown[]) => [g(...xs), { y: f(...xs) }];
+  const nums = args.map((_, i) => i);
+  const withAux = (...xs: unknown[]): [Tensor, { y: unknown }] => [g(...xs), { y: f(...xs) }];
+  const vectorWithAux = (...xs: unknown[]): [unknown, { y: unknown }] => [f(...xs), { y: f(...xs) }];
   const expected = { y: f(...args) };
+  const t = randomLike(args, new Rng(seed));
+  const [, back, vjpAux] = vjp(withAux, ...args, { hasAux: true });
+  const [, fLin, linAux] = linearize(withAux, ...args, { hasAux: true });
+  const [jf, jfAux] = jacfwd(vectorWithAux, { argnums: nums, hasAux: true })(...args);
+  const [jr, jrAux] = jacrev(vectorWithAux, { argnums: nums, hasAux: true })(...args);
+  const [h, hAux] = hessian(withAux, { argnums: nums, hasAux: true })(...args);
   const auxes: [string, unknown][] = [
-    ['grad', grad(withAux, { argnums: args.map((_, i) => i), hasAux: true })(...args)[1]],
+    ['grad', grad(withAux, { argnums: nums, hasAux: true })(...args)[1]],
     ['valueAndGrad', valueAndGrad(withAux, { hasAux: true })(...args)[0][1]],
-    ['jvp', jvp(withAux, args, randomLike(args, new Rng(seed)), { hasAux: true })[2]],
+    ['jvp', jvp(withAux, args, t, { hasAux: true })[2]],
+    ['vjp', vjpAux],
+    ['linearize', linAux],
+    ['jacfwd', jfAux],
+    ['jacrev', jrAux],
+    ['hessian', hAux],
   ];
-  return allOf(...auxes.map(([name, aux]) => [`aux of ${name}`, () => allOf(
-    ['leaves', () => check(!tensorLeaves(aux).some((t) => t instanceof T.Tracer), 'a tracer escaped the transformation')],
-    ['value vs f(x)', () => exact.equals(aux, expected)],
-  )] as const));
+  return allOf(
+    ...auxes.map(([name, aux]) => [`aux of ${name}`, () => allOf(
+      ['leaves', () => check(!tensorLeaves(aux).some((x) => x instanceof T.Tracer), 'a tracer escaped the transformation')],
+      ['value vs f(x)', () => exact.equals(aux, expected)],
+    )] as const),
+    ['vjp pullback with hasAux vs without', () => tol.equals(back(T.onesLike(g(...args))), vjp(g, ...args)[1](T.onesLike(g(...args))))],
+    ['linearize with hasAux vs without', () => tol.equals(fLin(...t), linearize(g, ...args)[1](...t))],
+    ['jacfwd with hasAux vs without', () => tol.equals(jf, jacfwd(f, { argnums: nums })(...args))],
+    ['jacrev with hasAux vs without', () => tol.equals(jr, jacrev(f, { argnums: nums })(...args))],
+    ['hessian with hasAux vs without', () => tol.equals(h, hessian(g, { argnums: nums })(...args))],
+  );
+}
+
+/**
+ * allowInt (JAX's allow_int): integer inputs are held constant and get zero gradients of their
+ * own shape and dtype, and the float inputs' gradients are those of the function with the
+ * integers closed over. `extra` is an integer or bool tensor appended as a last argument.
+ */
+export function allowIntHoldsIntegersConstant(g: Fn, args: readonly unknown[], extra: Tensor, tol: Approx = transformationApprox): LawResult {
+  const nums = args.map((_, i) => i);
+  const h = (...xs: unknown[]) => T.mul(g(...xs.slice(0, -1)), T.sum(T.astype(xs[xs.length - 1] as Tensor, 'float64')).add(1));
+  const closed = (...xs: unknown[]) => h(...xs, extra);
+  const all: number[] = [...nums, args.length];
+  const [value, gs] = valueAndGrad(h, { argnums: all, allowInt: true })(...args, extra);
+  const gRev = jacrev(h, { argnums: all, allowInt: true })(...args, extra);
+  return allOf(
+    ['value vs the function with the integers closed over', () => tol.equals(value, closed(...args))],
+    ['float gradients vs the function with the integers closed over', () => tol.equals(gs.slice(0, -1), grad(closed, { argnums: nums })(...args))],
+    ['gradient of the integer input: zeros of its shape and dtype', () => exact.equals(gs[gs.length - 1], T.zerosLike(extra))],
+    ['jacrev vs valueAndGrad', () => tol.equals(gRev, gs)],
+    ['without allowInt: an error naming allowInt', () => {
+      try {
+        grad(h, { argnums: args.length })(...args, extra);
+        return 'no error';
+      } catch (e) {
+        return check(/allowInt/.test(String(e)), `the error does not mention allowInt: ${String(e)}`);
+      }
+    }],
+  );
 }
 
 /**
@@ -259,17 +308,32 @@ export function gradKeepsStructure(g: Fn, args: readonly unknown[]): LawResult {
 
 const asF64 = (tree: unknown): any => map((x: unknown) => (x instanceof Tensor && x.dtype !== 'float64' ? T.astype(x, 'float64') : x), tree);
 
-/** jacfwd and jacrev build the same Jacobian (as trees of blocks; compared in float64). */
+/**
+ * jacfwd and jacrev build the same Jacobian (as trees of blocks; compared in float64), and with
+ * an argnums list both give the Jacobian with respect to the tuple of those arguments.
+ */
 export function jacfwdMatchesJacrev(f: Fn, args: readonly unknown[], tol: Approx = transformationApprox): LawResult {
-  const F = (xs: unknown[]) => f(...xs);
-  return labelled('jacfwd vs jacrev', tol.equals(asF64(jacfwd(F)(args)), asF64(jacrev(F)(args))));
+  const F = (xs: readonly unknown[]) => f(...xs);
+  const nums = args.map((_, i) => i);
+  const byTuple = asF64(jacrev(F)(args));
+  return allOf(
+    ['jacfwd (argnums: every argument) vs jacrev of the argument tuple', () => tol.equals(asF64(jacfwd(f, { argnums: nums })(...args)), byTuple)],
+    ['jacrev (argnums: every argument) vs jacrev of the argument tuple', () => tol.equals(asF64(jacrev(f, { argnums: nums })(...args)), byTuple)],
+  );
 }
 
-/** The Hessian of a scalar function is symmetric: H[i][j] is the transpose of H[j][i]. */
+/**
+ * The Hessian of a scalar function is symmetric: H[i][j] is the transpose of H[j][i]; and
+ * `hessian(g, { argnums: [0, ..., n-1] })` over the leaves as separate arguments gives the same
+ * nested blocks as the Hessian with respect to the list of leaves.
+ */
 export function hessianIsSymmetric(g: Fn, args: readonly unknown[], tol: Approx = secondOrderApprox): LawResult {
   const xs = tensorLeaves(args);
-  const F = (ls: Tensor[]) => g(...unflatten(flatten(args)[1], ls));
-  const H = hessian(F)(xs) as Tensor[][];
+  const F = (ls: readonly Tensor[]) => g(...unflatten(flatten(args)[1], ls));
+  const H: Tensor[][] = hessian(F)(xs);
+  const byArgnums = hessian((...ls: Tensor[]) => F(ls), { argnums: xs.map((_, i) => i) })(...xs);
+  const same = labelled('hessian with argnums [0..n) vs the Hessian of the list of leaves', tol.equals(byArgnums, H));
+  if (same !== true) return same;
   const n = xs.map((x) => x.size);
   for (let i = 0; i < xs.length; i++) {
     for (let j = 0; j < xs.length; j++) {

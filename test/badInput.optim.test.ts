@@ -41,7 +41,7 @@ badInputSuite('optimizer update and applyUpdates', [
   bad('adam.update', () => adam.update({ layers: [{ w: T.zeros([2]) }] }, adam.init(nested), nested), '.layers[0].w is float32[2]', 'float32[3, 2]'),
   bad('adam.update', () => adam.update({ v: T.zeros([3]) }, adam.init(flat), flat), 'the gradient tree has {v: *}', 'the parameter tree has {w: *}'),
   bad('adam.update', () => adam.update({ w: T.zeros([3]) }, optim.adam(1e-3).init({ w: T.zeros([2]) }), flat), 'the state given at [0].mu.w is float32[2]', 'float32[3]'),
-  bad('adam.update', () => adam.update({ w: T.zeros([3]) }, optim.sgd(1e-3).init(flat), flat), 'the state given has {}', 'the state that adam.init makes'),
+  bad('adam.update', () => adam.update({ w: T.zeros([3]) }, optim.sgd(1e-3).init(flat) as never, flat), 'the state given has {}', 'the state that adam.init makes'),
   bad('sgd.update', () => optim.sgd(0.1).update({ w: 1 } as never, {} as never, flat), 'got 1 at .w', 'must hold only tensors'),
   bad('adam.init', () => adam.init({ w: [1, 2] } as never), 'got 1 at .w[0]', 'must hold only tensors'),
   bad('applyUpdates', () => optim.applyUpdates({ w: T.zeros([3, 2]) }, { w: T.zeros([2]) }), 'the update tree at .w is float32[2]', 'float32[3, 2]'),

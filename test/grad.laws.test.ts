@@ -215,8 +215,16 @@ describe(`grad laws per primitive (seed ${SEED}, ${RUNS} cases per primitive and
     // With hasAux the aux value comes back concrete, usable after the transformation ends.
     it.each(SMOOTH.slice(0, 3))('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
       const { f, args } = instance(c, s);
-      return L.auxIsConcrete(f, args, s);
+      return L.auxIsConcrete(f, args, s, c.approx);
     }, 1));
+  });
+
+  describe('allowIntHoldsIntegersConstant (int32 and bool inputs next to float ones)', () => {
+    const extras = [T.tensor([[1, -2], [3, 0]], { dtype: 'int32' }), T.tensor([true, false, true], { dtype: 'bool' })];
+    it.each(SMOOTH)('%s', (prim) => forCases(prim, ['smooth'], (c, s) => {
+      const { f, args } = instance(c, s);
+      return L.allowIntHoldsIntegersConstant(L.scalarize(f, args, s), args, extras[s % 2]!, c.approx);
+    }, 2));
   });
 
   describe('the laws reject wrong rules and say why', () => {

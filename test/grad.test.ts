@@ -89,13 +89,13 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       expect(values(jaxpr.consts[0]!)).toEqual([2]);
     });
     it('evalShape gives output shapes and dtypes of a pytree function without computing', () => {
-      const out = evalShape((p: { w: Tensor }, v: Tensor) => ({ y: T.matmul(v, p.w), n: T.argmax(v) }))({ w: new ShapeDtype([3, 4], 'float64') }, new ShapeDtype([2, 3], 'float64'));
+      const out = evalShape((p: { w: Tensor }, v: Tensor) => ({ y: T.matmul(v, p.w), n: T.argmax(v) }), { w: new ShapeDtype([3, 4], 'float64') }, new ShapeDtype([2, 3], 'float64'));
       expect(out.y).toBeInstanceOf(ShapeDtype);
       expect(out.y.shape).toEqual([2, 4]);
       expect(out.y.dtype).toBe('float64');
       expect(out.n.shape).toEqual([]);
       expect(out.n.dtype).toBe('int32');
-      expect(() => evalShape((v: Tensor) => T.matmul(v, v))(new ShapeDtype([2, 3]))).toThrow(/matmul/);
+      expect(() => evalShape((v: Tensor) => T.matmul(v, v), new ShapeDtype([2, 3]))).toThrow(/matmul/);
     });
   });
 
@@ -112,7 +112,7 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       close(gb2, T.sin(x));
     });
     it('hasAux returns [grad, aux] from grad and [[value, aux], grad] from valueAndGrad', () => {
-      const withAux = (a: Tensor) => [T.sum(T.square(a)), { norm: T.sqrt(T.sum(T.square(a))), label: 'ok' }];
+      const withAux = (a: Tensor): [Tensor, { norm: Tensor; label: string }] => [T.sum(T.square(a)), { norm: T.sqrt(T.sum(T.square(a))), label: 'ok' }];
       const [g, aux] = grad(withAux, { hasAux: true })(x);
       close(g, T.mul(x, 2));
       close(aux.norm, T.sqrt(T.sum(T.square(x))));
@@ -121,6 +121,7 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       close(value, T.sum(T.square(x)));
       close(aux2.norm, aux.norm);
       close(g2, g);
+      // @ts-expect-error the function must return [output, aux] (a type error, and a clear error in plain JS)
       expect(() => grad((a: Tensor) => T.sum(a), { hasAux: true })(x)).toThrow(/hasAux the function must return \[output, aux\]/);
     });
     // Regression: aux leaves used to come back as tracers of the finished transformation.
@@ -155,6 +156,7 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       close(y.s, T.sum(T.mul(x, T.cos(x))));
       close(dy.s, T.sum(T.cos(x)));
       close(dy.d, T.cos(x));
+      // @ts-expect-error a tangent of the wrong structure (a type error, and a clear error in plain JS)
       expect(() => jvp(f, [p], [{ a: t.a }])).toThrow(/jvp: structures differ at \[0\]: the primal tree has \{a: \*, b: \[\*\]\}, the tangent tree has \{a: \*\}/);
     });
     it('linearize gives the jvp as a linear function', () => {
@@ -257,6 +259,92 @@ describe(`transformations: unit tests (seed ${SEED})`, () => {
       const per = vmap(grad(loss), { inAxes: [null, 0] })(w, xs);
       expect(per.shape).toEqual([5, 3]);
       close(per, T.mul(T.mul(2, w), T.square(xs)));
+    });
+  });
+
+  describe('JAX conveniences: hasAux everywhere, argnums lists on jacobians, allowInt, evalShape(f, ...args)', () => {
+    const a = f64([1, 2]);
+    const b = f64([0.5, -1, 3]);
+    // f(a, b) = outer(a, b) * 2: d/da = 2 b_j δ_ik, d/db = 2 a_i δ_jk.
+    const f = (u: Tensor, v: Tensor) => T.mul(T.outer(u, v), 2);
+    it('jacfwd/jacrev with argnums [0, 1] give a tuple of jacobians (closed form)', () => {
+      // ja[i, j, k] = 2 b_j δ_ik and jb[i, j, k] = 2 a_i δ_jk.
+      const expectedA = f64([[[1, 0], [-2, 0], [6, 0]], [[0, 1], [0, -2], [0, 6]]]);
+      const i3 = T.eye(3, 3, { dtype: 'float64' });
+      const expectedB = T.stack([T.mul(i3, 2), T.mul(i3, 4)]);
+      for (const jac of [jacfwd(f, { argnums: [0, 1] }), jacrev(f, { argnums: [0, 1] })]) {
+        const [ja, jb] = jac(a, b);
+        expect(ja.shape).toEqual([2, 3, 2]);
+        expect(jb.shape).toEqual([2, 3, 3]);
+        close(ja, expectedA);
+        close(jb, expectedB);
+      }
+      // A single index in a list is a 1-tuple, as in JAX.
+      const [only] = jacrev(f, { argnums: [1] })(a, b);
+      close(only, expectedB);
+      expect(() => jacfwd(f, { argnums: [0, 2] })(a, b)).toThrow(/jacfwd: argnums \[0,2\] out of range for 2 arguments/);
+      expect(() => jacrev(f, { argnums: [] })(a, b)).toThrow(/jacrev: argnums must not be an empty array/);
+      expect(() => jacrev(f, { argnums: [1, 1] })(a, b)).toThrow(/repeats an argument/);
+    });
+    it('hessian with argnums [0, 1] nests the blocks H[i][j] = d²f / d(arg i) d(arg j)', () => {
+      // g(a, c) = sum(a² c): H_aa = 2c δ, H_ac = 2a δ, H_cc = 0.
+      const g = (u: Tensor, c: Tensor) => T.sum(T.mul(T.square(u), c));
+      const c = f64([3, -1]);
+      const [[haa, hac], [hca, hcc]] = hessian(g, { argnums: [0, 1] })(a, c);
+      close(haa, T.mul(T.eye(2, 2, { dtype: 'float64' }), T.mul(c, 2)));
+      close(hac, T.mul(T.eye(2, 2, { dtype: 'float64' }), T.mul(a, 2)));
+      close(hca, hac);
+      close(hcc, T.zeros([2, 2], 'float64'));
+    });
+    it('hasAux on jacfwd, jacrev, hessian, vjp and linearize returns the aux next to the result', () => {
+      const withAux = (u: Tensor): [Tensor, { norm: Tensor; tag: string }] => [T.sin(u), { norm: T.sum(T.square(u)), tag: 'aux' }];
+      const [jf, auxF] = jacfwd(withAux, { hasAux: true })(a);
+      const [jr, auxR] = jacrev(withAux, { hasAux: true })(a);
+      close(jf, T.mul(T.eye(2, 2, { dtype: 'float64' }), T.cos(a)));
+      close(jr, jf);
+      for (const aux of [auxF, auxR]) {
+        close(aux.norm, f64(5));
+        expect(aux.tag).toBe('aux');
+      }
+      const scalarAux = (u: Tensor): [Tensor, Tensor] => [T.sum(T.mul(T.square(u), u)), T.max(u)];
+      const [h, hAux] = hessian(scalarAux, { hasAux: true })(a);
+      close(h, T.mul(T.eye(2, 2, { dtype: 'float64' }), T.mul(a, 6)));
+      close(hAux, f64(2));
+      const [y, back, vAux] = vjp(withAux, a, { hasAux: true });
+      close(y, T.sin(a));
+      close(back(T.onesLike(y))[0], T.cos(a));
+      close(vAux.norm, f64(5));
+      const [y2, fLin, lAux] = linearize(withAux, a, { hasAux: true });
+      close(y2, T.sin(a));
+      close(fLin(f64([1, 1])), T.cos(a));
+      expect(lAux.tag).toBe('aux');
+      // The trailing options object is checked: a misspelled option is an error, not a primal.
+      // @ts-expect-error hasAx is not an option (and withAux takes one argument)
+      expect(() => vjp(withAux, a, { hasAx: true })).toThrow(/vjp: unknown option "hasAx" \(valid options: hasAux\)/);
+      // @ts-expect-error with hasAux the function must return [output, aux]
+      expect(() => jacfwd((u: Tensor) => T.sin(u), { hasAux: true })(a)).toThrow(/jacfwd: with hasAux the function must return \[output, aux\]/);
+    });
+    it('allowInt: integer and bool inputs get zero gradients of their own shape and dtype', () => {
+      const k = T.tensor([2, 3], { dtype: 'int32' });
+      const mask = T.tensor([true, false], { dtype: 'bool' });
+      const g = (u: Tensor, n: Tensor, m: Tensor) => T.sum(T.mul(T.mul(u, T.astype(n, 'float64')), T.astype(m, 'float64')));
+      const [gu, gn, gm] = grad(g, { argnums: [0, 1, 2], allowInt: true })(a, k, mask);
+      expect(values(gu)).toEqual([2, 0]);
+      expect([gn.dtype, values(gn)]).toEqual(['int32', [0, 0]]);
+      expect([gm.dtype, values(gm)]).toEqual(['bool', [0, 0]]);
+      const [value, gk] = valueAndGrad(g, { argnums: 1, allowInt: true })(a, k, mask);
+      expect(value.item()).toBe(2);
+      expect([gk.dtype, values(gk)]).toEqual(['int32', [0, 0]]);
+      const [ju, jn] = jacrev((u: Tensor, n: Tensor) => T.mul(u, T.astype(n, 'float64')), { argnums: [0, 1], allowInt: true })(a, k);
+      close(ju, f64([[2, 0], [0, 3]]));
+      expect([jn.dtype, jn.shape, values(jn)]).toEqual(['int32', [2, 2], [0, 0, 0, 0]]);
+      expect(() => grad(g, { argnums: 1 })(a, k, mask)).toThrow(/pass allowInt: true/);
+      // @ts-expect-error allowInt is grad's, valueAndGrad's and jacrev's option, not jacfwd's (as in JAX)
+      expect(() => jacfwd(g, { allowInt: true })).toThrow(/jacfwd: unknown option "allowInt"/);
+    });
+    it('evalShape(f, ...args) takes the arguments directly, as JAX', () => {
+      const out = evalShape((u: Tensor, v: Tensor) => [T.outer(u, v), T.sum(u)], new ShapeDtype([4]), T.zeros([5]));
+      expect(out.map((s) => [s.shape, s.dtype])).toEqual([[[4, 5], 'float32'], [[], 'float32']]);
     });
   });
 

@@ -28,6 +28,17 @@ describe('jit: caching and retracing', () => {
     expect(jf.stats.traces).toBe(2);
   });
 
+  it('keys a static plain object by value in any key order, nested objects included', () => {
+    type Config = { scale: number; shift: number; inner: { a: number; b: number[] } };
+    const jf = T.jit((x: T.Tensor, cfg: Config) => T.add(T.mul(x, cfg.scale), cfg.shift + cfg.inner.a), { staticArgnums: 1 });
+    expect(jf(T.ones([2]), { scale: 2, shift: 1, inner: { a: 0, b: [1, 2] } }).toArray()).toEqual([3, 3]);
+    expect(jf(T.ones([2]), { inner: { b: [1, 2], a: 0 }, shift: 1, scale: 2 }).toArray()).toEqual([3, 3]);
+    expect(jf.stats.traces).toBe(1);
+    // Array order is meaning, not layout: [2, 1] is another configuration.
+    jf(T.ones([2]), { scale: 2, shift: 1, inner: { a: 0, b: [2, 1] } });
+    expect(jf.stats.traces).toBe(2);
+  });
+
   it('treats JS numbers as traced scalars (no retrace when the value changes)', () => {
     const jf = T.jit((x: T.Tensor, lr: T.Tensor | number) => T.mul(x, lr));
     expect(jf(T.ones([2]), 0.5).toArray()).toEqual([0.5, 0.5]);

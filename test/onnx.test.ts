@@ -164,7 +164,7 @@ describe('a whole training step', () => {
     for (let i = 0; i < 5; i++) {
       ours = jitted(ours.params, ours.opt, x, y);
       theirs = (await runOnnx(model, [theirs.params, theirs.opt, x, y])) as typeof theirs;
-      losses.push([ours.loss.item(), theirs.loss.item()]);
+      losses.push([Number(ours.loss.item()), Number(theirs.loss.item())]);
     }
     expect(approx({ rtol: 1e-5, atol: 1e-5 }).equals(losses.map(([, onnx]) => onnx), losses.map(([jitted]) => jitted))).toBe(true);
     expect(losses[4]![0]).toBeLessThan(losses[0]![0]);
@@ -176,7 +176,7 @@ describe('a whole training step', () => {
 describe('random draws', () => {
   it('become int32 inputs that feeds() fills with the bits tensorlaw draws from the key', async () => {
     const noisy = (key: Tensor, x: Tensor) => nn.dropoutApply(T.add(x, R.normal(key, x.shape)), 0.5, R.foldIn(key, 1));
-    const args = [R.key(11), normal(12, [4, 5])];
+    const args: [Tensor, Tensor] = [R.key(11), normal(12, [4, 5])];
     const model = toOnnx(noisy, args, { argNames: ['key', 'x'] });
     expect(model.randomInputs.length).toBeGreaterThan(0);
     expect(model.inputs.filter((v) => model.randomInputs.includes(v.name)).every((v) => v.dtype === 'int32')).toBe(true);
@@ -228,6 +228,7 @@ describe('options and errors', () => {
     expect(() => toOnnx(f, [x], { opset: 13 })).toThrow(/opset 13 is not supported/);
     expect(() => toOnnx((a: Tensor, b: Tensor) => T.add(a, b), [x, x], { argNames: ['v', 'v'] })).toThrow(/two values are named 'v'/);
     expect(() => toOnnx(f, [x], { outputNames: ['a', 'b'] })).toThrow(/outputNames has 2 names for 1 output leaves/);
+    // @ts-expect-error a string leaf where f takes a tensor (a type error, and a clear error in plain JS)
     expect(() => toOnnx(f, [{ x, n: 'three' }])).toThrow(/argument 0 leaf 'n' is string, not a tensor/);
     expect(() => toOnnx(f, [x], { outputNames: [3] } as never)).toThrow(/outputNames must be an array of non-empty strings/);
     expect(() => toOnnx(f, [x], { opset: '18' } as never)).toThrow(/opset 18 is not supported/);

@@ -1,13 +1,13 @@
 /**
  * The built package (after `npm run build`) loads as ESM and as CJS through its exports map,
- * root and subpaths. CI builds before testing; without dist/ this file skips and says why.
+ * root and subpaths. `npm ci` builds dist/ (the prepare script); without it these tests fail and
+ * say so (test/consumer.test.ts checks the packed tarball in a fresh TypeScript project).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const built = existsSync('dist/index.js') && existsSync('dist/index.cjs');
-if (!built) console.warn('package.test: dist/ is missing; run `npm run build` to check the ESM and CJS bundles');
 
 const subpaths = ['', '/tree', '/random', '/nn', '/optim', '/data', '/data/node', '/io', '/train', '/onnx', '/models', '/laws', '/laws/arbitraries', '/extend'];
 const script = `const T = X('tensorlaw');
@@ -17,7 +17,11 @@ const j = T.jit((v) => T.mul(v, 2))(x);
 for (const p of ${JSON.stringify(subpaths.slice(1))}) if (Object.keys(X('tensorlaw' + p)).length === 0) throw new Error('empty ' + p);
 console.log(JSON.stringify([g.toArray(), j.toArray()]));`;
 
-describe.skipIf(!built)('the built package', () => {
+describe('the built package', () => {
+  beforeAll(() => {
+    if (!built) throw new Error('dist/ is missing: run `npm run build` (npm ci runs it through the prepare script)');
+  });
+
   it('loads as CommonJS (require) with every subpath', () => {
     const out = execFileSync(process.execPath, ['-e', script.replace(/X\(/g, 'require(')], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual([[2, 4, 6], [2, 4, 6]]);

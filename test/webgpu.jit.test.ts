@@ -68,7 +68,7 @@ describe.skipIf(!available)('law loweringPreservesMeaning (fast-check seed 913)'
     await fc.assert(asyncLawProperty(fc.array(fc.nat(ops.length - 1), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 70 }), fc.integer(), async (chain, n, seed) => {
       const f = (x: T.Tensor, y: T.Tensor) => T.sum(chain.reduce((acc, k) => T.add(ops[k]!(acc), y), x), { axis: 0 });
       const r = rng(seed);
-      const args = [sample([n, 3], 'unit', r), sample([3], 'unit', r)];
+      const args: [T.Tensor, T.Tensor] = [sample([n, 3], 'unit', r), sample([3], 'unit', r)];
       const jaxpr = makeJaxpr(f)(...args);
       return loweringPreservesMeaning(jaxpr, jaxpr.consts, args, loweringApprox.with({ rtol: 1e-4, atol: 1e-3 }));
     }), { seed: 913, numRuns: 10 });

@@ -20,18 +20,32 @@ const query = new URLSearchParams(location.search);
 const trainSize = Number(query.get('train') ?? 10000);
 const epochs = Number(query.get('epochs') ?? 2);
 const batchSize = 32;
-const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
+/** The page's element with this id, checked to be of the expected kind. */
+function $<E extends HTMLElement>(id: string, kind: new () => E): E;
+function $(id: string): HTMLElement;
+function $(id: string, kind: new () => HTMLElement = HTMLElement): HTMLElement {
+  const element = document.getElementById(id);
+  if (!(element instanceof kind)) throw new Error(`the page has no ${kind.name} #${id}`);
+  return element;
+}
+
+/** A canvas's 2D context (every browser has one; an exhausted context pool is an error). */
+function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
+  const g = canvas.getContext('2d');
+  if (g === null) throw new Error('no 2D canvas context');
+  return g;
+}
 
 const dense = (units: number) => nn.linear(units, { init: nn.initializers.glorotUniform, biasInit: nn.initializers.zeros });
 const model = nn.sequential(dense(64), nn.activation(nn.relu), dense(64), nn.activation(nn.relu), dense(10));
 type Params = ReturnType<typeof model.init>['params'];
 const optimizer = optim.adam(1e-3);
-type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
+type State = { params: Params; opt: optim.AdamState };
 
-const step = T.jit((s: State, x: T.Tensor, y: T.Tensor) => {
+const step = T.jit((s: State, x: T.Tensor, y: T.Tensor): [State, T.Tensor] => {
   const [loss, grads] = T.valueAndGrad((p: Params) => nn.softmaxCrossEntropy(model.apply(p, x), y))(s.params);
   const [updates, opt] = optimizer.update(grads, s.opt, s.params);
-  return [{ params: optim.applyUpdates(s.params, updates) as Params, opt }, loss] as const;
+  return [{ params: optim.applyUpdates(s.params, updates), opt }, loss];
 }, { donateArgnums: 0 });
 const accuracy = T.jit((p: Params, x: T.Tensor, y: T.Tensor) => nn.accuracy(model.apply(p, x), y));
 const probabilities = T.jit((p: Params, x: T.Tensor) => T.softmax(model.apply(p, x)));
@@ -44,10 +58,10 @@ interface Session {
   state: State;
   steps: number;
   readonly history: { step: number; loss: number; accuracy?: number }[];
-  readonly batches: Iterator<MnistExamples>;
+  readonly batches: Iterator<MnistExamples, never>;
 }
 
-const onDevice = <V>(backend: string, tree: V): V => (backend === 'cpu' ? tree : (map((t: T.Tensor) => T.toDevice(t, 'webgpu'), tree) as V));
+const onDevice = <V>(backend: string, tree: V): V => (backend === 'cpu' ? tree : map((t: T.Tensor) => T.toDevice(t, 'webgpu'), tree));
 const read = async (t: T.Tensor): Promise<number> => Number((await t.data())[0]);
 
 async function fetchBytes(name: string): Promise<Uint8Array> {
@@ -62,7 +76,7 @@ function decoded(images: Uint8Array, labels: Uint8Array, size: number): Dataset<
   return ds.right;
 }
 
-function* batchesForever(train: Dataset<MnistExamples>): Iterator<MnistExamples> {
+function* batchesForever(train: Dataset<MnistExamples>): Generator<MnistExamples, never> {
   for (let epoch = 0; ; epoch++) yield* train.shuffle(foldIn(key(1), epoch)).batch(batchSize, { dropRemainder: true });
 }
 
@@ -73,10 +87,10 @@ async function setup(): Promise<Session> {
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
     ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map(fetchBytes),
   );
-  const train = decoded(trainImages!, trainLabels!, trainSize);
-  const test = decoded(testImages!, testLabels!, 1000).tree;
+  const train = decoded(trainImages, trainLabels, trainSize);
+  const test = decoded(testImages, testLabels, 1000).tree;
   const [initKey] = splitList(key(0));
-  const { params } = model.init(initKey!, [-1, 784]);
+  const { params } = model.init(initKey, [-1, 784]);
   return { backend, train, test: onDevice(backend, test), state: onDevice(backend, { params, opt: optimizer.init(params) }), steps: 0, history: [], batches: batchesForever(train) };
 }
 
@@ -89,7 +103,7 @@ async function testAccuracy(s: Session): Promise<number> {
 async function trainSteps(s: Session, n: number): Promise<{ loss: number; accuracy: number }> {
   const losses: T.Tensor[] = [];
   for (let i = 0; i < n; i++) {
-    const b = onDevice(s.backend, s.batches.next().value as MnistExamples);
+    const b = onDevice(s.backend, s.batches.next().value);
     const [next, loss] = step(s.state, b.x, b.y);
     s.state = next;
     losses.push(loss);
@@ -108,14 +122,14 @@ function status(text: string): void {
 }
 
 function drawChart(history: Session['history']): void {
-  const canvas = $<HTMLCanvasElement>('chart');
-  const g = canvas.getContext('2d')!;
+  const canvas = $('chart', HTMLCanvasElement);
+  const g = context2d(canvas);
   const [w, h, pad] = [canvas.width, canvas.height, 30];
   g.clearRect(0, 0, w, h);
   g.strokeStyle = '#ccc';
   g.strokeRect(pad, 8, w - 2 * pad, h - pad - 8);
   if (history.length === 0) return;
-  const lastStep = Math.max(1, history.at(-1)!.step);
+  const lastStep = Math.max(1, history[history.length - 1].step);
   const maxLoss = Math.max(...history.map((p) => p.loss).filter(Number.isFinite), 1e-6);
   const x = (step: number) => pad + (step / lastStep) * (w - 2 * pad);
   const y = (fraction: number) => h - pad - fraction * (h - pad - 8);
@@ -144,26 +158,26 @@ function drawChart(history: Session['history']): void {
 
 /** The drawing as an MNIST-style digit: the strokes' bounding box scaled to 20x20 and centred in 28x28, in [0, 1]. */
 function drawingAsDigit(): Float32Array | undefined {
-  const canvas = $<HTMLCanvasElement>('draw');
+  const canvas = $('draw', HTMLCanvasElement);
   const { width, height } = canvas;
-  const pixels = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+  const pixels = context2d(canvas).getImageData(0, 0, width, height).data;
   let [x0, y0, x1, y1] = [width, height, -1, -1];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      if (pixels[(y * width + x) * 4]! > 32) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      if (pixels[(y * width + x) * 4] > 32) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
     }
   }
   if (x1 < 0) return undefined;
   const side = Math.max(x1 - x0 + 1, y1 - y0 + 1);
   const small = document.createElement('canvas');
   [small.width, small.height] = [28, 28];
-  const g = small.getContext('2d')!;
+  const g = context2d(small);
   g.fillStyle = '#000';
   g.fillRect(0, 0, 28, 28);
   const scale = 20 / side;
   g.drawImage(canvas, x0, y0, x1 - x0 + 1, y1 - y0 + 1, 14 - ((x1 - x0 + 1) * scale) / 2, 14 - ((y1 - y0 + 1) * scale) / 2, (x1 - x0 + 1) * scale, (y1 - y0 + 1) * scale);
   const data = g.getImageData(0, 0, 28, 28).data;
-  return Float32Array.from({ length: 784 }, (_, i) => data[i * 4]! / 255);
+  return Float32Array.from({ length: 784 }, (_, i) => data[i * 4] / 255);
 }
 
 /** Predict the drawn digit and show the probabilities. */
@@ -179,8 +193,8 @@ async function predictDrawing(s: Session): Promise<{ digit: number; probabilitie
 }
 
 function enableDrawing(s: Session): void {
-  const canvas = $<HTMLCanvasElement>('draw');
-  const g = canvas.getContext('2d')!;
+  const canvas = $('draw', HTMLCanvasElement);
+  const g = context2d(canvas);
   const clear = () => {
     g.fillStyle = '#000';
     g.fillRect(0, 0, canvas.width, canvas.height);
@@ -190,7 +204,7 @@ function enableDrawing(s: Session): void {
   clear();
   [g.strokeStyle, g.lineWidth, g.lineCap, g.lineJoin] = ['#fff', 20, 'round', 'round'];
   let drawing = false;
-  const at = (e: PointerEvent) => [e.offsetX, e.offsetY] as const;
+  const at = (e: PointerEvent): [x: number, y: number] => [e.offsetX, e.offsetY];
   canvas.addEventListener('pointerdown', (e) => {
     drawing = true;
     g.beginPath();
@@ -217,7 +231,7 @@ function enableDrawing(s: Session): void {
 function enableTraining(s: Session): void {
   const total = epochs * Math.floor(s.train.size / batchSize);
   let running = query.get('autostart') !== '0';
-  const button = $<HTMLButtonElement>('train');
+  const button = $('train', HTMLButtonElement);
   const label = () => (button.textContent = running ? 'pause' : s.steps >= total ? 'train more' : 'train');
   const loop = async () => {
     while (running && s.steps < total) {
@@ -255,4 +269,10 @@ const hooks = {
   predictDrawing: async () => predictDrawing(await ready),
   steps: async () => (await ready).steps,
 };
-(globalThis as { mnistPage?: typeof hooks }).mnistPage = hooks;
+declare global {
+  interface Window {
+    /** The page's test hooks (see the top of this file). */
+    mnistPage?: typeof hooks;
+  }
+}
+window.mnistPage = hooks;

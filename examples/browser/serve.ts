@@ -9,7 +9,6 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -24,7 +23,8 @@ const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k
 export async function bundlePage(): Promise<{ js: string; externalImports: string[] }> {
   const result = await build({ entryPoints: [join(here, 'main.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, metafile: true, logLevel: 'silent' });
   const externalImports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
-  return { js: result.outputFiles[0]!.text, externalImports };
+  if (result.outputFiles.length !== 1) throw new Error(`bundlePage: expected one output file, got ${result.outputFiles.length}`);
+  return { js: result.outputFiles[0].text, externalImports };
 }
 
 /** Start the server on `host:port` (port 0 picks a free one); resolves to its address and a close function. */
@@ -45,7 +45,9 @@ export async function servePage(options: { port?: number; host?: string } = {}):
     }
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 8080, options.host ?? '127.0.0.1', resolve));
-  const { address, port } = server.address() as AddressInfo;
+  const bound = server.address();
+  if (bound === null || typeof bound === 'string') throw new Error(`the server is not listening on a TCP port (${bound})`);
+  const { address, port } = bound;
   return { url: `http://${address}:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 

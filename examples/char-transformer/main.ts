@@ -11,11 +11,14 @@
  *   npx tsx examples/char-transformer/main.ts --steps 50 --words 500 --samples 5 --temperature 0.8
  */
 import { createRequire } from 'node:module';
+import { either as E } from 'fp-ts';
+import * as t from 'io-ts';
 import * as T from '../../src';
 import * as nn from '../../src/nn';
 import * as optim from '../../src/optim';
 import * as random from '../../src/random';
 import { Dataset } from '../../src/data';
+import { leaves } from '../../src/tree';
 import { numberArg } from '../common/args';
 
 const steps = numberArg('steps', 800);
@@ -41,11 +44,11 @@ function initParams(k: T.Tensor) {
   const [kt, kp, kh, ...kb] = random.splitList(k, 3 + numBlocks);
   const shape = [-1, seqLen, dim];
   return {
-    tokens: tokenEmbedding.init(kt!, [-1, seqLen]).params,
-    positions: positionEmbedding.init(kp!, [seqLen]).params,
+    tokens: tokenEmbedding.init(kt, [-1, seqLen]).params,
+    positions: positionEmbedding.init(kp, [seqLen]).params,
     blocks: kb.map((kk) => block.init(kk, shape).params),
-    norm: finalNorm.init(kh!, shape).params,
-    head: head.init(kh!, shape).params,
+    norm: finalNorm.init(kh, shape).params,
+    head: head.init(kh, shape).params,
   };
 }
 type Params = ReturnType<typeof initParams>;
@@ -66,12 +69,12 @@ const loss = (params: Params, b: Batch) => {
 };
 
 const optimizer = optim.adam(optim.warmupCosineDecaySchedule({ initValue: 0, peakValue: 3e-3, warmupSteps: Math.min(50, steps / 10), decaySteps: steps, endValue: 3e-4 }));
-type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
+type State = { params: Params; opt: optim.AdamState };
 
-const step = T.jit((state: State, b: Batch) => {
+const step = T.jit((state: State, b: Batch): [State, T.Tensor] => {
   const [l, grads] = T.valueAndGrad(loss)(state.params, b);
   const [updates, opt] = optimizer.update(grads, state.opt, state.params);
-  return [{ params: optim.applyUpdates(state.params, updates) as Params, opt }, l] as const;
+  return [{ params: optim.applyUpdates(state.params, updates), opt }, l];
 });
 const evaluate = T.jit(loss);
 const sampleLogits = T.jit(logitsOf);
@@ -100,7 +103,7 @@ function sample(params: Params, k: T.Tensor, n: number): string[] {
   for (let t = 0; t < maxLen; t++) {
     const logits = sampleLogits(params, T.tensor(tokens, { shape: [n, seqLen], dtype: 'int32' }));
     const atT = T.squeeze(T.slice(logits, [{}, { start: t, stop: t + 1 }]), 1);
-    const next = random.categorical(random.foldIn(k, t), T.div(atT, temperature)).dataSync() as Int32Array;
+    const next = Array.from(random.categorical(random.foldIn(k, t), T.div(atT, temperature)).dataSync());
     next.forEach((c, i) => {
       if (c === 0) done[i] = true;
       if (!done[i]) tokens[i * seqLen + t + 1] = c;
@@ -111,18 +114,20 @@ function sample(params: Params, k: T.Tensor, n: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const all = (createRequire(import.meta.url)('an-array-of-english-words') as string[]).filter((w) => w.length >= minLen && w.length <= maxLen && /^[a-z]+$/.test(w));
+  const list = t.array(t.string).decode(createRequire(import.meta.url)('an-array-of-english-words'));
+  if (E.isLeft(list)) throw new Error('an-array-of-english-words: expected an array of strings');
+  const all = list.right.filter((w) => w.length >= minLen && w.length <= maxLen && /^[a-z]+$/.test(w));
   const dictionary = new Set(all);
   const [pickKey, initKey, runKey, sampleKey] = random.splitList(random.key(0), 4);
-  const picked = Array.from(random.permutation(pickKey!, all.length).dataSync().subarray(0, numWords + 500), (i) => all[i]!);
+  const picked = Array.from(random.permutation(pickKey, all.length).dataSync().subarray(0, numWords + 500), (i) => all[i]);
   const [trainWords, validWords] = [picked.slice(0, numWords), picked.slice(numWords)];
   const train = encode(trainWords);
   const valid = encode(validWords).tree;
   console.log(`${all.length} words of ${minLen}-${maxLen} letters; training on ${train.size} (e.g. ${trainWords.slice(0, 5).join(', ')}), validating on ${validWords.length}`);
 
-  const params = initParams(initKey!);
-  const count = (x: unknown): number => (x instanceof T.Tensor ? x.size : Array.isArray(x) ? x.reduce((n: number, v) => n + count(v), 0) : x && typeof x === 'object' ? Object.values(x).reduce((n: number, v) => n + count(v), 0) : 0);
-  console.log(`model: dim ${dim}, ${numBlocks} causal transformer blocks (4 heads), ${count(params).toLocaleString('en-US')} parameters`);
+  const params = initParams(initKey);
+  const count = leaves(params).reduce((n, x) => n + x.size, 0);
+  console.log(`model: dim ${dim}, ${numBlocks} causal transformer blocks (4 heads), ${count.toLocaleString('en-US')} parameters`);
   console.log(`validation loss before training ${Number(evaluate(params, valid).item()).toFixed(3)} nats/char (uniform guessing: ln 27 = ${Math.log(27).toFixed(3)})`);
 
   const start = performance.now();
@@ -131,7 +136,7 @@ async function main(): Promise<void> {
   let shuffled = train;
   let running = 0;
   for (let s = 0; s < steps; s++) {
-    if (s % perEpoch === 0) shuffled = train.shuffle(random.foldIn(runKey!, s / perEpoch));
+    if (s % perEpoch === 0) shuffled = train.shuffle(random.foldIn(runKey, s / perEpoch));
     const [next, l] = step(state, shuffled.batch(batchSize, { dropRemainder: true }).at(s % perEpoch));
     state = next;
     running = s === 0 ? Number(l.item()) : 0.9 * running + 0.1 * Number(l.item());
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const words = sample(state.params, sampleKey!, numSamples);
+  const words = sample(state.params, sampleKey, numSamples);
   const seen = new Set(trainWords);
   const mark = (w: string) => (seen.has(w) ? `${w} (train)` : dictionary.has(w) ? `${w} (real word)` : w);
   console.log(`\nsampled words (temperature ${temperature}):\n  ${words.map(mark).join('\n  ')}`);

@@ -39,29 +39,38 @@ const init = model.init(random.key(0), [-1, 1, 28, 28]);
 type Params = typeof init.params;
 type Stats = typeof init.state;
 const optimizer = optim.adam(2e-3);
-type Opt = ReturnType<typeof optimizer.init>;
+type Opt = optim.AdamState;
 
 /** One Adam step; batch norm runs in train mode and returns its updated running statistics. */
 const step = (params: Params, stats: Stats, opt: Opt, x: T.Tensor, y: T.Tensor) => {
-  const loss = (p: Params) => {
+  const loss = (p: Params): [loss: T.Tensor, stats: Stats] => {
     const { y: logits, state } = model.apply(p, x, { train: true, state: stats });
-    return [nn.softmaxCrossEntropy(logits, y), state] as const;
+    return [nn.softmaxCrossEntropy(logits, y), state];
   };
   const [[value, nextStats], grads] = T.valueAndGrad(loss, { hasAux: true })(params);
   const [updates, nextOpt] = optimizer.update(grads, opt, params);
-  return { params: optim.applyUpdates(params, updates) as Params, stats: nextStats, opt: nextOpt, loss: value };
+  return { params: optim.applyUpdates(params, updates), stats: nextStats, opt: nextOpt, loss: value };
 };
 
 /** What gets deployed: logits in eval mode (batch norm uses its running statistics). */
 const predict = (params: Params, stats: Stats, images: T.Tensor) => model.apply(params, images, { train: false, state: stats }).y;
 
-const maxAbsDiff = (a: unknown, b: unknown) =>
-  Math.max(...leaves(a).map((x, i) => T.max(T.abs(T.sub(x as T.Tensor, leaves(b)[i] as T.Tensor))).item() as number));
+/** The largest absolute difference between two lists of tensors (trees' leaves). */
+const maxAbsDiff = (xs: readonly T.Tensor[], ys: readonly T.Tensor[]) => Math.max(...xs.map((x, i) => Number(T.max(T.abs(T.sub(x, ys[i]))).item())));
 
 /** Run an exported model in ONNX Runtime on f's arguments and rebuild f's output tree. */
-async function runOnnx(session: ort.InferenceSession, exported: OnnxModel, args: unknown[]): Promise<any> {
-  const feeds = exported.feeds(args, (type, data, dims) => new ort.Tensor(type, data as never, dims));
+async function runOnnx<R>(session: ort.InferenceSession, exported: OnnxModel<R>, args: readonly unknown[]): Promise<R> {
+  const feeds = exported.feeds(args, (type, data, dims) => ortTensor(type, data, dims));
   return exported.outputTree(await session.run(feeds));
+}
+
+/** An ONNX Runtime tensor of tensorlaw's data (same element types; the arrays are shared, not copied). */
+function ortTensor(type: T.DType, data: T.TypedArray, dims: readonly number[]): ort.Tensor {
+  if (data instanceof Float32Array) return new ort.Tensor('float32', data, dims);
+  if (data instanceof Float64Array) return new ort.Tensor('float64', data, dims);
+  if (data instanceof Int32Array) return new ort.Tensor('int32', data, dims);
+  if (type === 'bool' && data instanceof Uint8Array) return new ort.Tensor('bool', data, dims);
+  throw new Error(`no ONNX Runtime tensor for ${type} data in a ${data.constructor.name}`);
 }
 
 async function main(): Promise<void> {
@@ -74,7 +83,7 @@ async function main(): Promise<void> {
     const b = batches.at(s % batches.length);
     const { loss, ...next } = jitted(state.params, state.stats, state.opt, b.x, b.y);
     state = next;
-    if ((s + 1) % Math.max(1, Math.floor(steps / 5)) === 0) console.log(`step ${String(s + 1).padStart(4)}  loss ${loss.item().toFixed(4)}`);
+    if ((s + 1) % Math.max(1, Math.floor(steps / 5)) === 0) console.log(`step ${String(s + 1).padStart(4)}  loss ${Number(loss.item()).toFixed(4)}`);
   }
   console.log(`trained ${steps} steps of batch ${batchSize} in ${((performance.now() - start) / 1000).toFixed(1)}s`);
 
@@ -97,10 +106,10 @@ async function main(): Promise<void> {
   // The whole test set as one batch: a size the model was not traced with.
   const images = test.tree.x;
   const ours = predict(state.params, state.stats, images);
-  const theirs = (await runOnnx(session, exported, [state.params, state.stats, images])) as T.Tensor;
-  const accuracy = (logits: T.Tensor) => (nn.accuracy(logits, test.tree.y).item() as number) * 100;
+  const theirs = await runOnnx(session, exported, [state.params, state.stats, images]);
+  const accuracy = (logits: T.Tensor) => Number(nn.accuracy(logits, test.tree.y).item()) * 100;
   const agree = T.sum(T.astype(T.equal(T.argmax(ours, { axis: 1 }), T.argmax(theirs, { axis: 1 })), 'int32')).item();
-  console.log(`ONNX Runtime on ${images.shape[0]} test digits: max abs difference ${maxAbsDiff(theirs, ours).toExponential(2)} in the logits`);
+  console.log(`ONNX Runtime on ${images.shape[0]} test digits: max abs difference ${maxAbsDiff([theirs], [ours]).toExponential(2)} in the logits`);
   console.log(`test accuracy ${accuracy(ours).toFixed(2)}% (tensorlaw) and ${accuracy(theirs).toFixed(2)}% (ONNX Runtime); predictions agree on ${agree} of ${images.shape[0]}`);
 
   // A whole training step exported and run in ONNX Runtime, side by side with ours.
@@ -113,10 +122,10 @@ async function main(): Promise<void> {
     const batch = batches.at(s);
     const { loss: la, ...na } = jitted(a.params, a.stats, a.opt, batch.x, batch.y);
     const { loss: lb, ...nb } = await runOnnx(stepSession, trainStep, [b.params, b.stats, b.opt, batch.x, batch.y]);
-    console.log(`training step in ONNX Runtime ${s + 1}: loss ${lb.item().toFixed(6)} (tensorlaw ${la.item().toFixed(6)})`);
+    console.log(`training step in ONNX Runtime ${s + 1}: loss ${Number(lb.item()).toFixed(6)} (tensorlaw ${Number(la.item()).toFixed(6)})`);
     a = na;
     b = nb;
-    worst = Math.max(worst, maxAbsDiff(b.params, a.params));
+    worst = Math.max(worst, maxAbsDiff(leaves(b.params), leaves(a.params)));
   }
   console.log(`after 3 exported training steps: max abs parameter difference ${worst.toExponential(2)}`);
 }

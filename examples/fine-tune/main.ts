@@ -23,7 +23,7 @@ import * as tree from '../../src/tree';
 import { key, splitList } from '../../src/random';
 import { applyStandardize, fitStandardize, type Dataset, type MnistExamples } from '../../src/data';
 import { loadMnist } from '../../src/data/node';
-import { fit } from '../../src/train';
+import { fit, type Metrics } from '../../src/train';
 import * as io from '../../src/io';
 import { numberArg, stringArg } from '../common/args';
 
@@ -40,7 +40,7 @@ type Batch = { x: T.Tensor; y: T.Tensor };
 
 const initParams = (k: T.Tensor): Params => {
   const [kb, kh] = splitList(k);
-  return { body: body.init(kb!, [-1, 784]).params, head: head.init(kh!, [-1, 64]).params };
+  return { body: body.init(kb, [-1, 784]).params, head: head.init(kh, [-1, 64]).params };
 };
 const logitsOf = (params: Params, x: T.Tensor) => head.apply(params.head, body.apply(params.body, x));
 const accuracy = T.jit((params: Params, batch: Batch) => nn.accuracy(logitsOf(params, batch.x), batch.y));
@@ -53,21 +53,21 @@ function digitsFrom(ds: Dataset<MnistExamples>, lo: number): Dataset<MnistExampl
 /** Train with Adam for a number of epochs; returns the trained trainable part. */
 async function train<P>(trainable: P, loss: (p: P, b: Batch) => T.Tensor, data: Dataset<MnistExamples>, nEpochs: number, lr: number, runKey: T.Tensor): Promise<P> {
   const optimizer = optim.adam(lr);
-  type State = { params: P; opt: ReturnType<typeof optimizer.init> };
-  const step = T.jit((s: State, b: Batch) => {
+  type State = { params: P; opt: optim.AdamState };
+  const step = T.jit((s: State, b: Batch): [State, Metrics] => {
     const [l, grads] = T.valueAndGrad(loss)(s.params, b);
     const [updates, opt] = optimizer.update(grads, s.opt, s.params);
-    return [{ params: optim.applyUpdates(s.params, updates) as P, opt }, { loss: l }] as const;
+    return [{ params: optim.applyUpdates(s.params, updates), opt }, { loss: l }];
   });
   const { state } = await fit<State, Batch>({ params: trainable, opt: optimizer.init(trainable) }, data, { epochs: nEpochs, batchSize: 32, key: runKey, step: (s, b) => step(s, b) });
   return state.params;
 }
 
-const sameBits = (a: unknown, b: unknown): boolean => {
-  const [xs, ys] = [tree.leaves(a) as T.Tensor[], tree.leaves(b) as T.Tensor[]];
-  const bytes = (t: T.Tensor) => new Uint8Array((t.dataSync() as Float32Array).slice().buffer);
+/** Whether two lists of tensors (a tree's leaves) hold the same bits. */
+const sameBits = (xs: readonly T.Tensor[], ys: readonly T.Tensor[]): boolean => {
+  const bytes = (t: T.Tensor) => new Uint8Array(t.dataSync().slice().buffer);
   return xs.length === ys.length && xs.every((x, i) => {
-    const [p, q] = [bytes(x), bytes(ys[i]!)];
+    const [p, q] = [bytes(x), bytes(ys[i])];
     return p.length === q.length && p.every((v, j) => v === q[j]);
   });
 };
@@ -79,37 +79,37 @@ async function main(): Promise<void> {
   const [train04, test04, train59, test59] = [digits.train, digits.test, digits.train, digits.test].map((d, i) =>
     digitsFrom(d.map((b) => ({ x: applyStandardize(stats, b.x), y: b.y })), i < 2 ? 0 : 5),
   );
-  console.log(`digits 0-4: ${train04!.size} train / ${test04!.size} test; digits 5-9: ${train59!.size} train / ${test59!.size} test`);
+  console.log(`digits 0-4: ${train04.size} train / ${test04.size} test; digits 5-9: ${train59.size} train / ${test59.size} test`);
   const [k0, k1, k2, k3, k4] = splitList(key(0), 5);
   const testAccuracy = (p: Params, ds: Dataset<MnistExamples>) => (Number(accuracy(p, ds.tree).item()) * 100).toFixed(2);
 
   // 1. Pretrain the whole network on 0-4 and save it.
   console.log(`\npretraining body + head on digits 0-4 (${pretrainEpochs} epochs)`);
   const fullLoss = (p: Params, b: Batch) => nn.softmaxCrossEntropy(logitsOf(p, b.x), b.y);
-  const pretrained = await train(initParams(k0!), fullLoss, train04!, pretrainEpochs, 1e-3, k1!);
-  console.log(`pretrained accuracy on held-out 0-4: ${testAccuracy(pretrained, test04!)}%`);
+  const pretrained = await train(initParams(k0), fullLoss, train04, pretrainEpochs, 1e-3, k1);
+  console.log(`pretrained accuracy on held-out 0-4: ${testAccuracy(pretrained, test04)}%`);
   mkdirSync(outDir, { recursive: true });
   const checkpoint = join(outDir, 'fine-tune-pretrained.safetensors');
   await io.save(checkpoint, pretrained);
 
   // 2. Load it against a template: a fresh init says which tensors, shapes and dtypes to expect.
-  const loadedOrError = await io.load(checkpoint, initParams(k2!));
+  const loadedOrError = await io.load(checkpoint, initParams(k2));
   if (E.isLeft(loadedOrError)) throw new Error(`cannot load ${checkpoint}: ${io.formatError(loadedOrError.left)}`);
   const loaded = loadedOrError.right;
-  console.log(`loaded ${checkpoint}; round trip bit-identical: ${sameBits(loaded, pretrained)}`);
+  console.log(`loaded ${checkpoint}; round trip bit-identical: ${sameBits(tree.leaves(loaded), tree.leaves(pretrained))}`);
 
   // 3. A new head for 5-9; the body stays frozen.
-  const params: Params = { body: loaded.body, head: head.init(k3!, [-1, 64]).params };
-  console.log(`new head on the pretrained body, before training: ${testAccuracy(params, test59!)}% on held-out 5-9`);
+  const params: Params = { body: loaded.body, head: head.init(k3, [-1, 64]).params };
+  console.log(`new head on the pretrained body, before training: ${testAccuracy(params, test59)}% on held-out 5-9`);
   const [trainable, frozen] = tree.partition(params, { body: false, head: true });
   // Gradients flow only to `trainable`; `frozen` is a constant closed over by the loss.
-  const headLoss = (t: typeof trainable, b: Batch) => fullLoss(tree.combine(t, frozen) as Params, b);
+  const headLoss = (t: typeof trainable, b: Batch) => fullLoss(tree.combine(t, frozen), b);
   console.log(`\ntraining the head only on digits 5-9 (${epochs} epochs, Adam lr 1e-2)`);
-  const tuned = tree.combine(await train(trainable, headLoss, train59!, epochs, 1e-2, k4!), frozen) as Params;
+  const tuned: Params = tree.combine(await train(trainable, headLoss, train59, epochs, 1e-2, k4), frozen);
 
-  console.log(`frozen body bit-identical to the loaded one: ${sameBits(tuned.body, loaded.body)}`);
-  console.log(`head changed: ${!sameBits(tuned.head, params.head)}`);
-  console.log(`fine-tuned head accuracy on held-out 5-9: ${testAccuracy(tuned, test59!)}%`);
+  console.log(`frozen body bit-identical to the loaded one: ${sameBits(tree.leaves(tuned.body), tree.leaves(loaded.body))}`);
+  console.log(`head changed: ${!sameBits(tree.leaves(tuned.head), tree.leaves(params.head))}`);
+  console.log(`fine-tuned head accuracy on held-out 5-9: ${testAccuracy(tuned, test59)}%`);
 }
 
 main().catch((e) => {

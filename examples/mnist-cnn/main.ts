@@ -17,7 +17,7 @@ import * as nn from '../../src/nn';
 import * as optim from '../../src/optim';
 import { key, splitList } from '../../src/random';
 import { loadMnist } from '../../src/data/node';
-import { fit, historyToSvg } from '../../src/train';
+import { fit, historyToSvg, type Metrics } from '../../src/train';
 import { save } from '../../src/io';
 import { numberArg, stringArg } from '../common/args';
 
@@ -37,18 +37,18 @@ type Params = ReturnType<typeof model.init>['params'];
 type Batch = { x: T.Tensor; y: T.Tensor };
 
 const optimizer = optim.adam(2e-3);
-type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
+type State = { params: Params; opt: optim.AdamState };
 
-const loss = (params: Params, batch: Batch) => {
+const loss = (params: Params, batch: Batch): [loss: T.Tensor, logits: T.Tensor] => {
   const logits = model.apply(params, batch.x);
-  return [nn.softmaxCrossEntropy(logits, batch.y), logits] as const;
+  return [nn.softmaxCrossEntropy(logits, batch.y), logits];
 };
 
-const step = T.jit((state: State, batch: Batch) => {
+const step = T.jit((state: State, batch: Batch): [State, Metrics] => {
   const [[l, logits], grads] = T.valueAndGrad(loss, { hasAux: true })(state.params, batch);
   const [updates, opt] = optimizer.update(grads, state.opt, state.params);
-  const params = optim.applyUpdates(state.params, updates) as Params;
-  return [{ params, opt }, { loss: l, accuracy: nn.accuracy(logits, batch.y) }] as const;
+  const params = optim.applyUpdates(state.params, updates);
+  return [{ params, opt }, { loss: l, accuracy: nn.accuracy(logits, batch.y) }];
 });
 
 const evaluate = T.jit((params: Params, batch: Batch) => {
@@ -62,15 +62,16 @@ async function main(): Promise<void> {
   console.log(`${train.size} training and ${test.size} test digits, images ${JSON.stringify(train.tree.x.shape.slice(1))} (NCHW)`);
 
   const [initKey, runKey] = splitList(key(0));
-  const { params, outputShape } = model.init(initKey!, [-1, 1, 28, 28]);
+  const { params, outputShape } = model.init(initKey, [-1, 1, 28, 28]);
   console.log(nn.summary(params, { layers: model.layers }).table);
   console.log(`output shape ${JSON.stringify(outputShape)}`);
 
   const start = performance.now();
-  const { state, history } = await fit({ params, opt: optimizer.init(params) } as State, train, {
+  const initial: State = { params, opt: optimizer.init(params) };
+  const { state, history } = await fit(initial, train, {
     epochs,
     batchSize,
-    key: runKey!,
+    key: runKey,
     step: (s, b) => step(s, b),
     evalStep: (s, b) => evaluate(s.params, b),
     validation: test,
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
 
   // Evaluate in batches: one jitted program per batch shape, and modest intermediate buffers.
   let correct = 0;
-  for (const b of test.batch(250)) correct += Number(evaluate(state.params, b).accuracy.item()) * b.x.shape[0]!;
+  for (const b of test.batch(250)) correct += Number(evaluate(state.params, b).accuracy.item()) * b.x.shape[0];
   const accuracy = correct / test.size;
   console.log(`test accuracy ${(accuracy * 100).toFixed(2)}% after ${epochs} epochs (${(seconds / epochs).toFixed(2)}s per epoch)`);
 

@@ -17,7 +17,7 @@ import * as nn from '../../src/nn';
 import * as optim from '../../src/optim';
 import { key, splitList } from '../../src/random';
 import { loadMnist } from '../../src/data/node';
-import { classificationReport, evaluate, fit, historyToSvg, predict } from '../../src/train';
+import { classificationReport, evaluate, fit, historyToSvg, predict, type Metrics } from '../../src/train';
 import { saveCheckpoint } from '../../src/io';
 import { numberArg, stringArg } from '../common/args';
 
@@ -36,21 +36,21 @@ type Params = ReturnType<typeof model.init>['params'];
 type Batch = { x: T.Tensor; y: T.Tensor };
 
 const optimizer = optim.adam(1e-3);
-type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
+type State = { params: Params; opt: optim.AdamState };
 
 // The loss, with the logits as auxiliary output so the step can also report training accuracy.
-const loss = (params: Params, batch: Batch) => {
+const loss = (params: Params, batch: Batch): [loss: T.Tensor, logits: T.Tensor] => {
   const logits = model.apply(params, batch.x);
-  return [nn.softmaxCrossEntropy(logits, batch.y), logits] as const;
+  return [nn.softmaxCrossEntropy(logits, batch.y), logits];
 };
 
 // One training step: value and gradient of the loss, the Adam update, and the batch accuracy.
 // The old state is donated: its buffers are reused for the new one (the loop never reads it again).
-const step = T.jit((state: State, batch: Batch) => {
+const step = T.jit((state: State, batch: Batch): [State, Metrics] => {
   const [[l, logits], grads] = T.valueAndGrad(loss, { hasAux: true })(state.params, batch);
   const [updates, opt] = optimizer.update(grads, state.opt, state.params);
-  const params = optim.applyUpdates(state.params, updates) as Params;
-  return [{ params, opt }, { loss: l, accuracy: nn.accuracy(logits, batch.y) }] as const;
+  const params = optim.applyUpdates(state.params, updates);
+  return [{ params, opt }, { loss: l, accuracy: nn.accuracy(logits, batch.y) }];
 }, { donateArgnums: 0 });
 
 const scores = T.jit((params: Params, batch: Batch) => {
@@ -68,14 +68,15 @@ async function main(): Promise<void> {
   console.log(`loaded ${count(train.size)} training digits (${count(train.size - held)} to train on, the last ${count(held)} held out for validation) and ${count(test.size)} test digits in ${((performance.now() - t0) / 1000).toFixed(2)}s`);
 
   const [initKey, runKey] = splitList(key(numberArg('seed', 0)));   // the run is a function of this key
-  const { params } = model.init(initKey!, [-1, 784]);
+  const { params } = model.init(initKey, [-1, 784]);
   console.log(nn.summary(params).table);
 
   const start = performance.now();
-  const { state, history } = await fit({ params, opt: optimizer.init(params) } as State, train, {
+  const initial: State = { params, opt: optimizer.init(params) };
+  const { state, history } = await fit(initial, train, {
     epochs,
     batchSize,
-    key: runKey!,
+    key: runKey,
     step: (s, b) => step(s, b),
     evalStep: (s, b) => scores(s.params, b),
     validationSplit,
@@ -84,14 +85,14 @@ async function main(): Promise<void> {
 
   const metrics = { loss: nn.softmaxCrossEntropy, accuracy: nn.accuracy };
   const result = await evaluate(model, state.params, test, { metrics, batchSize: 1000 });
-  console.log(`test accuracy ${(result.accuracy! * 100).toFixed(2)}% (loss ${result.loss!.toFixed(4)}) on ${count(test.size)} test digits after ${epochs} epochs (${(seconds / epochs).toFixed(2)}s per epoch)`);
+  console.log(`test accuracy ${(result.accuracy * 100).toFixed(2)}% (loss ${result.loss.toFixed(4)}) on ${count(test.size)} test digits after ${epochs} epochs (${(seconds / epochs).toFixed(2)}s per epoch)`);
   const logits = await predict(model, state.params, test, { batchSize: 1000 });
   console.log(classificationReport(test.tree.y, logits).text);
 
   mkdirSync(outDir, { recursive: true });
   const checkpoint = join(outDir, 'mnist-mlp.safetensors');
   const trained = train.size - held;
-  await saveCheckpoint(checkpoint, { params: state.params, optState: state.opt, step: epochs * Math.ceil(trained / batchSize), key: runKey! });
+  await saveCheckpoint(checkpoint, { params: state.params, optState: state.opt, step: epochs * Math.ceil(trained / batchSize), key: runKey });
   const plot = join(outDir, 'mnist-mlp-history.svg');
   writeFileSync(plot, historyToSvg(history, { title: 'MNIST MLP 784-64-64-10' }));
   console.log(`saved checkpoint ${checkpoint} and plot ${plot}; ${((performance.now() - t0) / 1000).toFixed(1)}s in all`);

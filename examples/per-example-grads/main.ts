@@ -35,7 +35,7 @@ type Params = ReturnType<typeof model.init>['params'];
 const exampleLoss = (params: Params, x: T.Tensor, y: T.Tensor) => nn.softmaxCrossEntropy(model.apply(params, T.reshape(x, [1, -1])), T.reshape(y, [1]));
 
 /** Gradients of every example in a batch: a params-shaped tree whose leaves have a leading batch axis. */
-const perExampleGrads = T.vmap(T.grad(exampleLoss), { inAxes: [null, 0, 0] }) as (p: Params, x: T.Tensor, y: T.Tensor) => Params;
+const perExampleGrads = T.vmap(T.grad(exampleLoss), { inAxes: [null, 0, 0] });
 
 /** The L2 norm of each example's whole gradient (all leaves together): [batch]. */
 const perExampleNorms = (grads: Params): T.Tensor =>
@@ -44,25 +44,26 @@ const perExampleNorms = (grads: Params): T.Tensor =>
 /** Clip each example's gradient to clipNorm, sum, add N(0, (noise * clip)^2) noise, average. */
 function privatize(grads: Params, k: T.Tensor): Params {
   const scale = T.minimum(1, T.div(clipNorm, T.maximum(perExampleNorms(grads), 1e-12)));
-  const leaves = tree.leaves(grads) as T.Tensor[];
+  const leaves = tree.leaves(grads);
   const keys = random.splitList(k, leaves.length);
   let i = 0;
   return tree.map((g: T.Tensor) => {
     const clipped = T.mul(g, T.reshape(scale, [-1, ...g.shape.slice(1).map(() => 1)]));
-    const noise = T.mul(random.normal(keys[i++]!, g.shape.slice(1)), noiseMultiplier * clipNorm);
-    return T.div(T.add(T.sum(clipped, { axis: 0 }), noise), g.shape[0]!);
+    const noise = T.mul(random.normal(keys[i++], g.shape.slice(1)), noiseMultiplier * clipNorm);
+    return T.div(T.add(T.sum(clipped, { axis: 0 }), noise), g.shape[0]);
   }, grads);
 }
 
 const optimizer = optim.sgd(learningRate);
-type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
+type State = { params: Params; opt: optim.SgdState };
+type StepMetrics = { meanNorm: T.Tensor; clipped: T.Tensor };
 
-const step = T.jit((state: State, x: T.Tensor, y: T.Tensor, k: T.Tensor) => {
+const step = T.jit((state: State, x: T.Tensor, y: T.Tensor, k: T.Tensor): [State, StepMetrics] => {
   const grads = perExampleGrads(state.params, x, y);
   const norms = perExampleNorms(grads);
   const [updates, opt] = optimizer.update(privatize(grads, k), state.opt, state.params);
-  const params = optim.applyUpdates(state.params, updates) as Params;
-  return [{ params, opt }, { meanNorm: T.mean(norms), clipped: T.mean(T.astype(T.greater(norms, clipNorm), 'float32')) }] as const;
+  const params = optim.applyUpdates(state.params, updates);
+  return [{ params, opt }, { meanNorm: T.mean(norms), clipped: T.mean(T.astype(T.greater(norms, clipNorm), 'float32')) }];
 });
 
 const evaluate = T.jit((params: Params, x: T.Tensor, y: T.Tensor) => {
@@ -79,14 +80,14 @@ async function main(): Promise<void> {
   const train = digits.train.map((b) => ({ x: applyStandardize(stats, b.x), y: b.y }));
   const test = digits.test.map((b) => ({ x: applyStandardize(stats, b.x), y: b.y }));
   const [initKey, runKey] = random.splitList(random.key(0));
-  const { params } = model.init(initKey!, [-1, 784]);
+  const { params } = model.init(initKey, [-1, 784]);
 
   // Check one batch: vmap(grad) against a loop of grad calls, one example at a time.
   const first = train.take(batchSize).tree;
   const vmapped = perExampleGrads(params, first.x, first.y);
-  const examples = Array.from({ length: batchSize }, (_, i) => T.grad(exampleLoss)(params, T.take(first.x, i, { axis: 0 }), T.take(first.y, i, { axis: 0 })) as Params);
+  const examples = Array.from({ length: batchSize }, (_, i) => T.grad(exampleLoss)(params, T.take(first.x, i, { axis: 0 }), T.take(first.y, i, { axis: 0 })));
   const looped = tree.map((...gs: T.Tensor[]) => T.stack(gs), examples[0], ...examples.slice(1));
-  const maxDiff = Math.max(...(tree.leaves(tree.map((a: T.Tensor, b: T.Tensor) => T.max(T.abs(T.sub(a, b))).item(), vmapped, looped)) as number[]));
+  const maxDiff = Math.max(...tree.leaves(tree.map((a: T.Tensor, b: T.Tensor) => Number(T.max(T.abs(T.sub(a, b))).item()), vmapped, looped)));
   const norms = perExampleNorms(vmapped).dataSync();
   console.log(`per-example gradient norms of the first batch (first 8 of ${batchSize}): ${fmt(norms.slice(0, 8))}`);
   console.log(`  min ${Math.min(...norms).toFixed(3)}, max ${Math.max(...norms).toFixed(3)}; ${norms.filter((n) => n > clipNorm).length} of ${batchSize} above the clip norm ${clipNorm}`);
@@ -102,9 +103,9 @@ async function main(): Promise<void> {
   let epochData = train;
   for (let s = 0; s < steps; s++) {
     const epoch = Math.floor(s / batchesPerEpoch);
-    if (s % batchesPerEpoch === 0) epochData = train.shuffle(random.foldIn(runKey!, epoch));
+    if (s % batchesPerEpoch === 0) epochData = train.shuffle(random.foldIn(runKey, epoch));
     const b = epochData.batch(batchSize, { dropRemainder: true }).at(s % batchesPerEpoch);
-    const [next, m] = step(state, b.x, b.y, random.foldIn(runKey!, 1_000_000 + s));
+    const [next, m] = step(state, b.x, b.y, random.foldIn(runKey, 1_000_000 + s));
     state = next;
     if ((s + 1) % Math.max(1, Math.floor(steps / 8)) === 0 || s === steps - 1) {
       const e = evaluate(state.params, test.tree.x, test.tree.y);

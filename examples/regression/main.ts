@@ -30,12 +30,12 @@ type Params = ReturnType<typeof model.init>['params'];
 const loss = (params: Params, x: T.Tensor, y: T.Tensor) => nn.mse(model.apply(params, x), y);
 
 const optimizer = optim.adam(optim.exponentialDecay({ initValue: 1e-2, transitionSteps: steps, decayRate: 0.1 }));
-type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
+type State = { params: Params; opt: optim.AdamState };
 
-const step = T.jit((state: State, x: T.Tensor, y: T.Tensor) => {
+const step = T.jit((state: State, x: T.Tensor, y: T.Tensor): [State, T.Tensor] => {
   const [l, grads] = T.valueAndGrad(loss)(state.params, x, y);
   const [updates, opt] = optimizer.update(grads, state.opt, state.params);
-  return [{ params: optim.applyUpdates(state.params, updates) as Params, opt }, l] as const;
+  return [{ params: optim.applyUpdates(state.params, updates), opt }, l];
 });
 const predict = T.jit((params: Params, x: T.Tensor) => model.apply(params, x));
 
@@ -46,8 +46,8 @@ function plotSvg(points: { x: ArrayLike<number>; y: ArrayLike<number> }, curves:
   const [yMin, yMax] = [Math.min(...ys), Math.max(...ys)];
   const sx = (x: number) => m + ((x - lo) / (hi - lo)) * (w - 2 * m);
   const sy = (y: number) => h - m - ((y - yMin) / (yMax - yMin)) * (h - 2 * m);
-  const dots = Array.from(points.x, (x, i) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(points.y[i]!).toFixed(1)}" r="2.5" fill="#999" fill-opacity="0.7"/>`);
-  const lines = curves.map((c) => `<polyline fill="none" stroke="${c.color}" stroke-width="2" points="${Array.from(c.x, (x, i) => `${sx(x).toFixed(1)},${sy(c.y[i]!).toFixed(1)}`).join(' ')}"/>`);
+  const dots = Array.from(points.x, (x, i) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(points.y[i]).toFixed(1)}" r="2.5" fill="#999" fill-opacity="0.7"/>`);
+  const lines = curves.map((c) => `<polyline fill="none" stroke="${c.color}" stroke-width="2" points="${Array.from(c.x, (x, i) => `${sx(x).toFixed(1)},${sy(c.y[i]).toFixed(1)}`).join(' ')}"/>`);
   const legend = [{ name: 'data', color: '#999' }, ...curves].map((c, i) => `<rect x="${m + 10}" y="${m + 6 + 18 * i}" width="12" height="3" fill="${c.color}"/><text x="${m + 28}" y="${m + 11 + 18 * i}" font-size="12">${c.name}</text>`);
   const xTicks = [lo, lo / 2, 0, hi / 2, hi].map((x) => `<text x="${sx(x)}" y="${h - m + 16}" font-size="11" text-anchor="middle">${x}</text>`);
   const yTicks = [-2, -1, 0, 1, 2].filter((v) => v >= yMin && v <= yMax).map((v) => `<text x="${m - 6}" y="${sy(v) + 4}" font-size="11" text-anchor="end">${v}</text>`);
@@ -62,9 +62,9 @@ function plotSvg(points: { x: ArrayLike<number>; y: ArrayLike<number> }, curves:
 
 async function main(): Promise<void> {
   const [dataKey, noiseKey, initKey] = random.splitList(random.key(0), 3);
-  const x = random.uniform(dataKey!, [numPoints, 1], { minval: lo, maxval: hi });
-  const y = T.add(truth(x), T.mul(random.normal(noiseKey!, [numPoints, 1]), noise));
-  const { params } = model.init(initKey!, [-1, 1]);
+  const x = random.uniform(dataKey, [numPoints, 1], { minval: lo, maxval: hi });
+  const y = T.add(truth(x), T.mul(random.normal(noiseKey, [numPoints, 1]), noise));
+  const { params } = model.init(initKey, [-1, 1]);
   console.log(`${numPoints} noisy samples of y = sin(3x) + 0.3x on [${lo}, ${hi}], noise sd ${noise} (MSE floor ${(noise * noise).toFixed(4)})`);
 
   const start = performance.now();

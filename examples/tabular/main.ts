@@ -23,7 +23,7 @@ import * as optim from '../../src/optim';
 import { key, splitList } from '../../src/random';
 import { applyImputer, applyStandardize, fitImputer, fitStandardize, fromTensors, labelEncode, oneHotEncode, trainTestSplit } from '../../src/data';
 import { readCsv } from '../../src/data/node';
-import { classificationReport, evaluate, fit, historyToSvg, predict } from '../../src/train';
+import { classificationReport, evaluate, fit, historyToSvg, predict, type Metrics } from '../../src/train';
 import { numberArg, stringArg } from '../common/args';
 
 const epochs = numberArg('epochs', 60);
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
 
   const data = fromTensors({ x: features.toTensor(), y: labels });
   const [splitKey, initKey, runKey] = splitList(key(0), 3);
-  const [trainRaw, testRaw] = trainTestSplit(splitKey!, data, { testSize: 0.2, stratify: (t) => t.y });
+  const [trainRaw, testRaw] = trainTestSplit(splitKey, data, { testSize: 0.2, stratify: (t) => t.y });
   // Imputation and standardization statistics come from the training split only.
   const imputer = fitImputer(trainRaw.tree.x, { strategy: 'median' });
   const stats = fitStandardize(applyImputer(imputer, trainRaw.tree.x));
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 
   const model = nn.sequential(nn.linear(32), nn.activation(nn.relu), nn.linear(32), nn.activation(nn.relu), nn.linear(classes.length));
   type Params = ReturnType<typeof model.init>['params'];
-  const { params } = model.init(initKey!, [-1, features.names.length]);
+  const { params } = model.init(initKey, [-1, features.names.length]);
   const trainSteps = Math.ceil((train.size - Math.round(train.size * 0.1)) / batchSize);
   // L2 on the weights only (paths like '[0].weight'), the gradient added before Adam; the step
   // size is halved when the epoch's mean training loss stops improving for 5 epochs.
@@ -71,38 +71,39 @@ async function main(): Promise<void> {
     optim.adam(3e-3),
     optim.reduceLROnPlateau({ factor: 0.5, patience: 5, accumulationSize: trainSteps, minScale: 0.01 }),
   );
-  type State = { params: Params; opt: ReturnType<typeof optimizer.init> };
+  type State = { params: Params; opt: optim.OptStateOf<typeof optimizer> };
   type Batch = { x: T.Tensor; y: T.Tensor };
-  const step = T.jit((state: State, batch: Batch) => {
+  const step = T.jit((state: State, batch: Batch): [State, Metrics] => {
     const [l, grads] = T.valueAndGrad((p: Params) => nn.softmaxCrossEntropy(model.apply(p, batch.x), batch.y))(state.params);
     const [updates, opt] = optimizer.update(grads, state.opt, state.params, { value: l });
-    return [{ params: optim.applyUpdates(state.params, updates) as Params, opt }, { loss: l }] as const;
+    return [{ params: optim.applyUpdates(state.params, updates), opt }, { loss: l }];
   });
   const scores = T.jit((p: Params, batch: Batch) => {
     const logits = model.apply(p, batch.x);
     return { loss: nn.softmaxCrossEntropy(logits, batch.y), accuracy: nn.accuracy(logits, batch.y) };
   });
 
-  const { state, history } = await fit({ params, opt: optimizer.init(params) } as State, train, {
+  const initial: State = { params, opt: optimizer.init(params) };
+  const { state, history } = await fit(initial, train, {
     epochs,
     batchSize,
-    key: runKey!,
+    key: runKey,
     step: (s, b) => step(s, b),
     evalStep: (s, b) => scores(s.params, b),
     validationSplit: 0.1,
     progress: false,
     callbacks: {
       onEpochEnd: (epoch, logs) => {
-        if ((epoch + 1) % 10 === 0 || epoch + 1 === epochs) console.log(`epoch ${epoch + 1}: loss ${logs.loss!.toFixed(4)}, validation accuracy ${(logs.valAccuracy! * 100).toFixed(1)}%`);
+        if ((epoch + 1) % 10 === 0 || epoch + 1 === epochs) console.log(`epoch ${epoch + 1}: loss ${logs.loss.toFixed(4)}, validation accuracy ${(logs.valAccuracy * 100).toFixed(1)}%`);
       },
     },
   });
-  const plateau = (state.opt as unknown[])[2] as optim.ReduceLROnPlateauState;
+  const plateau = state.opt[2];
   console.log(`step-size scale after training: ${Number(plateau.scale.item())} (reduceLROnPlateau)`);
   console.log(`L2 penalty of the weights: ${Number(optim.parameterPenalty(state.params, { l2: 1e-4, paths: '*.weight' }).item()).toFixed(5)}`);
 
   const result = await evaluate(model, state.params, test, { metrics: { accuracy: nn.accuracy }, batchSize: 256 });
-  console.log(`test accuracy ${(result.accuracy! * 100).toFixed(2)}% on ${test.size} held-out days (always guessing the most frequent class: ${((Math.max(...classCounts(test.tree.y, classes.length)) / test.size) * 100).toFixed(2)}%)`);
+  console.log(`test accuracy ${(result.accuracy * 100).toFixed(2)}% on ${test.size} held-out days (always guessing the most frequent class: ${((Math.max(...classCounts(test.tree.y, classes.length)) / test.size) * 100).toFixed(2)}%)`);
   const logits = await predict(model, state.params, test, { batchSize: 256 });
   console.log(classificationReport(test.tree.y, logits, { labels: classes.map((_, i) => i), targetNames: classes.map(String) }).text);
 

@@ -1,10 +1,12 @@
 /** Transformations: forward and reverse differentiation, batching, staging. */
 export { jvp, linearize, vjp, grad, valueAndGrad, linearTranspose } from './api';
-export type { AuxOptions, GradOptions } from './api';
+export type { GradOptions } from './api';
+export type { AuxOptions, WithAuxOption } from './aux';
+export type { Argnums, AsTensors, GradientOf, Jacobian, JacobianInput, ScalarOutput, ShapeDtypeLike, ShapeDtypes, TensorTree, WithAux } from './types';
 export { vmap } from './vmapApi';
 export type { VmapOptions, AxisSpec } from './vmapApi';
 export { jacfwd, jacrev, hessian } from './jacobians';
-export type { JacobianOptions } from './jacobians';
+export type { JacobianOptions, JacrevOptions } from './jacobians';
 export { makeJaxpr, evalShape, ShapeDtype } from './stagingApi';
 export { Jaxpr, evalJaxpr, printJaxpr } from '../tensor';
 export { customJvp, customVjp } from './custom';

@@ -1,21 +1,20 @@
 /** Staging entry points: makeJaxpr (a printable program) and evalShape (shapes without compute). */
 import * as T from '../tensor';
-import { fmtAval, type Aval, type Tensor } from '../tensor';
+import { checkFunction, fmtAval, type Aval, type Tensor } from '../tensor';
 import { flatten, unflatten } from '../tree';
 import { flatFn, flattenArgs, toTensor } from './args';
 import { traceToJaxpr } from './staging';
-import { checkTransform } from './checks';
 import type { Jaxpr } from '../tensor';
-
-type Fn = (...args: any[]) => any;
+import type { ShapeDtypeLike, ShapeDtypes } from './types';
 
 /**
  * Trace f on the shapes of `args` and return its jaxpr (printable with toString()).
- * @example console.log(makeJaxpr((x) => sum(sin(x)))(ones([3])).toString())
+ * @example console.log(makeJaxpr((x: Tensor) => sum(sin(x)))(ones([3])).toString())
  */
-export function makeJaxpr(f: Fn): (...args: any[]) => Jaxpr & { consts: Tensor[] } {
-  checkTransform('makeJaxpr', f, undefined, []);
-  return (...args: any[]) => {
+export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => Jaxpr & { consts: Tensor[] };
+export function makeJaxpr(f: (...args: unknown[]) => unknown): (...args: unknown[]) => Jaxpr & { consts: Tensor[] } {
+  checkFunction('makeJaxpr', f);
+  return (...args: unknown[]) => {
     const p = flattenArgs('makeJaxpr', args);
     const { fn } = flatFn(f, p.defs, 'makeJaxpr');
     const { jaxpr, consts } = traceToJaxpr(fn, p.leaves.map((x) => ({ shape: x.shape, dtype: x.dtype })), 'makeJaxpr');
@@ -32,19 +31,20 @@ export class ShapeDtype implements Aval {
 }
 
 /**
- * The output shapes and dtypes of f without computing anything: arguments may be tensors or
- * ShapeDtype stand-ins; the result has f's output structure with ShapeDtype leaves.
+ * The output shapes and dtypes of f(...args) without computing anything (JAX's eval_shape):
+ * arguments may be tensors or ShapeDtype stand-ins; the result has f's output structure with
+ * ShapeDtype leaves.
+ * @example evalShape((x: Tensor) => matmul(x, x), new ShapeDtype([2, 2]))   // ShapeDtype(float32[2, 2])
  */
-export function evalShape(f: Fn): (...args: any[]) => any {
-  checkTransform('evalShape', f, undefined, []);
-  return (...args: any[]) => {
-    const [leaves, def] = flatten(args, { isLeaf: (x) => x instanceof ShapeDtype });
-    const avals = leaves.map((l, i) => (l instanceof ShapeDtype ? l : toTensor('evalShape', l, `argument leaf ${i}`)));
-    const placeholders = avals.map((a) => T.zeros([0], a.dtype)); // stand-ins only carry avals
-    const argTree = unflatten(def, placeholders);
-    const p = flattenArgs('evalShape', argTree);
-    const { fn, outDef } = flatFn(f, p.defs, 'evalShape');
-    const { jaxpr } = traceToJaxpr(fn, avals.map((a) => ({ shape: a.shape, dtype: a.dtype })), 'evalShape');
-    return unflatten(outDef.value!, jaxpr.outs.map((o) => new ShapeDtype(o.aval.shape, o.aval.dtype)));
-  };
+export function evalShape<A extends unknown[], R>(f: (...args: A) => R, ...args: ShapeDtypeLike<A>): ShapeDtypes<R>;
+export function evalShape(f: (...args: unknown[]) => unknown, ...args: unknown[]): unknown {
+  checkFunction('evalShape', f);
+  const [leaves, def] = flatten(args, { isLeaf: (x) => x instanceof ShapeDtype });
+  const avals = leaves.map((l, i) => (l instanceof ShapeDtype ? l : toTensor('evalShape', l, `argument leaf ${i}`)));
+  const placeholders = avals.map((a) => T.zeros([0], a.dtype)); // stand-ins only carry avals
+  const argTree = unflatten(def, placeholders);
+  const p = flattenArgs('evalShape', argTree);
+  const { fn, outDef } = flatFn(f, p.defs, 'evalShape');
+  const { jaxpr } = traceToJaxpr(fn, avals.map((a) => ({ shape: a.shape, dtype: a.dtype })), 'evalShape');
+  return unflatten(outDef.value!, jaxpr.outs.map((o) => new ShapeDtype(o.aval.shape, o.aval.dtype)));
 }

@@ -1,13 +1,11 @@
 /** vmap over pytree arguments: axis specs are prefix trees of the arguments and outputs. */
 import * as T from '../tensor';
-import { fmtAval, type Tensor } from '../tensor';
+import { checkFunction, checkOptions, fmtAval, type Tensor } from '../tensor';
 import { flatten, unflatten, flattenUpTo, structure } from '../tree';
 import { flatFn, flattenArgs, fnName } from './args';
 import { vmapFlat } from './vmap';
 import type { BatchDim } from './rules/batchRules';
-import { checkTransform } from './checks';
-
-type Fn = (...args: any[]) => any;
+import type { AsTensors } from './types';
 
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [k: string]: AxisSpec };
 
@@ -35,22 +33,25 @@ function axesFor(op: string, spec: AxisSpec, tree: unknown, what: string): Batch
 }
 
 /**
- * Vectorize f over a mapped axis of its arguments.
- * @example vmap((x, w) => matmul(w, x), { inAxes: [0, null] })(xs, w)
+ * Vectorize f over a mapped axis of its arguments. The result takes f's arguments (with the
+ * mapped axis added) and returns f's output structure (numbers as tensors).
+ * @example vmap((x: Tensor, w: Tensor) => matmul(w, x), { inAxes: [0, null] })(xs, w)
  */
-export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
-  checkTransform('vmap', f, options, T.optionKeys<VmapOptions>({ inAxes: true, outAxes: true, axisSize: true }));
+export function vmap<A extends unknown[], R>(f: (...args: A) => R, options?: VmapOptions): (...args: A) => AsTensors<R>;
+export function vmap(f: (...args: unknown[]) => unknown, options: VmapOptions = {}): (...args: unknown[]) => unknown {
+  checkFunction('vmap', f);
+  const opts = checkOptions('vmap', options, ['inAxes', 'outAxes', 'axisSize']);
   // null is a meaningful axis (unmapped), so only undefined takes the default.
-  const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
-  const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
+  const inAxes = opts.inAxes === undefined ? 0 : opts.inAxes;
+  const outAxes = opts.outAxes === undefined ? 0 : opts.outAxes;
   const name = fnName(f);
-  const mapped = (...args: any[]) => {
+  const mapped = (...args: unknown[]) => {
     const p = flattenArgs('vmap', args);
     const spec: AxisSpec = typeof inAxes === 'number' || inAxes === null ? args.map(() => inAxes) : inAxes;
     const dims = axesFor('vmap', spec, args, 'argument');
     const normDims = dims.map((d, i) => (d === null ? null : T.normalizeAxis('vmap', d, p.leaves[i]!.ndim)));
     const sizes = normDims.map((d, i) => (d === null ? -1 : p.leaves[i]!.shape[d]!)).filter((s) => s >= 0);
-    const size = options.axisSize ?? sizes[0];
+    const size = opts.axisSize ?? sizes[0];
     if (size === undefined) throw new Error('vmap: no argument is mapped (all inAxes are null); pass axisSize');
     normDims.forEach((d, i) => {
       if (d !== null && p.leaves[i]!.shape[d] !== size) {

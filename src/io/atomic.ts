@@ -6,8 +6,10 @@
  * process is gone, and this process's own that no save is still writing. Temporary names are
  * unique per process and call: `<target>.tmp-<pid>-<counter>-<random>`.
  *
- * This file imports nothing but `node:fs` (lazily), so a child process can use it cheaply.
+ * This file imports nothing but `node:fs` (at run time, see nodeBuiltins.ts), so a child process
+ * can use it cheaply.
  */
+import { nodeBuiltin } from '../tensor/nodeBuiltins';
 
 /**
  * The file operations a save needs, so a failure at any step can be simulated in tests.
@@ -27,7 +29,7 @@ export interface SaveSystem {
   processAlive(pid: number): boolean;
 }
 
-const fs = () => import('node:fs');
+const fs = async () => nodeBuiltin('save', 'node:fs');
 
 /**
  * The real file system.

@@ -8,6 +8,7 @@ import { either as E } from 'fp-ts';
 import { readTensors, type Checkpoint, type ReadOptions } from './bytes';
 import { decodeError, type DecodeError } from './header';
 import { headerLengthOf, parseLayout } from './layout';
+import { nodeBuiltin } from '../tensor/nodeBuiltins';
 
 /**
  * A file could not be read (missing, unreadable, a directory).
@@ -28,7 +29,7 @@ interface ByteSource {
   close(): Promise<void>;
 }
 
-const fs = () => import('node:fs');
+const fs = async () => nodeBuiltin('readCheckpoint', 'node:fs');
 
 /**
  * Read a checkpoint's header and the tensors `options.names` selects (default: all) from a path,

@@ -4,6 +4,7 @@
  */
 import { create, toBinary } from '@bufbuild/protobuf';
 import { checkOptions as checkOptionKeys, describeValue, optionKeys, type DType, type TypedArray } from '../tensor';
+import type { AsTensors } from '../grad';
 import { makeFeeds, outputTree, type FeedSpec, type OnnxValue, type OrtTensorLike } from './feeds';
 import { GraphBuilder, valueInfo, type OnnxDim } from './graph';
 import { lowerJaxpr, staticDims, type Eqn, type SymShape, type Var } from './lower';
@@ -41,7 +42,11 @@ export interface ToOnnxOptions {
   readonly name?: string;
 }
 
-export interface OnnxModel {
+/**
+ * An exported function whose output tree has type R (f's output type with tensor leaves): the
+ * model's bytes and how to move f's arguments in and its outputs out.
+ */
+export interface OnnxModel<R = unknown> {
   /** The serialized ModelProto: write it to a .onnx file or hand it to InferenceSession.create. */
   readonly bytes: Uint8Array;
   /** Graph inputs in order: the non-parameter leaves, then one input per random-bits draw. */
@@ -58,9 +63,9 @@ export interface OnnxModel {
    * ONNX Runtime feeds for f's arguments (parameter arguments are ignored, their values are in
    * the model): `model.feeds([params, x], (type, data, dims) => new ort.Tensor(type, data, dims))`.
    */
-  feeds<R>(args: readonly unknown[], makeTensor: (type: DType, data: TypedArray, dims: readonly number[]) => R): Record<string, R>;
+  feeds<V>(args: readonly unknown[], makeTensor: (type: DType, data: TypedArray, dims: readonly number[]) => V): Record<string, V>;
   /** f's output tree rebuilt from ONNX Runtime's results. */
-  outputTree(results: Readonly<Record<string, OrtTensorLike>>): any;
+  outputTree(results: Readonly<Record<string, OrtTensorLike>>): R;
 }
 
 const OPTIONS = optionKeys<ToOnnxOptions>({ parameterArgnums: true, argNames: true, outputNames: true, dynamicBatch: true, opset: true, name: true });
@@ -128,6 +133,7 @@ function traceBatched(f: (...args: any[]) => unknown, args: readonly unknown[], 
  * @example const model = toOnnx((p, x) => mlp.apply(p, x), [params, x], { parameterArgnums: 0, argNames: [, 'x'], dynamicBatch: true });
  * @example const session = await ort.InferenceSession.create(model.bytes);
  */
+export function toOnnx<A extends unknown[], R>(f: (...args: A) => R, exampleArgs: readonly [...A], options?: ToOnnxOptions): OnnxModel<AsTensors<R>>;
 export function toOnnx(f: (...args: any[]) => unknown, exampleArgs: readonly unknown[], options: ToOnnxOptions = {}): OnnxModel {
   if (typeof f !== 'function') fail(`expects a function, got ${describeValue(f)}`);
   if (!Array.isArray(exampleArgs)) fail(`expects the example arguments as an array (one entry per positional argument), got ${describeValue(exampleArgs)}`);

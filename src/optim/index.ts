@@ -8,19 +8,19 @@
  */
 export { applyUpdates, chain, identity, setToZero, stateless } from './transform';
 export type { EmptyState, GradientTransformation, ScalarOrSchedule, Schedule, OptStateOf, UpdateExtras } from './transform';
-export { scale, scaleByLearningRate, scaleBySchedule, scaleBySign, type ScaleByScheduleState } from './blocks/scale';
+export { scale, scaleByLearningRate, scaleBySchedule, scaleBySign, type LearningRateState, type ScaleByScheduleState } from './blocks/scale';
 export { scaleByAdam, scaleByAdamax, scaleByBelief, scaleByLion, type ScaleByAdamOptions, type ScaleByAdamState, type ScaleByLionState } from './blocks/adam';
 export { scaleByAdadelta, scaleByRms, scaleByRss, scaleByStddev, type ScaleByAdadeltaState, type ScaleByRmsOptions, type ScaleByRmsState, type ScaleByRssState, type ScaleByStddevState } from './blocks/rms';
 export { trace, type TraceState } from './blocks/momentum';
 export { clip, clipByGlobalNorm, globalNorm } from './blocks/clipping';
 export { scaleByTrustRatio } from './blocks/trust';
-export { addDecayedWeights } from './blocks/decay';
+export { addDecayedWeights, type DecayedWeightsState } from './blocks/decay';
 export { applyIfFinite, multiSteps, type ApplyIfFiniteState, type MultiStepsState } from './wrappers';
 export { freeze, masked, multiTransform, partition, type Mask, type MaskedState, type PartitionState } from './masking';
 export { pathMask, type PathPattern } from './paths';
 export { addPenaltyGradients, parameterPenalty, type PenaltyOptions } from './penalties';
 export { reduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from './plateau';
-export { adabelief, adadelta, adagrad, adam, adamax, adamw, lamb, lion, nadam, rmsprop, sgd, type Optimizer, type RmspropOptions, type WeightDecayOptions } from './optimizers';
+export { adabelief, adadelta, adagrad, adam, adamax, adamw, lamb, lion, nadam, rmsprop, sgd, type AdadeltaState, type AdagradState, type AdamState, type AdamwState, type LambState, type LionState, type Optimizer, type RmspropOptions, type RmspropState, type SgdState, type WeightDecayOptions } from './optimizers';
 export {
   constantSchedule,
   cosineDecaySchedule,

@@ -51,7 +51,8 @@ export function masked<S>(inner: GradientTransformation<S>, mask: Mask): Gradien
       const [selected, rest] = splitTree(updates, m);
       const selectedParams = params === undefined ? undefined : splitTree(params, m)[0];
       const [changed, innerState] = inner.update(selected, state.inner, selectedParams, extra);
-      return [combine(changed, rest), { inner: innerState }];
+      // The two halves of one split merge back into the updates' own type.
+      return [combine(changed, rest) as typeof updates, { inner: innerState }];
     },
   };
 }

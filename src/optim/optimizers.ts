@@ -3,24 +3,46 @@
  * `GradientTransformation`; its updates already include the minus sign of descent, so a step is
  * `params = applyUpdates(params, updates)`.
  */
-import { addDecayedWeights } from './blocks/decay';
-import { scaleByAdam, scaleByAdamax, scaleByBelief, scaleByLion, type ScaleByAdamOptions } from './blocks/adam';
-import { trace } from './blocks/momentum';
-import { scaleByAdadelta, scaleByRms, scaleByRss, scaleByStddev } from './blocks/rms';
-import { scaleByLearningRate } from './blocks/scale';
+import { addDecayedWeights, type DecayedWeightsState } from './blocks/decay';
+import { scaleByAdam, scaleByAdamax, scaleByBelief, scaleByLion, type ScaleByAdamOptions, type ScaleByAdamState, type ScaleByLionState } from './blocks/adam';
+import { trace, type TraceState } from './blocks/momentum';
+import { scaleByAdadelta, scaleByRms, scaleByRss, scaleByStddev, type ScaleByAdadeltaState, type ScaleByRmsState, type ScaleByRssState, type ScaleByStddevState } from './blocks/rms';
+import { scaleByLearningRate, type LearningRateState } from './blocks/scale';
 import { scaleByTrustRatio } from './blocks/trust';
 import { checkLearningRate, checked, hyperparameters } from './checks';
 import type { Mask } from './masking';
-import { chainOf, identity, type GradientTransformation, type ScalarOrSchedule } from './transform';
+import { chainOf, identity, type EmptyState, type GradientTransformation, type OptStateOf, type ScalarOrSchedule } from './transform';
 
-/** Any optimizer built here: its state is the chain's array of inner states. */
-export type Optimizer = GradientTransformation<any>;
+/**
+ * An optimizer: a gradient transformation whose state type S is what `init` returns and `update`
+ * takes. Each optimizer here is a chain, so its state is the tuple of its blocks' states.
+ * @example const opt: Optimizer<AdamState> = adam(1e-3);
+ * @example type State = { params: Params; opt: AdamState };
+ */
+export type Optimizer<S = unknown> = GradientTransformation<S>;
+
+/** sgd's state: the momentum trace (empty without momentum), then the learning rate's. */
+export type SgdState = [momentum: EmptyState | TraceState, learningRate: LearningRateState];
+/** adam's, nadam's, adamax's and adabelief's state: the moments, then the learning rate's. */
+export type AdamState = [moments: ScaleByAdamState, learningRate: LearningRateState];
+/** adamw's state: the moments, the weight decay's, then the learning rate's. */
+export type AdamwState = [moments: ScaleByAdamState, weightDecay: DecayedWeightsState, learningRate: LearningRateState];
+/** rmsprop's state: the squared-gradient average (centered: with the mean), the learning rate's, the momentum trace. */
+export type RmspropState = [rms: ScaleByRmsState | ScaleByStddevState, learningRate: LearningRateState, momentum: EmptyState | TraceState];
+/** adagrad's state: the sum of squared gradients, then the learning rate's. */
+export type AdagradState = [sumOfSquares: ScaleByRssState, learningRate: LearningRateState];
+/** adadelta's state: the weight decay's, the two averages, then the learning rate's. */
+export type AdadeltaState = [weightDecay: DecayedWeightsState, averages: ScaleByAdadeltaState, learningRate: LearningRateState];
+/** lamb's state: the moments, the weight decay's, the trust ratio's (empty), then the learning rate's. */
+export type LambState = [moments: ScaleByAdamState, weightDecay: DecayedWeightsState, trustRatio: EmptyState, learningRate: LearningRateState];
+/** lion's state: the momentum, the weight decay's, then the learning rate's. */
+export type LionState = [momentum: ScaleByLionState, weightDecay: DecayedWeightsState, learningRate: LearningRateState];
 
 /**
  * An optimizer: its hyperparameters checked now, its `update` checked at every call (gradients
  * against parameters, state against what `init` gives), errors naming it.
  */
-function optimizer(name: string, ...transforms: GradientTransformation<any>[]): Optimizer {
+function optimizer<T extends GradientTransformation<any>[]>(name: string, ...transforms: T): GradientTransformation<{ [K in keyof T]: OptStateOf<T[K]> }> {
   return checked(name, chainOf(name, ...transforms));
 }
 
@@ -40,7 +62,7 @@ export interface WeightDecayOptions {
  *   const opt = sgd(0.1, { momentum: 0.9 });
  *   const [u, s] = opt.update(grads, opt.init(params));   // u = -0.1 * trace
  */
-export function sgd(learningRate: ScalarOrSchedule, options?: { momentum?: number; nesterov?: boolean }): Optimizer {
+export function sgd(learningRate: ScalarOrSchedule, options?: { momentum?: number; nesterov?: boolean }): Optimizer<SgdState> {
   checkLearningRate('sgd', learningRate);
   const { momentum, nesterov = false } = hyperparameters('sgd', options, ['momentum', 'nesterov']);
   return optimizer('sgd', momentum === undefined || momentum === 0 ? identity() : trace({ decay: momentum, nesterov }), scaleByLearningRate(learningRate));
@@ -52,7 +74,7 @@ export function sgd(learningRate: ScalarOrSchedule, options?: { momentum?: numbe
  *   const opt = adam(1e-3);
  *   const opt2 = adam(cosineDecaySchedule({ initValue: 1e-3, decaySteps: 10_000 }), { b2: 0.98 });
  */
-export function adam(learningRate: ScalarOrSchedule, options?: ScaleByAdamOptions): Optimizer {
+export function adam(learningRate: ScalarOrSchedule, options?: ScaleByAdamOptions): Optimizer<AdamState> {
   checkLearningRate('adam', learningRate);
   return optimizer('adam', scaleByAdam(hyperparameters('adam', options, adamKeys)), scaleByLearningRate(learningRate));
 }
@@ -64,7 +86,7 @@ export function adam(learningRate: ScalarOrSchedule, options?: ScaleByAdamOption
  *   const opt = adamw(1e-3, { weightDecay: 1e-2 });
  *   adamw(1e-3, { mask: (p) => map((x: Tensor) => x.ndim > 1, p) });
  */
-export function adamw(learningRate: ScalarOrSchedule, options?: ScaleByAdamOptions & WeightDecayOptions): Optimizer {
+export function adamw(learningRate: ScalarOrSchedule, options?: ScaleByAdamOptions & WeightDecayOptions): Optimizer<AdamwState> {
   checkLearningRate('adamw', learningRate);
   const { weightDecay = 1e-4, mask, ...adamOptions } = hyperparameters('adamw', options, [...adamKeys, ...decayKeys]);
   return optimizer('adamw', scaleByAdam(adamOptions), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
@@ -76,7 +98,7 @@ export function adamw(learningRate: ScalarOrSchedule, options?: ScaleByAdamOptio
  *   const opt = nadam(1e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function nadam(learningRate: ScalarOrSchedule, options?: Omit<ScaleByAdamOptions, 'nesterov'>): Optimizer {
+export function nadam(learningRate: ScalarOrSchedule, options?: Omit<ScaleByAdamOptions, 'nesterov'>): Optimizer<AdamState> {
   checkLearningRate('nadam', learningRate);
   const o = hyperparameters('nadam', options, ['b1', 'b2', 'eps', 'epsRoot']);
   return optimizer('nadam', scaleByAdam({ ...o, nesterov: true }), scaleByLearningRate(learningRate));
@@ -88,7 +110,7 @@ export function nadam(learningRate: ScalarOrSchedule, options?: Omit<ScaleByAdam
  *   const opt = adamax(2e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adamax(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number; eps?: number }): Optimizer {
+export function adamax(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number; eps?: number }): Optimizer<AdamState> {
   checkLearningRate('adamax', learningRate);
   return optimizer('adamax', scaleByAdamax(hyperparameters('adamax', options, ['b1', 'b2', 'eps'])), scaleByLearningRate(learningRate));
 }
@@ -99,7 +121,7 @@ export function adamax(learningRate: ScalarOrSchedule, options?: { b1?: number; 
  *   const opt = adabelief(1e-3);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adabelief(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number; eps?: number; epsRoot?: number }): Optimizer {
+export function adabelief(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number; eps?: number; epsRoot?: number }): Optimizer<AdamState> {
   checkLearningRate('adabelief', learningRate);
   return optimizer('adabelief', scaleByBelief(hyperparameters('adabelief', options, ['b1', 'b2', 'eps', 'epsRoot'])), scaleByLearningRate(learningRate));
 }
@@ -130,7 +152,7 @@ export interface RmspropOptions {
  *   const opt = rmsprop(1e-3);
  *   rmsprop(1e-3, { centered: true, momentum: 0.9 });
  */
-export function rmsprop(learningRate: ScalarOrSchedule, options?: RmspropOptions): Optimizer {
+export function rmsprop(learningRate: ScalarOrSchedule, options?: RmspropOptions): Optimizer<RmspropState> {
   checkLearningRate('rmsprop', learningRate);
   const keys = ['decay', 'eps', 'initialScale', 'centered', 'momentum', 'nesterov', 'epsInSqrt', 'biasCorrection'] as const;
   const { centered = false, momentum, nesterov = false, ...rms } = hyperparameters('rmsprop', options, keys);
@@ -148,7 +170,7 @@ export function rmsprop(learningRate: ScalarOrSchedule, options?: RmspropOptions
  *   const opt = adagrad(0.1);
  *   const [u, s] = opt.update(grads, opt.init(params));
  */
-export function adagrad(learningRate: ScalarOrSchedule, options?: { initialAccumulatorValue?: number; eps?: number }): Optimizer {
+export function adagrad(learningRate: ScalarOrSchedule, options?: { initialAccumulatorValue?: number; eps?: number }): Optimizer<AdagradState> {
   checkLearningRate('adagrad', learningRate);
   return optimizer('adagrad', scaleByRss(hyperparameters('adagrad', options, ['initialAccumulatorValue', 'eps'])), scaleByLearningRate(learningRate));
 }
@@ -159,7 +181,7 @@ export function adagrad(learningRate: ScalarOrSchedule, options?: { initialAccum
  *   const opt = adadelta(1);
  *   adadelta(1, { rho: 0.95, weightDecay: 1e-4 });
  */
-export function adadelta(learningRate: ScalarOrSchedule = 1, options?: { rho?: number; eps?: number } & WeightDecayOptions): Optimizer {
+export function adadelta(learningRate: ScalarOrSchedule = 1, options?: { rho?: number; eps?: number } & WeightDecayOptions): Optimizer<AdadeltaState> {
   checkLearningRate('adadelta', learningRate);
   const { weightDecay = 0, mask, ...rest } = hyperparameters('adadelta', options, ['rho', 'eps', ...decayKeys]);
   return optimizer('adadelta', addDecayedWeights(weightDecay, mask), scaleByAdadelta(rest), scaleByLearningRate(learningRate));
@@ -172,7 +194,7 @@ export function adadelta(learningRate: ScalarOrSchedule = 1, options?: { rho?: n
  *   const opt = lamb(1e-3, { weightDecay: 1e-2 });
  *   const [u, s] = opt.update(grads, opt.init(params), params);
  */
-export function lamb(learningRate: ScalarOrSchedule, options?: Omit<ScaleByAdamOptions, 'nesterov'> & WeightDecayOptions): Optimizer {
+export function lamb(learningRate: ScalarOrSchedule, options?: Omit<ScaleByAdamOptions, 'nesterov'> & WeightDecayOptions): Optimizer<LambState> {
   checkLearningRate('lamb', learningRate);
   const { weightDecay = 0, mask, eps = 1e-6, ...adamOptions } = hyperparameters('lamb', options, ['b1', 'b2', 'eps', 'epsRoot', ...decayKeys]);
   return optimizer('lamb', scaleByAdam({ ...adamOptions, eps }), addDecayedWeights(weightDecay, mask), scaleByTrustRatio(), scaleByLearningRate(learningRate));
@@ -185,7 +207,7 @@ export function lamb(learningRate: ScalarOrSchedule, options?: Omit<ScaleByAdamO
  *   const opt = lion(1e-4);
  *   const [u, s] = opt.update(grads, opt.init(params), params);
  */
-export function lion(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number } & WeightDecayOptions): Optimizer {
+export function lion(learningRate: ScalarOrSchedule, options?: { b1?: number; b2?: number } & WeightDecayOptions): Optimizer<LionState> {
   checkLearningRate('lion', learningRate);
   const { weightDecay = 1e-3, mask, ...rest } = hyperparameters('lion', options, ['b1', 'b2', ...decayKeys]);
   return optimizer('lion', scaleByLion(rest), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));

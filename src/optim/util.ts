@@ -3,7 +3,7 @@
  * transformation written with them stays traceable by grad, vmap and jit.
  */
 import { abs, add, all, astype, div, isFloat, less, logicalAnd, minimum, mul, pow, scalar, sub, sum, square, Tensor, where, zerosLike, type TensorLike } from '../tensor';
-import { leaves, map } from '../tree';
+import { leaves, map, type TensorTree } from '../tree';
 
 /** The step counters' dtype and the largest value they reach (they saturate instead of wrapping). */
 const INT32_MAX = 2147483647;
@@ -28,13 +28,21 @@ export function scaleLeaf(x: Tensor, s: TensorLike): Tensor {
   return astype(mul(x, s), x.dtype);
 }
 
+/**
+ * Moments, traces and accumulators have the updates' structure, but a state's static type cannot
+ * name the parameters' type (init is not generic in it), so states store them as TensorTree.
+ */
+export function asTree(tree: unknown): TensorTree {
+  return tree as TensorTree;
+}
+
 /** A tree of zeros shaped like `tree` (same dtypes); empty nodes stay empty. */
-export function zerosLikeTree<T>(tree: T): T {
-  return map((x: Tensor) => zerosLike(x), tree);
+export function zerosLikeTree(tree: unknown): TensorTree {
+  return asTree(map((x: Tensor) => zerosLike(x), tree));
 }
 
 /** Exponential moving average `decay * m + (1 - decay) * g^order`, leafwise (Optax's `update_moment`). */
-export function updateMoment<T>(updates: T, moments: T, decay: number, order: 1 | 2): T {
+export function updateMoment<T>(updates: T, moments: TensorTree, decay: number, order: 1 | 2): T {
   return map((g: Tensor, m: Tensor) => add(mul(m, decay), mul(order === 1 ? g : square(g), 1 - decay)), updates, moments);
 }
 
@@ -62,5 +70,6 @@ export function sumOfSquares(tree: unknown): Tensor {
  * `where`, so no JS branch depends on data; other (static) leaves come from `ifFalse`.
  */
 export function selectTree<T>(flag: Tensor, ifTrue: T, ifFalse: T): T {
-  return map((a: unknown, b: unknown) => (a instanceof Tensor && b instanceof Tensor ? astype(where(flag, a, b), b.dtype) : b), ifTrue, ifFalse);
+  const selected: unknown = map((a: unknown, b: unknown) => (a instanceof Tensor && b instanceof Tensor ? astype(where(flag, a, b), b.dtype) : b), ifTrue, ifFalse);
+  return selected as T;
 }

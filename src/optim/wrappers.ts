@@ -5,9 +5,9 @@
  */
 import { add, checkNumber, div, equal, greater, logicalOr, scalar, sub, where, type Tensor } from '../tensor';
 import { checkTransformation } from './checks';
-import { map } from '../tree';
+import { map, type TensorTree } from '../tree';
 import type { GradientTransformation } from './transform';
-import { allFinite, incrementCount, selectTree, zeroCount, zerosLikeTree } from './util';
+import { allFinite, asTree, incrementCount, selectTree, zeroCount, zerosLikeTree } from './util';
 
 /** Counters of `applyIfFinite` and the inner state. */
 export interface ApplyIfFiniteState<S> {
@@ -58,7 +58,7 @@ export interface MultiStepsState<S> {
   /** Inner updates applied so far (int32). */
   gradientStep: Tensor;
   /** Mean of the updates of the current group so far. */
-  accGrads: any;
+  accGrads: TensorTree;
   inner: S;
 }
 
@@ -86,7 +86,7 @@ export function multiSteps<S>(inner: GradientTransformation<S>, everyK: number):
         {
           miniStep: where(emit, 0, n),
           gradientStep: where(emit, incrementCount(state.gradientStep), state.gradientStep),
-          accGrads: map((acc: Tensor) => where(emit, 0, acc), accGrads),
+          accGrads: asTree(map((acc: Tensor) => where(emit, 0, acc), accGrads)),
           inner: selectTree(emit, innerState, state.inner),
         },
       ];

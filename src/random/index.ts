@@ -4,7 +4,7 @@
  * The same key gives the same numbers every time, on every backend. See key.ts for the counter
  * scheme that keeps sampling, splitting and folding apart.
  */
-export { key, split, splitList, foldIn, bits, MAX_FOLD_IN_DATA } from './key';
+export { key, split, splitList, foldIn, bits, MAX_FOLD_IN_DATA, type TupleOf } from './key';
 export { uniform, normal, gumbel, truncatedNormal, bernoulli, categorical, randint, exponential } from './samplers';
 export { gamma, loggamma, beta, dirichlet } from './gamma';
 export { poisson } from './poisson';

@@ -74,10 +74,20 @@ export function split(key: Tensor, n = 2): Tensor {
 }
 
 /**
- * `split` as a JS array of `n` keys, for destructuring (each [2], or [..., 2] for a batch).
+ * A tuple of N values of type T when N is a literal (up to 64), `T[]` otherwise, so
+ * `splitList(k, 3)` destructures into three keys without non-null assertions.
+ * @example const keys: TupleOf<Tensor, 3> = splitList(key(0), 3);
+ */
+export type TupleOf<T, N extends number, Acc extends T[] = []> =
+  number extends N ? T[] : Acc['length'] extends N ? Acc : Acc['length'] extends 64 ? T[] : TupleOf<T, N, [...Acc, T]>;
+
+/**
+ * `split` as a JS array of `n` keys, for destructuring (each [2], or [..., 2] for a batch); a
+ * tuple type for a literal `n`.
  * @example const [paramsKey, dropoutKey] = splitList(key(0));
  * @example const ks = splitList(key(1), 4);
  */
+export function splitList<N extends number = 2>(key: Tensor, n?: N): TupleOf<Tensor, N>;
 export function splitList(key: Tensor, n = 2): Tensor[] {
   checkKey('splitList', key);
   if (!Number.isInteger(n) || n < 1) randomError('splitList', `n must be a positive integer, got ${String(n)}`);

@@ -12,6 +12,9 @@ import { abstractEval } from './shapeRules';
 import type { Prim, PrimParams } from './primitives';
 import type { Lowering } from './program';
 import { fmtShape, OpError, opError, setErrorContext, sizeOf, stridesOf, type Shape } from './shape';
+import type { TensorMethodName } from './methodNames';
+import type { AtIndexer } from './ops/at';
+import type * as ops from './ops';
 
 export type Device = 'cpu' | 'webgpu';
 
@@ -42,6 +45,25 @@ export function getBackend(device: Device): Backend {
 }
 
 let nextId = 0;
+
+/** A free function `f(x, ...rest)` seen as a method of x: `(...rest) => result`. */
+type MethodOf<F> = F extends (x: never, ...rest: infer A) => infer R ? (...rest: A) => R : never;
+
+/**
+ * The chaining methods (`x.add(y).sum({ axis: 0 })`), typed from the free functions of the same
+ * names (methodNames.ts lists them; methods.ts attaches them to the prototype).
+ */
+export type TensorMethods = { readonly [K in TensorMethodName]: MethodOf<(typeof ops)[K]> };
+
+// Declaration merging: every Tensor (and Tracer) has the methods, in the emitted .d.ts too.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Tensor extends TensorMethods {
+  /**
+   * Functional index updates (JAX's x.at): `x.at[0].set(1)`, `x.at['1:3'].add(v)`,
+   * `x.at([i, { stop: 2 }]).max(v)` with i a traced int32 scalar; each returns a new tensor.
+   */
+  readonly at: AtIndexer;
+}
 
 /**
  * An immutable n-dimensional array. Concrete tensors hold data; tracers (subclasses) stand for

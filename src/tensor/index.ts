@@ -11,12 +11,12 @@ export { matmulKernel } from './backend/cpu/matmul';
  */
 export { setSgemmThreads as setCpuThreads, suggestedThreads as suggestedCpuThreads } from './backend/cpu/wasm/sgemm';
 export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice } from './backend/webgpu';
-export type { InitOptions } from './backend/webgpu';
+export type { AdapterOptions, InitOptions } from './backend/webgpu';
 export type { Kernel } from './backend/cpu';
 export { erf as erfScalar } from './backend/cpu/special';
 
 export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, registerImpl, higherOrderImpl, withMainTrace, withDynamicTrace, isMainActive, markDonated, isDonated, checkLive, setDebugNans, debugNansEnabled, transformationStack, fromStorage, registerBackend, getBackend } from './core';
-export type { Backend, Device, MainTrace } from './core';
+export type { Backend, Device, MainTrace, TensorMethods } from './core';
 export type { DType, TypedArray } from './dtype';
 export { arrayFor, isFloat, promoteTypes, resultType } from './dtype';
 export type { Aval } from './aval';

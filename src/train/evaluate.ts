@@ -30,9 +30,9 @@ export interface BatchFields<B> {
 }
 
 /** Options of `evaluate`, e.g. `{ metrics: { loss: nn.softmaxCrossEntropy, accuracy: nn.accuracy } }`. */
-export interface EvaluateOptions<B> extends BatchFields<B> {
-  /** Mean-over-examples metrics by name, each `(predictions, targets) => scalar`. */
-  readonly metrics: Readonly<Record<string, Metric>>;
+export interface EvaluateOptions<B, M extends Readonly<Record<string, Metric>> = Readonly<Record<string, Metric>>> extends BatchFields<B> {
+  /** Mean-over-examples metrics by name, each `(predictions, targets) => scalar`; the result has the same names. */
+  readonly metrics: M;
   /** Examples per jitted call (default 32, as Keras). */
   readonly batchSize?: number;
 }
@@ -98,7 +98,7 @@ function cached(model: object, fns: readonly unknown[], make: () => (...args: an
  *   const { loss, accuracy } = await evaluate(model, params, test, { metrics: { loss: nn.softmaxCrossEntropy, accuracy: nn.accuracy } });
  *   await evaluate((p, x) => mlp(p, x), params, test, { metrics: { mse: nn.mse }, batchSize: 256 });
  */
-export async function evaluate<P, B>(model: Model<P>, params: P, dataset: Batchable<B>, options: EvaluateOptions<B>): Promise<Record<string, number>> {
+export async function evaluate<P, B, M extends Readonly<Record<string, Metric>>>(model: Model<P>, params: P, dataset: Batchable<B>, options: EvaluateOptions<B, M>): Promise<{ [K in keyof M]: number }> {
   const op = 'evaluate';
   if (options === undefined) throw new T.OpError(op, 'expects options with metrics, e.g. { metrics: { accuracy: nn.accuracy } }');
   checkKeys(op, options, ['metrics', 'batchSize', 'inputs', 'targets']);
@@ -131,7 +131,8 @@ export async function evaluate<P, B>(model: Model<P>, params: P, dataset: Batcha
     count += n;
   }
   if (count === 0) throw new Error(`${op}: the dataset is empty`);
-  return Object.fromEntries(names.map((n, i) => [n, sums[i]! / count]));
+  const means: Record<string, number> = Object.fromEntries(names.map((n, i) => [n, sums[i]! / count]));
+  return means as { [K in keyof M]: number };
 }
 
 /**

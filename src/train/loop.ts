@@ -5,6 +5,7 @@
  */
 import { either as E } from 'fp-ts';
 import { checkFunction, checkNumber, checkOneOf, checkOptions, describeValue, fmtAval, OpError, optionKeys, Tensor } from '../tensor';
+import { nodeBuiltin } from '../tensor/nodeBuiltins';
 import { foldIn } from '../random';
 import { formatError, load, save } from '../io';
 import { progressBar, formatMetrics, type ProgressStream } from './progress';
@@ -223,7 +224,7 @@ function formatLoadError(e: unknown): string {
 
 async function loadHistory(path: string): Promise<History> {
   const { deserialize } = await import('../io');
-  const fs = await import('node:fs');
+  const fs = nodeBuiltin('fit', 'node:fs');
   const decoded = deserialize(fs.readFileSync(path));
   if (E.isLeft(decoded)) return {};
   const raw = decoded.right.metadata['tensorlaw.history'];

@@ -7,6 +7,7 @@ import { defNodeOf, leafDef, sameNode, TreeDef } from './treedef';
 import { childKey, viewNode, type TreeOptions } from './node';
 import { describePath, type KeyPath } from './path';
 import { OpError } from '../tensor/shape';
+import type { LeafOf } from './types';
 
 /**
  * Split a tree into its leaves and its structure. Numbers, booleans, Tensors, and any value that
@@ -65,6 +66,8 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): any {
  *   leaves({ w: [1, 2], b: 3 });    // [3, 1, 2] (keys sorted: b before w)
  *   leaves([null, undefined, 4]);   // [4]
  */
+export function leaves<T>(tree: T): LeafOf<T>[];
+export function leaves(tree: unknown, options?: TreeOptions): unknown[];
 export function leaves(tree: unknown, options?: TreeOptions): unknown[] {
   return flatten(tree, options)[0];
 }

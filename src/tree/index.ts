@@ -10,4 +10,5 @@ export { map, mapWithPath, reduce, zip } from './map';
 export { partition, combine } from './partition';
 export { treeAt } from './at';
 export { registerNode, type NodeDefinition } from './registry';
+export type { Combined, LeafOf, LeafType, MapLeaves, Partitioned, TensorTree, Tree } from './types';
 export { keyPathToString, type KeyPath } from './path';

@@ -11,6 +11,8 @@ import type { TreeDef } from './treedef';
 import { isPlainObject } from './equal';
 import { describeValue } from '../tensor/describe';
 import { OpError } from '../tensor/shape';
+import type { Tensor } from '../tensor/core';
+import type { LeafOf, MapLeaves } from './types';
 
 /**
  * Apply `f` to the leaves at each position of `tree` and the `rest` trees; the result has
@@ -18,11 +20,19 @@ import { OpError } from '../tensor/shape';
  * `{ isLeaf }` (JAX's `is_leaf`) stops the walk of `tree` wherever it returns true; the other
  * trees then only need `tree`'s structure as a prefix, and `f` receives their whole subtrees.
  *
+ * The result's type is the tree's with each leaf replaced by f's result type (`MapLeaves`); f's
+ * first parameter is typed from the tree's leaves. In generic code (a tree of type parameter T)
+ * a function from Tensor to Tensor keeps the type T: trees of gradients and optimizer states
+ * map to trees of the same type.
+ *
  *   map((x) => x * 2, { a: 1, b: [2, null] });          // { a: 2, b: [4, null] }
  *   map((p, g) => p.sub(g.mul(lr)), params, grads);     // a gradient step
  *   map((pair) => pair[0], { a: [1, 2] }, { isLeaf: Array.isArray }); // { a: 1 }
  */
-export function map<Out = any>(f: (leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: unknown[]): Out {
+export function map<T, R>(f: (leaf: LeafOf<T>, ...rest: any[]) => R, tree: T, ...rest: readonly unknown[]): MapLeaves<T, R>;
+export function map<T>(f: (leaf: Tensor, ...rest: any[]) => Tensor, tree: T, ...rest: readonly unknown[]): T;
+export function map<T, R>(f: (leaf: any, ...rest: any[]) => R, tree: T, ...rest: readonly unknown[]): MapLeaves<T, R>;
+export function map(f: (leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: readonly unknown[]): unknown {
   checkLeafFunction('tree.map', f);
   const [trees, options] = splitOptions(rest);
   const [xs, def] = flatten(tree, options);
@@ -37,7 +47,10 @@ export function map<Out = any>(f: (leaf: any, ...rest: any[]) => unknown, tree: 
  *   mapWithPath((path, x) => (path.at(-1) === 'b' ? x : x * 0.9), { w: 1, b: 2 }); // { b: 2, w: 0.9 }
  *   mapWithPath((path) => keyPathToString(path), { layers: [{ w: 0 }] });       // { layers: [{ w: '.layers[0].w' }] }
  */
-export function mapWithPath<Out = any>(f: (path: KeyPath, leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: unknown[]): Out {
+export function mapWithPath<T, R>(f: (path: KeyPath, leaf: LeafOf<T>, ...rest: any[]) => R, tree: T, ...rest: readonly unknown[]): MapLeaves<T, R>;
+export function mapWithPath<T>(f: (path: KeyPath, leaf: Tensor, ...rest: any[]) => Tensor, tree: T, ...rest: readonly unknown[]): T;
+export function mapWithPath<T, R>(f: (path: KeyPath, leaf: any, ...rest: any[]) => R, tree: T, ...rest: readonly unknown[]): MapLeaves<T, R>;
+export function mapWithPath(f: (path: KeyPath, leaf: any, ...rest: any[]) => unknown, tree: unknown, ...rest: readonly unknown[]): unknown {
   checkLeafFunction('tree.mapWithPath', f);
   const [trees, options] = splitOptions(rest);
   const [xs, def] = flatten(tree, options);
@@ -52,6 +65,8 @@ export function mapWithPath<Out = any>(f: (path: KeyPath, leaf: any, ...rest: an
  *   reduce((n, x) => n + x, { a: 1, b: [2, 3] }, 0);       // 6
  *   reduce((n, t) => n + t.size, params, 0);                // parameter count
  */
+export function reduce<T, A>(f: (accumulator: A, leaf: LeafOf<T>) => A, tree: T, initial: A): A;
+export function reduce<T, A>(f: (accumulator: A, leaf: any) => A, tree: T, initial: A): A;
 export function reduce<A>(f: (accumulator: A, leaf: any) => A, tree: unknown, initial: A): A {
   checkLeafFunction('tree.reduce', f);
   return flatten(tree)[0].reduce<A>((acc, x) => f(acc, x), initial);

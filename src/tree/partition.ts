@@ -8,6 +8,7 @@ import { flatten, matchStructure, unflatten } from './flatten';
 import { buildObject, childKey, viewNode, type NodeView, type TreeOptions } from './node';
 import { describePath, type KeyPath } from './path';
 import { OpError } from '../tensor/shape';
+import type { Combined, LeafOf, Partitioned } from './types';
 
 /**
  * Split `tree` into `[selected, rest]`, each with `null` at the other's leaf positions.
@@ -18,9 +19,9 @@ import { OpError } from '../tensor/shape';
  *   partition({ w: t, n: 3 }, (x) => x instanceof Tensor); // [{ n: null, w: t }, { n: 3, w: null }]
  *   partition({ encoder: e, head: h }, { encoder: false, head: true }); // train only the head
  */
-export function partition(tree: unknown, predicate: (leaf: any, path: KeyPath) => boolean, options?: TreeOptions): [selected: any, rest: any];
-export function partition(tree: unknown, mask: unknown, options?: TreeOptions): [selected: any, rest: any];
-export function partition(tree: unknown, filter: unknown, options?: TreeOptions): [selected: any, rest: any] {
+export function partition<T>(tree: T, predicate: (leaf: LeafOf<T>, path: KeyPath) => boolean, options?: TreeOptions): [selected: Partitioned<T>, rest: Partitioned<T>];
+export function partition<T>(tree: T, mask: unknown, options?: TreeOptions): [selected: Partitioned<T>, rest: Partitioned<T>];
+export function partition(tree: unknown, filter: unknown, options?: TreeOptions): [selected: unknown, rest: unknown] {
   const [xs, def] = flatten(tree, options);
   let chosen: boolean[];
   if (typeof filter === 'function') {
@@ -50,12 +51,18 @@ function maskLeaves(mask: unknown, tree: unknown, options?: TreeOptions): boolea
  * not `null`/`undefined` (the placeholders `partition` leaves). Positions empty in every tree
  * stay empty.
  *
+ * Typed for halves of one partition (trees of one type): `null` leaves are removed from the
+ * result's type, so combining both halves of `partition(params, ...)` gives params' type; trees
+ * of different types give `unknown`.
+ *
  *   combine({ a: 1, b: null }, { a: null, b: 2 });   // { a: 1, b: 2 }
  *   combine(...partition(model, isTrainable));        // model again
  */
-export function combine(...trees: unknown[]): any {
+export function combine<T>(first: T, ...rest: readonly T[]): Combined<T>;
+export function combine(...trees: readonly unknown[]): unknown;
+export function combine(...trees: readonly unknown[]): unknown {
   if (trees.length === 0) throw new Error('tree.combine: needs at least one tree');
-  const walk = (values: unknown[], path: (string | number)[]): unknown => {
+  const walk = (values: readonly unknown[], path: (string | number)[]): unknown => {
     const present = values.filter((v) => v !== null && v !== undefined);
     // Nothing here, or one tree owns this whole subtree: it is taken as is.
     if (present.length === 0) return values[0];

@@ -3,6 +3,7 @@
  * as MNIST is distributed) are inflated with the standard `DecompressionStream`, up to a size cap.
  */
 import { either as E } from 'fp-ts';
+import { nodeBuiltin } from '../../tensor/nodeBuiltins';
 
 /**
  * A file could not be read or inflated (missing, unreadable, a directory, bad gzip, too large).
@@ -52,7 +53,7 @@ async function gunzip(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> 
  */
 export async function readFileBytes(path: string): Promise<E.Either<ReadError, Uint8Array>> {
   try {
-    const fs = await import('node:fs');
+    const fs = nodeBuiltin('readFileBytes', 'node:fs');
     const bytes = new Uint8Array(await fs.promises.readFile(path));
     return E.right(bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzip(bytes, MAX_INFLATED_BYTES) : bytes);
   } catch (e) {

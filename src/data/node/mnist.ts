@@ -6,6 +6,7 @@
  */
 import { either as E } from 'fp-ts';
 import { checkOptions, describeValue, OpError, optionKeys } from '../../tensor';
+import { nodeBuiltin } from '../../tensor/nodeBuiltins';
 import { checkCount, type Dataset } from '../dataset';
 import { mnistFromIdx, type MnistExamples, type MnistShapeOptions } from '../mnist';
 import { loadIdxImages, loadIdxLabels } from './idx';
@@ -33,8 +34,8 @@ const FILES = {
  * neither needs `import.meta`, which the CommonJS build cannot hold.
  */
 export async function mnistDataDirectory(bases?: readonly string[]): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const { dirname, join, resolve } = await import('node:path');
+  const { createRequire } = nodeBuiltin('loadMnist', 'node:module');
+  const { dirname, join, resolve } = nodeBuiltin('loadMnist', 'node:path');
   const script = process.argv[1] === undefined ? undefined : resolve(process.argv[1]);
   for (const base of bases ?? [join(process.cwd(), 'package.json'), script]) {
     if (base === undefined) continue;
@@ -62,7 +63,7 @@ export async function loadMnist(options: LoadMnistOptions): Promise<Dataset<Mnis
   if (split !== 'train' && split !== 'test') throw new OpError('loadMnist', `split must be 'train' or 'test', got ${describeValue(split)}`);
   if (options.size !== undefined) checkCount('loadMnist', 'size', options.size);
   const directory = options.directory ?? (await mnistDataDirectory());
-  const { join } = await import('node:path');
+  const { join } = nodeBuiltin('loadMnist', 'node:path');
   const [imagesFile, labelsFile] = FILES[split].map((f) => join(directory, f)) as [string, string];
   const [images, labels] = await Promise.all([loadIdxImages(imagesFile), loadIdxLabels(labelsFile)]);
   if (E.isLeft(images)) throw new OpError('loadMnist', `${imagesFile}: ${images.left.message}`);

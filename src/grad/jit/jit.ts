@@ -43,7 +43,7 @@ export interface JitCallParams {
 
 const asList = (x: number | readonly number[] | undefined): number[] => (x === undefined ? [] : typeof x === 'number' ? [x] : [...x]);
 
-/** A stable cache key for a static argument (by value for plain data, by identity otherwise). */
+/** A stable cache key for a static argument (by value for plain data, in any key order; by identity otherwise). */
 const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
 function staticKey(x: unknown): string {
@@ -54,6 +54,8 @@ function staticKey(x: unknown): string {
       if (id === undefined) identities.set(v, (id = nextIdentity++));
       return `#obj${id}`;
     }
+    // Plain objects by value whatever their key order: { a, b } and { b, a } share one trace.
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
     if (v === undefined) return '#undefined';
     return v;

@@ -1,15 +1,15 @@
 /** Adaptive moment estimators: Adam (and Nadam), Adamax, AdaBelief and Lion's interpolated sign. */
 import { abs, add, div, maximum, mul, sign, sqrt, sub, type Tensor } from '../../tensor';
-import { map } from '../../tree';
+import { map, type TensorTree } from '../../tree';
 import { hyperparameters } from '../checks';
 import type { GradientTransformation } from '../transform';
-import { biasCorrection, incrementCount, updateMoment, zeroCount, zerosLikeTree } from '../util';
+import { asTree, biasCorrection, incrementCount, updateMoment, zeroCount, zerosLikeTree } from '../util';
 
 /** First and second moment estimates with the step count. */
 export interface ScaleByAdamState {
   count: Tensor;
-  mu: any;
-  nu: any;
+  mu: TensorTree;
+  nu: TensorTree;
 }
 
 /** Options of `scaleByAdam` (Optax's defaults). */
@@ -49,7 +49,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
         : biasCorrection(mu, b1, count);
       const nuHat = biasCorrection(nu, b2, count);
       const out = map((m: Tensor, v: Tensor) => div(m, add(sqrt(add(v, epsRoot)), eps)), muHat, nuHat);
-      return [out, { count, mu, nu }];
+      return [out, { count, mu: asTree(mu), nu: asTree(nu) }];
     },
   };
 }
@@ -69,7 +69,7 @@ export function scaleByAdamax(options: { b1?: number; b2?: number; eps?: number 
       const mu = updateMoment(updates, state.mu, b1, 1);
       const nu = map((g: Tensor, n: Tensor) => maximum(add(abs(g), eps), mul(n, b2)), updates, state.nu);
       const out = map((m: Tensor, n: Tensor) => div(m, n), biasCorrection(mu, b1, count), nu);
-      return [out, { count, mu, nu }];
+      return [out, { count, mu: asTree(mu), nu: asTree(nu) }];
     },
   };
 }
@@ -91,7 +91,7 @@ export function scaleByBelief(options: { b1?: number; b2?: number; eps?: number;
       const nu = map((v: Tensor) => add(v, epsRoot), updateMoment(error, state.nu, b2, 2));
       const count = incrementCount(state.count);
       const out = map((m: Tensor, v: Tensor) => div(m, add(sqrt(v), eps)), biasCorrection(mu, b1, count), biasCorrection(nu, b2, count));
-      return [out, { count, mu, nu }];
+      return [out, { count, mu: asTree(mu), nu: asTree(nu) }];
     },
   };
 }
@@ -99,7 +99,7 @@ export function scaleByBelief(options: { b1?: number; b2?: number; eps?: number;
 /** Lion's momentum. */
 export interface ScaleByLionState {
   count: Tensor;
-  mu: any;
+  mu: TensorTree;
 }
 
 /**
@@ -116,7 +116,7 @@ export function scaleByLion(options: { b1?: number; b2?: number } = {}): Gradien
     update(updates, state) {
       const out = map((g: Tensor, m: Tensor) => sign(add(mul(g, 1 - b1), mul(m, b1))), updates, state.mu);
       const mu = updateMoment(updates, state.mu, b2, 1);
-      return [out, { count: incrementCount(state.count), mu }];
+      return [out, { count: incrementCount(state.count), mu: asTree(mu) }];
     },
   };
 }

@@ -1,8 +1,11 @@
 /** Decoupled weight decay. */
 import { add, astype, checkNumber, mul, type Tensor } from '../../tensor';
 import { map } from '../../tree';
-import { masked, type Mask } from '../masking';
+import { masked, type Mask, type MaskedState } from '../masking';
 import type { EmptyState, GradientTransformation } from '../transform';
+
+/** addDecayedWeights' state: empty, or the masked form's when it has a mask. */
+export type DecayedWeightsState = EmptyState | MaskedState<EmptyState>;
 
 /**
  * Add `weightDecay * param` to each update (decoupled weight decay, as in AdamW); with `mask`,
@@ -11,7 +14,7 @@ import type { EmptyState, GradientTransformation } from '../transform';
  *   chain(scaleByAdam(), addDecayedWeights(1e-4), scaleByLearningRate(1e-3));   // adamw
  *   addDecayedWeights(1e-4, (p) => map((x: Tensor) => x.ndim > 1, p));          // skip biases
  */
-export function addDecayedWeights(weightDecay = 0, mask?: Mask): GradientTransformation<any> {
+export function addDecayedWeights(weightDecay = 0, mask?: Mask): GradientTransformation<DecayedWeightsState> {
   checkNumber('addDecayedWeights', 'weightDecay', weightDecay, { min: 0 });
   const inner: GradientTransformation<EmptyState> = {
     init: () => ({}),

@@ -1,14 +1,14 @@
 /** Momentum: an exponentially decaying trace of past updates. */
 import { add, mul, type Tensor } from '../../tensor';
-import { map } from '../../tree';
+import { map, type TensorTree } from '../../tree';
 import { opError } from '../../tensor';
 import { hyperparameters } from '../checks';
 import type { GradientTransformation } from '../transform';
-import { zerosLikeTree } from '../util';
+import { asTree, zerosLikeTree } from '../util';
 
 /** The momentum buffer. */
 export interface TraceState {
-  trace: any;
+  trace: TensorTree;
 }
 
 /**
@@ -26,7 +26,7 @@ export function trace(options: { decay: number; nesterov?: boolean }): GradientT
     init: (params) => ({ trace: zerosLikeTree(params) }),
     update(updates, state) {
       const next = map(step, updates, state.trace);
-      return [nesterov ? map(step, updates, next) : next, { trace: next }];
+      return [nesterov ? map(step, updates, next) : next, { trace: asTree(next) }];
     },
   };
 }

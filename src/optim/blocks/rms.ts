@@ -1,9 +1,9 @@
 /** Scaling by running averages of squared gradients: RMSProp, its centered form, Adagrad, Adadelta. */
 import { add, div, full, greater, mul, rsqrt, sqrt, square, sub, where, type Tensor } from '../../tensor';
-import { map } from '../../tree';
+import { map, type TensorTree } from '../../tree';
 import { hyperparameters } from '../checks';
 import type { GradientTransformation } from '../transform';
-import { biasCorrection, incrementCount, updateMoment, zeroCount, zerosLikeTree } from '../util';
+import { asTree, biasCorrection, incrementCount, updateMoment, zeroCount, zerosLikeTree } from '../util';
 
 /** Options shared by `scaleByRms` and `scaleByStddev` (Optax's defaults). */
 export interface ScaleByRmsOptions {
@@ -24,10 +24,10 @@ const rmsKeys = ['decay', 'eps', 'initialScale', 'epsInSqrt', 'biasCorrection'] 
 /** The squared-gradient average (and, for the centered form, the gradient average). */
 export interface ScaleByRmsState {
   count: Tensor;
-  nu: any;
+  nu: TensorTree;
 }
 
-const fullLikeTree = (tree: unknown, value: number): any => map((x: Tensor) => full(x.shape, value, x.dtype), tree);
+const fullLikeTree = (tree: unknown, value: number): TensorTree => asTree(map((x: Tensor) => full(x.shape, value, x.dtype), tree));
 
 function denominator(v: Tensor, eps: number, epsInSqrt: boolean): Tensor {
   return epsInSqrt ? rsqrt(add(v, eps)) : div(1, add(sqrt(v), eps));
@@ -47,7 +47,7 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
       const nu = updateMoment(updates, state.nu, decay, 2);
       const count = incrementCount(state.count);
       const nuHat = correct ? biasCorrection(nu, decay, count) : nu;
-      return [map((g: Tensor, v: Tensor) => mul(g, denominator(v, eps, epsInSqrt)), updates, nuHat), { count, nu }];
+      return [map((g: Tensor, v: Tensor) => mul(g, denominator(v, eps, epsInSqrt)), updates, nuHat), { count, nu: asTree(nu) }];
     },
   };
 }
@@ -55,8 +55,8 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
 /** Centered RMSProp's state: averages of `g` and `g^2`. */
 export interface ScaleByStddevState {
   count: Tensor;
-  mu: any;
-  nu: any;
+  mu: TensorTree;
+  nu: TensorTree;
 }
 
 /**
@@ -76,14 +76,14 @@ export function scaleByStddev(options: ScaleByRmsOptions = {}): GradientTransfor
       const count = incrementCount(state.count);
       const [muHat, nuHat] = correct ? [biasCorrection(mu, decay, count), biasCorrection(nu, decay, count)] : [mu, nu];
       const out = map((g: Tensor, m: Tensor, v: Tensor) => mul(g, denominator(sub(v, square(m)), eps, epsInSqrt)), updates, muHat, nuHat);
-      return [out, { count, mu, nu }];
+      return [out, { count, mu: asTree(mu), nu: asTree(nu) }];
     },
   };
 }
 
 /** Adagrad's running sum of squared gradients. */
 export interface ScaleByRssState {
-  sumOfSquares: any;
+  sumOfSquares: TensorTree;
 }
 
 /**
@@ -100,15 +100,15 @@ export function scaleByRss(options: { initialAccumulatorValue?: number; eps?: nu
     update(updates, state) {
       const sumOfSquares = map((g: Tensor, s: Tensor) => add(s, square(g)), updates, state.sumOfSquares);
       const out = map((g: Tensor, s: Tensor) => mul(g, where(greater(s, 0), rsqrt(add(s, eps)), 0)), updates, sumOfSquares);
-      return [out, { sumOfSquares }];
+      return [out, { sumOfSquares: asTree(sumOfSquares) }];
     },
   };
 }
 
 /** Adadelta's averages of squared gradients (`eG`) and squared updates (`eX`). */
 export interface ScaleByAdadeltaState {
-  eG: any;
-  eX: any;
+  eG: TensorTree;
+  eX: TensorTree;
 }
 
 /**
@@ -126,7 +126,7 @@ export function scaleByAdadelta(options: { rho?: number; eps?: number } = {}): G
       const eG = updateMoment(updates, state.eG, rho, 2);
       const out = map((g: Tensor, v: Tensor, x: Tensor) => mul(div(sqrt(add(x, eps)), sqrt(add(v, eps))), g), updates, eG, state.eX);
       const eX = updateMoment(out, state.eX, rho, 2);
-      return [out, { eG, eX }];
+      return [out, { eG: asTree(eG), eX: asTree(eX) }];
     },
   };
 }

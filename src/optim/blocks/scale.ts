@@ -46,6 +46,9 @@ export function scaleBySchedule(schedule: Schedule): GradientTransformation<Scal
   };
 }
 
+/** scaleByLearningRate's state: empty for a constant rate, the step count for a schedule. */
+export type LearningRateState = EmptyState | ScaleByScheduleState;
+
 /**
  * Multiply updates by `-learningRate` (descent): a constant gives a stateless `scale`, a schedule
  * a `scaleBySchedule` that counts steps. `flipSign: false` multiplies by `+learningRate`.
@@ -53,7 +56,7 @@ export function scaleBySchedule(schedule: Schedule): GradientTransformation<Scal
  *   chain(scaleByAdam(), scaleByLearningRate(1e-3));
  *   chain(scaleByAdam(), scaleByLearningRate(cosineDecaySchedule({ initValue: 1e-3, decaySteps: 1000 })));
  */
-export function scaleByLearningRate(learningRate: ScalarOrSchedule, options?: { flipSign?: boolean }): GradientTransformation<EmptyState | ScaleByScheduleState> {
+export function scaleByLearningRate(learningRate: ScalarOrSchedule, options?: { flipSign?: boolean }): GradientTransformation<LearningRateState> {
   checkLearningRate('scaleByLearningRate', learningRate);
   const { flipSign } = checkOptions('scaleByLearningRate', options, ['flipSign']);
   const flip = flipSign === undefined ? true : checkBoolean('scaleByLearningRate', 'flipSign', flipSign);

@@ -25,9 +25,18 @@ let pending: Promise<boolean> | null = null;
 let gpuObject: GPU | null = null;
 export const gpuEntry = (): GPU | null => gpuObject;
 
+/**
+ * The adapter request of WebGPU's `requestAdapter` (GPURequestAdapterOptions), declared here so
+ * the published types need no ambient WebGPU declarations.
+ */
+export interface AdapterOptions {
+  readonly powerPreference?: 'low-power' | 'high-performance';
+  readonly forceFallbackAdapter?: boolean;
+}
+
 export interface InitOptions {
   /** Passed to requestAdapter (e.g. `{ powerPreference: 'high-performance' }`). */
-  readonly adapter?: GPURequestAdapterOptions;
+  readonly adapter?: AdapterOptions;
   /** Node only: flags for Dawn's `create(...)` (e.g. `['backend=vulkan']`). */
   readonly dawnFlags?: readonly string[];
 }

@@ -19,7 +19,7 @@ import { encodeSteps } from './plan';
 import { read, upload } from './transfer';
 
 export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose } from './device';
-export type { InitOptions } from './device';
+export type { AdapterOptions, InitOptions } from './device';
 
 /** Run one primitive on webgpu tensors: one plan, one submit; the result is ready in queue order. */
 function run(prim: string, inputs: readonly Tensor[], params: any, out: Aval): Tensor {
