@@ -31,11 +31,12 @@ describe('browser bundles hold no Node builtins', () => {
     for (const entry of ['src/data/index.ts', 'src/optim/index.ts', 'src/nn/index.ts', 'src/train/evaluate.ts', 'src/train/report.ts']) {
       expect(await externalImports(join(__dirname, '../..', entry)), entry).toEqual([]);
     }
-    // The check does see a builtin when there is one (the Node-only entry does not even build for browsers).
-    // (esbuild leaves an unresolvable import inside try outside the bundle, as src/data/node/files.ts has it.)
+    // Even the Node-only entry bundles: it reaches Node's builtins through process.getBuiltinModule
+    // at call time, never through an import statement.
+    expect(await externalImports(join(__dirname, '../../src/data/node/index.ts'))).toEqual([]);
+    // The check does see a builtin when there is one: esbuild leaves an import inside try outside the bundle.
     const tolerated = "export async function read() { try { return await import('node:fs'); } catch { return undefined; } }";
     expect(await externalImports({ contents: tolerated })).toEqual(['node:fs']);
-    await expect(externalImports(join(__dirname, '../../src/data/node/index.ts'))).rejects.toThrow(/Could not resolve "node:/);
   });
 });
 
