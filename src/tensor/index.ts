@@ -15,7 +15,7 @@ export type { InitOptions } from './backend/webgpu';
 export type { Kernel } from './backend/cpu';
 export { erf as erfScalar } from './backend/cpu/special';
 
-export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, registerImpl, higherOrderImpl, withMainTrace, withDynamicTrace, isMainActive, markDonated, isDonated, checkLive, setDebugNans, debugNansEnabled, transformationStack, fromStorage, registerBackend, getBackend } from './core';
+export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, installHigherOrderImpl, withMainTrace, withDynamicTrace, isMainActive, markDonated, isDonated, checkLive, setDebugNans, debugNansEnabled, transformationStack, fromStorage, registerBackend, getBackend } from './core';
 export type { Backend, Device, MainTrace } from './core';
 export type { DType, TypedArray } from './dtype';
 export { arrayFor, isFloat, promoteTypes, resultType } from './dtype';
@@ -31,7 +31,9 @@ export { axisOrOptions, checkDType, checkFunction, checkNumber, checkOneOf, chec
 export type { NumberRules } from './validate';
 export * from './ops';
 export { asTensor, describe } from './ops/create';
-export { Var, Lit, Jaxpr, evalJaxpr, printJaxpr } from './jaxpr';
+export { Var, Lit, Jaxpr, ClosedJaxpr, closedJaxprsIn, evalJaxpr, evalClosed, printJaxpr } from './jaxpr';
+export { HIGHER_ORDER_PRIMS, isHigherOrder } from './higherOrder';
+export type { CheckpointParams, CheckpointPolicy, CondParams, CustomJvpParams, CustomVjpLinearParams, CustomVjpParams, HigherOrderParams, HigherOrderPrim, JitCallParams, JitCounters, ScanParams, WhileParams } from './higherOrder';
 export type { Atom, Eqn } from './jaxpr';
 export { clusterWrites, inPlaceReads } from './program';
 export type { BufferPlan, BufferSpec, Cluster, ClusterInput, Executable, Lowering, LoweringInput, PlannedStep, Planner, PlanOptions, Slot, Step } from './program';

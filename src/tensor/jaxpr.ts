@@ -5,6 +5,7 @@
  */
 import { fmtAval, type Aval } from './aval';
 import { bind, type Tensor } from './core';
+import type { Executable } from './program';
 
 export class Var {
   private static next = 0;
@@ -43,6 +44,63 @@ export class Jaxpr {
   }
 }
 
+/**
+ * A jaxpr with the values of its constvars: the parameter of every higher-order primitive (a
+ * jit call's program, a cond's branches, a scan's body). Its consts are concrete tensors, so a
+ * closed jaxpr means the same thing wherever it is used, and what is derived from it (its jvp,
+ * partial evaluations, transposes, batched versions, compiled executables) is memoized on it.
+ */
+export class ClosedJaxpr {
+  /** Derived programs, keyed by the transformation and its pattern ('jvp:1010', ...). */
+  readonly memo = new Map<string, unknown>();
+  /** Compiled programs, keyed by device and donation pattern. */
+  readonly executables = new Map<string, Executable>();
+
+  constructor(readonly jaxpr: Jaxpr, readonly consts: readonly Tensor[]) {
+    if (consts.length !== jaxpr.constvars.length) throw new Error(`internal: a closed jaxpr needs ${jaxpr.constvars.length} consts, got ${consts.length}`);
+  }
+
+  get inAvals(): Aval[] {
+    return this.jaxpr.invars.map((v) => v.aval);
+  }
+
+  get outAvals(): Aval[] {
+    return this.jaxpr.outs.map((a) => a.aval);
+  }
+
+  /** The memoized value for `key`, computed once. */
+  derive<T>(key: string, make: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const v = make();
+    this.memo.set(key, v);
+    return v;
+  }
+
+  /** Release compiled programs (device buffers) of this jaxpr and of everything derived from it; they recompile if used again. */
+  disposeExecutables(): void {
+    for (const e of this.executables.values()) e.dispose?.();
+    this.executables.clear();
+    for (const d of this.memo.values()) for (const c of closedJaxprsIn(d)) c.disposeExecutables();
+  }
+
+  toString(): string {
+    return printJaxpr(this.jaxpr);
+  }
+}
+
+/** The closed jaxprs held by a value (a derived record, a list, a closed jaxpr). */
+export function closedJaxprsIn(x: unknown): ClosedJaxpr[] {
+  if (x instanceof ClosedJaxpr) return [x];
+  if (Array.isArray(x)) return x.flatMap(closedJaxprsIn);
+  if (typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype) return Object.values(x).flatMap(closedJaxprsIn);
+  return [];
+}
+
+/** Run a closed jaxpr on arguments under the current interpreters. */
+export function evalClosed(c: ClosedJaxpr, args: readonly Tensor[]): Tensor[] {
+  return evalJaxpr(c.jaxpr, [...c.consts, ...args]);
+}
+
 /** Evaluate a jaxpr on arguments (consts first), binding each primitive under the current traces. */
 export function evalJaxpr(jaxpr: Jaxpr, args: readonly Tensor[]): Tensor[] {
   const env = new Map<Var, Tensor>();
@@ -65,13 +123,24 @@ function shortDtype(dtype: string): string {
   return ({ float32: 'f32', float64: 'f64', int32: 'i32', bool: 'bool' } as Record<string, string>)[dtype] ?? dtype;
 }
 
-function fmtParam(v: unknown): string {
-  if (v instanceof Jaxpr) return `{ jaxpr with ${v.eqns.length} eqns }`;
+function fmtParam(v: unknown, indent: string): string {
+  if (v instanceof ClosedJaxpr) return nested(v.jaxpr, indent);
+  if (v instanceof Jaxpr) return nested(v, indent);
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof ClosedJaxpr)) return `(${v.map((x) => nested((x as ClosedJaxpr).jaxpr, indent)).join(' ')})`;
   if (typeof v === 'function') return v.name || 'fn';
-  return JSON.stringify(v, (_k, x) => (x === Infinity ? 'inf' : x === -Infinity ? '-inf' : x instanceof Jaxpr ? '<jaxpr>' : x));
+  return JSON.stringify(v, (_k, x) => (x === Infinity ? 'inf' : x === -Infinity ? '-inf' : x instanceof Jaxpr || x instanceof ClosedJaxpr ? '<jaxpr>' : typeof x === 'function' ? x.name || 'fn' : x));
 }
 
-export function printJaxpr(jaxpr: Jaxpr): string {
+/** A jaxpr printed inside an equation's params, on lines of its own. */
+function nested(j: Jaxpr, indent: string): string {
+  return `\n${printJaxpr(j, `${indent}      `)}\n${indent}    `;
+}
+
+/**
+ * The jaxpr as text, in JAX's style; the jaxprs in a higher-order equation's params (a jit
+ * call's program, a cond's branches, a scan's body) are printed inside it, indented.
+ */
+export function printJaxpr(jaxpr: Jaxpr, indent = ''): string {
   const names = new Map<Var, string>();
   const nameOf = (v: Var): string => {
     let n = names.get(v);
@@ -91,11 +160,11 @@ export function printJaxpr(jaxpr: Jaxpr): string {
     if (a instanceof Var) return nameOf(a);
     return a.value.size === 1 ? String(a.value.dataSync()[0]) : `const${fmtAval(a.value)}`;
   };
-  const head = `{ lambda ${jaxpr.constvars.map(typed).join(' ')} ; ${jaxpr.invars.map(typed).join(' ')}. let`;
+  const head = `${indent}{ lambda ${jaxpr.constvars.map(typed).join(' ')} ; ${jaxpr.invars.map(typed).join(' ')}. let`;
   const lines = jaxpr.eqns.map((e) => {
     const ps = Object.entries(e.params ?? {}).filter(([k]) => !k.startsWith('_'));
-    const p = ps.length ? `[${ps.map(([k, v]) => `${k}=${fmtParam(v)}`).join(' ')}]` : '';
-    return `    ${e.outs.map(typed).join(' ')} = ${e.prim}${p} ${e.inputs.map(atom).join(' ')}`;
+    const p = ps.length ? `[${ps.map(([k, v]) => `${k}=${fmtParam(v, indent)}`).join(' ')}]` : '';
+    return `${indent}    ${e.outs.map(typed).join(' ')} = ${e.prim}${p} ${e.inputs.map(atom).join(' ')}`;
   });
-  return [head, ...lines, `  in ( ${jaxpr.outs.map(atom).join(', ')} ) }`].join('\n');
+  return [head, ...lines, `${indent}  in ( ${jaxpr.outs.map(atom).join(', ')} ) }`].join('\n');
 }

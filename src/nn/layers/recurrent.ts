@@ -161,7 +161,7 @@ export function rnn<P, C>(cell: Cell<P, C>, options: RnnOptions = {}): Layer<P, 
       const carry = opts.initialCarry ?? cell.initialCarry(x.shape.slice(0, -2), dtype);
       // scan runs over the leading axis: bring time to the front and put it back afterwards.
       const xs = T.moveaxis(x, -2, 0);
-      const [, ys] = scan((c: C, xt: Tensor) => cell.step(params, c, xt), carry, xs, { reverse: options.reverse ?? false });
+      const [, ys] = scan((c, xt: Tensor) => cell.step(params, c as C, xt), carry, xs, { reverse: options.reverse ?? false });
       const seq = T.moveaxis(ys as Tensor, 0, -2);
       if (returnSequences) return seq;
       const last = options.reverse ? 0 : steps - 1;

@@ -7,7 +7,8 @@
  */
 import { fromStorage, type Tensor } from '../../../core';
 import { arrayFor, type DType, type TypedArray } from '../../../dtype';
-import { Lit, type Atom, type Eqn, type Var } from '../../../jaxpr';
+import { Lit, type Atom, type ClosedJaxpr, type Eqn, type Var } from '../../../jaxpr';
+import { isHigherOrder, type HigherOrderPrim } from '../../../higherOrder';
 import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type Prim } from '../../../primitives';
 import { clusterWrites, inPlaceReads, type BufferSpec, type Executable, type LoweringInput, type PlannedStep, type Slot, type Step } from '../../../program';
 import { shapeEqual, sizeOf } from '../../../shape';
@@ -16,8 +17,9 @@ import { matmulKernel } from '../matmul';
 import { compileCluster } from './js';
 import { compileClusterWasm } from './wasm';
 import { transposedOperands, type DotParams } from './transposedDots';
+import { cpuControl, type ControlLowering, type CpuProgram } from './control';
 
-type Runner = (read: (a: Atom) => TypedArray, write: (v: Var) => TypedArray) => void;
+export type Runner = (read: (a: Atom) => TypedArray, write: (v: Var) => TypedArray) => void;
 
 /** How an unfused equation runs into planned buffers: one row per primitive. */
 type EqnLowering = (e: Eqn) => Runner;
@@ -61,9 +63,13 @@ const eqnLowerings = {
 /** User primitives (tensorlaw/extend) run as an opaque call to their CPU kernel. */
 const eqnLowering = (prim: string): EqnLowering => (isPrim(prim) ? eqnLowerings[prim] : viaKernel);
 
-function makeRunner(step: Step): Runner {
+function makeRunner(step: Step, compile: (c: ClosedJaxpr) => CpuProgram): Runner {
   if (step.kind === 'alias') return () => {};
-  if (step.kind === 'eqn') return eqnLowering(step.eqn.prim)(step.eqn);
+  if (step.kind === 'eqn') {
+    const e = step.eqn;
+    if (isHigherOrder(e.prim)) return (cpuControl[e.prim] as ControlLowering<HigherOrderPrim>)(e, e.params, compile);
+    return eqnLowering(e.prim)(e);
+  }
   const c = step.cluster;
   const kernel = compileClusterWasm(c) ?? compileCluster(c);
   const outVars = clusterWrites(c);
@@ -85,57 +91,100 @@ const storageKey = (b: BufferSpec): string => `${b.dtype}:${b.size}`;
  */
 const sharedStorage = new WeakSet<object>();
 
-export function lowerCpu({ jaxpr, consts, steps: fused, donate, planBuffers }: LoweringInput): Executable {
+/** A compiled program over typed arrays (also the form control flow runs its sub-programs in). */
+interface Program {
+  /**
+   * Run on the arguments' storage. `outs[j]`, when given, receives output j (the program
+   * computes into it directly when it can, else copies); `donors[k]` gives output slot k a
+   * donated argument's storage. Returns each output's storage.
+   */
+  run(args: readonly TypedArray[], outs?: readonly (TypedArray | undefined)[], donors?: readonly number[]): TypedArray[];
+  readonly steps: readonly Step[];
+  readonly plan: ReturnType<LoweringInput['planBuffers']>;
+  timings?: number[];
+}
+
+function compileProgram(input: LoweringInput): Program {
+  const { jaxpr, consts, steps: fused, donate, planBuffers } = input;
   const steps = transposedOperands(jaxpr, fused);
   const plan = planBuffers(jaxpr, steps.map(plannedStep), { donate, storageKey });
   for (const c of consts) if (c.device === 'cpu') sharedStorage.add(c._cpu);
-  const runners = steps.map(makeRunner);
+  const compile = (c: ClosedJaxpr): CpuProgram => {
+    const sub = compileProgram(input.prepare(c));
+    return { run: (args, outs) => sub.run(args, outs) };
+  };
+  const runners = steps.map((s) => makeRunner(s, compile));
   const buffers: (TypedArray | undefined)[] = new Array(plan.buffers.length);
+  const constArrays = consts.map((c) => c._cpu);
+  const outSlots = jaxpr.outs.map((o) => (o instanceof Lit ? undefined : plan.slotOf.get(o)!));
+  /** The first output position returning each output slot (it may compute straight into a given array). */
+  const firstOf = new Map<number, number>();
+  outSlots.forEach((s, j) => s?.kind === 'output' && !firstOf.has(s.index) && firstOf.set(s.index, j));
+  const program: Program = {
+    steps,
+    plan,
+    run(args, outs, donors) {
+      const fresh: TypedArray[] = plan.outputs.map((o, k) => {
+        const i = donors ? donors[k]! : -1;
+        if (i >= 0) return args[i]!;
+        return outs?.[firstOf.get(k) ?? -1] ?? arrayFor(o.dtype as DType, o.size);
+      });
+      const storageOf = (slot: Slot): TypedArray => {
+        switch (slot.kind) {
+          case 'arg': return args[slot.index]!;
+          case 'const': return constArrays[slot.index]!;
+          case 'output': return fresh[slot.index]!;
+          case 'buffer': return (buffers[slot.index] ??= arrayFor(plan.buffers[slot.index]!.dtype, plan.buffers[slot.index]!.size));
+        }
+      };
+      const read = (a: Atom): TypedArray => (a instanceof Lit ? a.value._cpu : storageOf(plan.slotOf.get(a)!));
+      const write = (v: Var): TypedArray => storageOf(plan.slotOf.get(v)!);
+      const timings = program.timings;
+      if (timings) {
+        runners.forEach((r, i) => {
+          const t = performance.now();
+          r(read, write);
+          timings[i] = performance.now() - t;
+        });
+      } else for (const r of runners) r(read, write);
+      return jaxpr.outs.map((o, j) => {
+        const value = read(o);
+        const want = outs?.[j];
+        if (want && want !== value) want.set(value);
+        return want ?? value;
+      });
+    },
+  };
+  return program;
+}
+
+export function lowerCpu(input: LoweringInput): Executable {
+  const { jaxpr, donate } = input;
+  const program = compileProgram(input);
+  const { plan, steps } = program;
   const slotOfOut = jaxpr.outs.map((o) => (o instanceof Lit ? undefined : plan.slotOf.get(o)!));
   // An output slot returned at several positions is viewed by several tensors.
   const repeated = new Set(slotOfOut.filter((s, j) => s?.kind === 'output' && slotOfOut.findIndex((t) => t === s) !== j).map((s) => s!.index));
   const anyDonated = donate.some(Boolean);
 
-  let timings: number[] | undefined;
   const run = (args: readonly Tensor[]): Tensor[] => {
     const donors = anyDonated ? plan.donors(args.map((a) => (sharedStorage.has(a._cpu) ? undefined : a._cpu))).arg : undefined;
-    const fresh: TypedArray[] = plan.outputs.map((o, k) => {
-      const i = donors ? donors[k]! : -1;
-      return i >= 0 ? args[i]!._cpu : arrayFor(o.dtype as DType, o.size);
-    });
-    const storageOf = (slot: Slot): TypedArray => {
-      switch (slot.kind) {
-        case 'arg': return args[slot.index]!._cpu;
-        case 'const': return consts[slot.index]!._cpu;
-        case 'output': return fresh[slot.index]!;
-        case 'buffer': return (buffers[slot.index] ??= arrayFor(plan.buffers[slot.index]!.dtype, plan.buffers[slot.index]!.size));
-      }
-    };
-    const read = (a: Atom): TypedArray => (a instanceof Lit ? a.value._cpu : storageOf(plan.slotOf.get(a)!));
-    const write = (v: Var): TypedArray => storageOf(plan.slotOf.get(v)!);
-    if (timings) {
-      runners.forEach((r, i) => {
-        const t = performance.now();
-        r(read, write);
-        timings![i] = performance.now() - t;
-      });
-    } else for (const r of runners) r(read, write);
+    const storage = program.run(args.map((a) => a._cpu), undefined, donors);
     return jaxpr.outs.map((o, j) => {
       if (o instanceof Lit) return o.value;
       const slot = slotOfOut[j]!;
       if (slot.kind === 'arg' && shapeEqual(args[slot.index]!.shape, o.aval.shape)) return args[slot.index]!;
-      const storage = storageOf(slot);
-      if (slot.kind !== 'output' || repeated.has(slot.index)) sharedStorage.add(storage);
-      return fromStorage(o.aval.shape, o.aval.dtype, storage);
+      if (slot.kind !== 'output' || repeated.has(slot.index)) sharedStorage.add(storage[j]!);
+      return fromStorage(o.aval.shape, o.aval.dtype, storage[j]!);
     });
   };
   const profile = (args: readonly Tensor[]) => {
-    timings = new Array(runners.length).fill(0);
+    program.timings = new Array(steps.length).fill(0);
     try {
       run(args);
-      return steps.map((s, i) => ({ step: describeStep(s), ms: timings![i]! }));
+      return steps.map((s, i) => ({ step: describeStep(s), ms: program.timings![i]! }));
     } finally {
-      timings = undefined;
+      program.timings = undefined;
     }
   };
   const count = (kind: Step['kind']) => steps.filter((s) => s.kind === kind).length;
