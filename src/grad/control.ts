@@ -73,8 +73,9 @@ function bindSwitch(op: string, index: Tensor, fns: readonly ((...args: any[]) =
   });
   const first = traced[0]!;
   traced.forEach((t, k) => {
-    if (!t.outDef.equals(first.outDef) || !sameAvals(t.closed.outAvals, first.closed.outAvals)) {
-      throw new Error(`${op}: every branch must return the same structure, shapes and dtypes; ${branchName(0)} returns ${first.outDef} ${describe(first.closed.outAvals)}, ${branchName(k)} returns ${t.outDef} ${describe(t.closed.outAvals)}`);
+    if (!t.outDef.equals(first.outDef)) throw new Error(`${op}: every branch must return the same structure; ${branchName(0)} returns ${first.outDef}, ${branchName(k)} returns ${t.outDef}`);
+    if (!sameAvals(t.closed.outAvals, first.closed.outAvals)) {
+      throw new Error(`${op}: every branch must return the same shapes and dtypes; ${branchName(0)} returns ${describe(first.closed.outAvals)}, ${branchName(k)} returns ${describe(t.closed.outAvals)}`);
     }
   });
   // Every branch takes every branch's hoisted values (JAX's common consts).

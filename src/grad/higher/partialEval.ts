@@ -7,7 +7,7 @@
  * differentiate only the taken branch, and of a checkpoint a recomputation.
  */
 import * as T from '../../tensor';
-import { ClosedJaxpr, Jaxpr, Var, type Aval, type CheckpointPolicy, type Eqn, type HigherOrderParams, type HigherOrderPrim, type Tensor } from '../../tensor';
+import { ClosedJaxpr, Jaxpr, Var, type Atom, type Aval, type CheckpointPolicy, type Eqn, type HigherOrderParams, type HigherOrderPrim, type Tensor } from '../../tensor';
 import type { PartialEvalRule, PartialEvalTrace, PartialEvalTracer } from '../partial';
 import { closeProgram, count, dependents, falses, idOf, partialEvalJaxpr, pick, restricted, split, traceClosed, zerosOf, type PartialJaxpr } from './derive';
 import { evalClosed, fmtAval } from '../../tensor';
@@ -187,54 +187,49 @@ const saveable: { readonly [P in CheckpointPolicy]: (e: Eqn) => boolean } = {
 };
 
 /**
- * Split a checkpointed program: the unknown part recomputes every known value it needs from the
- * known inputs, except outputs of equations the policy saves (JAX's remat partial evaluation
- * with a saveable policy). An equation with any unknown input is unknown as a whole.
+ * Split a checkpointed program (JAX's remat partial evaluation with a saveable policy). Ordinary
+ * partial evaluation gives a known program and an unknown one fed by residuals; here the known
+ * side keeps only the residuals the policy saves, and the unknown side recomputes the others
+ * from the known inputs (the known program's equations that produce them, spliced in front).
  */
 function rematSplit(c: ClosedJaxpr, uk: readonly boolean[], policy: CheckpointPolicy): RematSplit {
   return c.derive(`remat:${policy}:${uk.map(Number).join('')}`, () => {
-    const j = c.jaxpr;
-    const unknownVars = new Set<Var>(j.invars.filter((_, i) => uk[i]));
+    const s = partialEvalJaxpr(c, uk, falses(c.outAvals.length));
+    const k = s.known.jaxpr;
+    const u = s.unknown.jaxpr;
+    const knownIndex = uk.map((_, i) => i).filter((i) => !uk[i]);
+    const nKnownOut = k.outs.length - s.nComputed;
     const producer = new Map<Var, Eqn>();
-    const unknownEqns = new Set<Eqn>();
-    for (const e of j.eqns) {
-      e.outs.forEach((v) => producer.set(v, e));
-      if (e.inputs.some((a) => a instanceof Var && unknownVars.has(a))) {
-        unknownEqns.add(e);
-        e.outs.forEach((v) => unknownVars.add(v));
-      }
-    }
-    const outUnknowns = j.outs.map((a) => a instanceof Var && unknownVars.has(a));
-    // What the unknown part needs of the known values: inputs, saved values, or recomputation.
+    for (const e of k.eqns) for (const v of e.outs) producer.set(v, e);
+    // Walk back from the residuals: saved by the policy, or recomputed from the known inputs.
     const saved: Var[] = [];
     const recomputed = new Set<Eqn>();
-    const requested = new Set<Var>();
-    const stack: Var[] = [];
-    const request = (a: unknown) => {
-      if (a instanceof Var && !unknownVars.has(a) && !requested.has(a)) {
-        requested.add(a);
-        stack.push(a);
-      }
-    };
-    for (const e of unknownEqns) e.inputs.forEach(request);
+    const seen = new Set<Var>();
+    const stack: Atom[] = s.residuals.flatMap((r) => ('output' in r ? [k.outs[nKnownOut + r.output]!] : []));
     while (stack.length) {
-      const v = stack.pop()!;
-      const e = producer.get(v);
-      if (!e) continue; // an input or a constant
-      if (saveable[policy](e)) saved.push(v);
+      const a = stack.pop()!;
+      if (!(a instanceof Var) || seen.has(a)) continue;
+      seen.add(a);
+      const e = producer.get(a);
+      if (!e) continue; // a known input or a constant
+      if (saveable[policy](e)) saved.push(a);
       else if (!recomputed.has(e)) {
         recomputed.add(e);
-        e.inputs.forEach(request);
+        stack.push(...e.inputs);
       }
     }
-    const knownInvars = j.invars.filter((_, i) => !uk[i]);
-    const known = closeProgram(new Jaxpr(j.constvars, knownInvars, j.eqns.filter((e) => !unknownEqns.has(e)), [...j.outs.filter((_, i) => !outUnknowns[i]), ...saved]), c.consts);
-    const eqns = j.eqns.filter((e) => unknownEqns.has(e) || recomputed.has(e));
-    const used = new Set<Var>(eqns.flatMap((e) => e.inputs.filter((a): a is Var => a instanceof Var)));
-    j.outs.forEach((a, i) => outUnknowns[i] && a instanceof Var && used.add(a));
-    const knownInputs = j.invars.map((_, i) => i).filter((i) => !uk[i] && used.has(j.invars[i]!));
-    const unknown = closeProgram(new Jaxpr(j.constvars, [...knownInputs.map((i) => j.invars[i]!), ...saved, ...j.invars.filter((_, i) => uk[i])], eqns, j.outs.filter((_, i) => outUnknowns[i])), c.consts);
-    return { known, unknown, knownInputs, outUnknowns, nSaved: saved.length };
+    const known = closeProgram(new Jaxpr(k.constvars, k.invars, k.eqns, [...k.outs.slice(0, nKnownOut), ...saved]), s.known.consts);
+    // The unknown program reads each residual from a known input, a saved value or its recomputation.
+    const env = new Map<Var, Atom>();
+    s.residuals.forEach((r, i) => env.set(u.invars[i]!, 'input' in r ? k.invars[knownIndex.indexOf(r.input)]! : k.outs[nKnownOut + r.output]!));
+    const read = (a: Atom): Atom => (a instanceof Var ? env.get(a) ?? a : a);
+    const eqns = [...k.eqns.filter((e) => recomputed.has(e)), ...u.eqns.map((e) => ({ ...e, inputs: e.inputs.map(read) }))];
+    const unknownIns = u.invars.slice(s.residuals.length);
+    const outs = u.outs.map(read);
+    const used = new Set<Atom>([...eqns.flatMap((e) => e.inputs), ...outs]);
+    const knownInputs = knownIndex.filter((i) => used.has(k.invars[knownIndex.indexOf(i)]!));
+    const unknown = closeProgram(new Jaxpr([...k.constvars, ...u.constvars], [...knownInputs.map((i) => k.invars[knownIndex.indexOf(i)]!), ...saved, ...unknownIns], eqns, outs), [...s.known.consts, ...s.unknown.consts]);
+    return { known, unknown, knownInputs, outUnknowns: s.outUnknowns, nSaved: saved.length };
   });
 }
 
