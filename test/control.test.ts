@@ -75,7 +75,7 @@ describe('cond and switch', () => {
     const mismatch = (v: Tensor) => T.cond(true, (u: Tensor) => u, (u: Tensor) => T.sum(u), v);
     expect(() => mismatch(x)).toThrow(/cond: every branch must return the same shapes and dtypes; falseFn returns \[float64\[\]\], trueFn returns \[float64\[2\]\]/);
     expect(() => T.jit(mismatch)(x)).toThrow(/falseFn returns \[float64\[\]\]/);
-    expect(() => T.switchCase(0, [(u: Tensor) => u, (u: Tensor) => [u, u]], x)).toThrow(/switch: every branch must return the same structure/);
+    expect(() => T.switchCase(0, [(u: Tensor) => u, ((u: Tensor) => [u, u]) as never], x)).toThrow(/switch: every branch must return the same structure/);
     expect(() => T.cond(T.ones([2]), (u: Tensor) => u, (u: Tensor) => u, x)).toThrow(/cond: the predicate must be a boolean or a tensor with one element, got float32\[2\]/);
     expect(() => T.switchCase(T.scalar(1.5), [(u: Tensor) => u], x)).toThrow(/switch: the index must be an integer/);
   });
