@@ -11,14 +11,14 @@ import { arrayFor, type TypedArray } from '../../../dtype';
 import type { HigherOrderParams, HigherOrderPrim } from '../../../higherOrder';
 import type { ClosedJaxpr, Eqn } from '../../../jaxpr';
 import { sizeOf } from '../../../shape';
-import type { Runner } from './lower';
+import type { At, Runner } from './lower';
 
 /** A compiled sub-program over typed arrays: outputs go into `outs` where given. */
 export interface CpuProgram {
   run(args: readonly TypedArray[], outs?: readonly (TypedArray | undefined)[]): TypedArray[];
 }
 
-export type ControlLowering<P extends HigherOrderPrim> = (eqn: Eqn, params: HigherOrderParams[P], compile: (c: ClosedJaxpr) => CpuProgram) => Runner;
+export type ControlLowering<P extends HigherOrderPrim> = (eqn: Eqn, params: HigherOrderParams[P], compile: (c: ClosedJaxpr) => CpuProgram, at: At) => Runner;
 
 const inlined = (prim: string) => (): Runner => {
   throw new Error(`internal: ${prim} reached the CPU lowering; jit splices calls of closed programs in before lowering`);
@@ -40,54 +40,70 @@ export const cpuControl = {
     throw new Error('customVjp: forward-mode differentiation (jvp, jacfwd, linearize applied forward) is not available for a function with a custom vjp rule; use customJvp for forward mode');
   },
 
-  cond: (e, p, compile) => {
+  cond: (e, p, compile, at) => {
     const branches = p.branches.map(compile);
     const last = branches.length - 1;
-    return (read, write) => {
-      const k = Math.min(Math.max(read(e.inputs[0]!)[0]!, 0), last);
-      branches[k]!.run(e.inputs.slice(1).map(read), e.outs.map(write));
+    const [index, ...ops] = e.inputs.map(at);
+    const outs = e.outs.map(at);
+    const args: TypedArray[] = new Array(ops.length);
+    const results: TypedArray[] = new Array(outs.length);
+    return (env) => {
+      const k = Math.min(Math.max(env[index!]![0]!, 0), last);
+      for (let i = 0; i < ops.length; i++) args[i] = env[ops[i]!]!;
+      for (let i = 0; i < outs.length; i++) results[i] = env[outs[i]!]!;
+      branches[k]!.run(args, results);
     };
   },
 
-  scan: (e, p, compile) => {
+  scan: (e, p, compile, at) => {
     const body = compile(p.body);
     const { nConsts, nCarry, length, reverse } = p;
-    const xsIn = e.inputs.slice(nConsts + nCarry);
-    const xSize = xsIn.map((a) => sizeOf(a.aval.shape.slice(1)));
+    const ins = e.inputs.map(at);
+    const outIdx = e.outs.map(at);
+    const xSize = e.inputs.slice(nConsts + nCarry).map((a) => sizeOf(a.aval.shape.slice(1)));
     const ySize = e.outs.slice(nCarry).map((v) => sizeOf(v.aval.shape.slice(1)));
+    const carryAvals = e.outs.slice(0, nCarry).map((v) => v.aval);
     let pingPong: TypedArray[][] | undefined;
-    return (read, write) => {
-      const consts = e.inputs.slice(0, nConsts).map(read);
-      const init = e.inputs.slice(nConsts, nConsts + nCarry).map(read);
-      const xs = xsIn.map(read);
-      const carryOut = e.outs.slice(0, nCarry).map(write);
-      const ys = e.outs.slice(nCarry).map(write);
+    return (env) => {
+      const consts = ins.slice(0, nConsts).map((i) => env[i]!);
+      const init = ins.slice(nConsts, nConsts + nCarry).map((i) => env[i]!);
+      const xs = ins.slice(nConsts + nCarry).map((i) => env[i]!);
+      const carryOut = outIdx.slice(0, nCarry).map((i) => env[i]!);
+      const ys = outIdx.slice(nCarry).map((i) => env[i]!);
       if (length === 0) return copyInto(carryOut, init);
-      pingPong ??= [scratchFor(e.outs.slice(0, nCarry).map((v) => v.aval)), scratchFor(e.outs.slice(0, nCarry).map((v) => v.aval))];
-      let carry = init;
+      pingPong ??= [scratchFor(carryAvals), scratchFor(carryAvals)];
+      // One argument list and one output list, refilled per iteration.
+      const args: TypedArray[] = [...consts, ...init, ...xs];
+      const outs: TypedArray[] = [...carryOut, ...ys];
+      const xAt = nConsts + nCarry;
       for (let k = 0; k < length; k++) {
         const i = reverse ? length - 1 - k : k;
         const next = k === length - 1 ? carryOut : pingPong[k % 2]!;
-        body.run([...consts, ...carry, ...xs.map((x, j) => x.subarray(i * xSize[j]!, (i + 1) * xSize[j]!))], [...next, ...ys.map((y, j) => y.subarray(i * ySize[j]!, (i + 1) * ySize[j]!))]);
-        carry = next;
+        for (let j = 0; j < nCarry; j++) outs[j] = next[j]!;
+        for (let j = 0; j < xs.length; j++) args[xAt + j] = xs[j]!.subarray(i * xSize[j]!, (i + 1) * xSize[j]!);
+        for (let j = 0; j < ys.length; j++) outs[nCarry + j] = ys[j]!.subarray(i * ySize[j]!, (i + 1) * ySize[j]!);
+        body.run(args, outs);
+        for (let j = 0; j < nCarry; j++) args[nConsts + j] = next[j]!;
       }
     };
   },
 
-  whileLoop: (e, p, compile) => {
+  whileLoop: (e, p, compile, at) => {
     const cond = compile(p.cond);
     const body = compile(p.body);
     const nc = p.nCondConsts, nb = p.nBodyConsts;
-    const pred = new Uint8Array(1);
+    const ins = e.inputs.map(at);
+    const outIdx = e.outs.map(at);
+    const pred = [new Uint8Array(1)];
     let scratch: TypedArray[] | undefined;
-    return (read, write) => {
-      const condConsts = e.inputs.slice(0, nc).map(read);
-      const bodyConsts = e.inputs.slice(nc, nc + nb).map(read);
-      const out = e.outs.map(write);
+    return (env) => {
+      const condConsts = ins.slice(0, nc).map((i) => env[i]!);
+      const bodyConsts = ins.slice(nc, nc + nb).map((i) => env[i]!);
+      const out = outIdx.map((i) => env[i]!);
       scratch ??= scratchFor(e.outs.map((v) => v.aval));
-      let carry = e.inputs.slice(nc + nb).map(read);
+      let carry = ins.slice(nc + nb).map((i) => env[i]!);
       // Iteration k writes into `out` when k is even, into scratch when odd; the last carry lands in `out`.
-      for (let k = 0; cond.run([...condConsts, ...carry], [pred])[0]![0]; k++) {
+      for (let k = 0; cond.run([...condConsts, ...carry], pred)[0]![0]; k++) {
         const next = k % 2 === 0 ? out : scratch;
         body.run([...bodyConsts, ...carry], next);
         carry = next;
