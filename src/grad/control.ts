@@ -117,7 +117,8 @@ export function cond<Ops extends readonly unknown[], R>(pred: Tensor | boolean, 
   checkFunction('cond', falseFn, 'falseFn');
   const p = typeof pred === 'boolean' ? T.scalar(pred) : pred;
   if (!(p instanceof Tensor) || p.size !== 1) throw new Error(`cond: the predicate must be a boolean or a tensor with one element, got ${p instanceof Tensor ? fmtAval(p) : T.describeValue(pred)}`);
-  const index = T.astype(T.notEqual(T.reshape(p, []), 0), 'int32');
+  const scalar = T.reshape(p, []);
+  const index = T.astype(p.dtype === 'bool' ? scalar : T.notEqual(scalar, 0), 'int32');
   return bindSwitch('cond', index, [falseFn, trueFn], operands, (k) => (k === 1 ? 'trueFn' : 'falseFn')) as Traced<R>;
 }
 

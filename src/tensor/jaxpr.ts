@@ -123,17 +123,24 @@ function shortDtype(dtype: string): string {
   return ({ float32: 'f32', float64: 'f64', int32: 'i32', bool: 'bool' } as Record<string, string>)[dtype] ?? dtype;
 }
 
+const isProgram = (v: unknown): boolean => v instanceof ClosedJaxpr || v instanceof Jaxpr || (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof ClosedJaxpr));
+const programOf = (v: unknown): Jaxpr => (v instanceof ClosedJaxpr ? v.jaxpr : (v as Jaxpr));
+
+/** A param's value; programs (sub-jaxprs) are printed in full at `indent`. */
 function fmtParam(v: unknown, indent: string): string {
-  if (v instanceof ClosedJaxpr) return nested(v.jaxpr, indent);
-  if (v instanceof Jaxpr) return nested(v, indent);
-  if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof ClosedJaxpr)) return `(${v.map((x) => nested((x as ClosedJaxpr).jaxpr, indent)).join(' ')})`;
+  if (Array.isArray(v) && isProgram(v)) return `(\n${v.map((x) => printJaxpr(programOf(x), `${indent}  `)).join('\n')}\n${indent})`;
+  if (isProgram(v)) return printJaxpr(programOf(v), indent).trimStart();
   if (typeof v === 'function') return v.name || 'fn';
   return JSON.stringify(v, (_k, x) => (x === Infinity ? 'inf' : x === -Infinity ? '-inf' : x instanceof Jaxpr || x instanceof ClosedJaxpr ? '<jaxpr>' : typeof x === 'function' ? x.name || 'fn' : x));
 }
 
-/** A jaxpr printed inside an equation's params, on lines of its own. */
-function nested(j: Jaxpr, indent: string): string {
-  return `\n${printJaxpr(j, `${indent}      `)}\n${indent}    `;
+/** An equation's params: inline, or one per line when some of them are programs (as JAX prints them). */
+function fmtParams(params: unknown, indent: string): string {
+  const ps = Object.entries(params ?? {}).filter(([k]) => !k.startsWith('_'));
+  if (ps.length === 0) return '';
+  if (!ps.some(([, v]) => isProgram(v))) return `[${ps.map(([k, v]) => `${k}=${fmtParam(v, indent)}`).join(' ')}]`;
+  const inner = `${indent}      `;
+  return `[\n${ps.map(([k, v]) => `${inner}${k}=${fmtParam(v, inner)}`).join('\n')}\n${indent}    ]`;
 }
 
 /**
@@ -161,10 +168,6 @@ export function printJaxpr(jaxpr: Jaxpr, indent = ''): string {
     return a.value.size === 1 ? String(a.value.dataSync()[0]) : `const${fmtAval(a.value)}`;
   };
   const head = `${indent}{ lambda ${jaxpr.constvars.map(typed).join(' ')} ; ${jaxpr.invars.map(typed).join(' ')}. let`;
-  const lines = jaxpr.eqns.map((e) => {
-    const ps = Object.entries(e.params ?? {}).filter(([k]) => !k.startsWith('_'));
-    const p = ps.length ? `[${ps.map(([k, v]) => `${k}=${fmtParam(v, indent)}`).join(' ')}]` : '';
-    return `${indent}    ${e.outs.map(typed).join(' ')} = ${e.prim}${p} ${e.inputs.map(atom).join(' ')}`;
-  });
+  const lines = jaxpr.eqns.map((e) => `${indent}    ${e.outs.map(typed).join(' ')} = ${e.prim}${fmtParams(e.params, indent)} ${e.inputs.map(atom).join(' ')}`);
   return [head, ...lines, `${indent}  in ( ${jaxpr.outs.map(atom).join(', ')} ) }`].join('\n');
 }
