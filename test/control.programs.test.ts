@@ -62,5 +62,7 @@ describe(`laws on random programs with control flow (seed ${SEED})`, () => {
 
   it('jit(vmap(f)) == vmap(jit(f)) == vmap(f)', () => forPrograms(allOps, 25, (p, s) => L.jitCommutesWithVmap(runProgram(p), p.inputs.map((_, i) => T.stack(examples(p, s, 2).map((e) => e[i]!))))));
 
+  it('jit(grad(jit(f))) == grad(f) and jit(vmap(jit(f))) == vmap(f)', () => forPrograms(reverseOps, 25, (p, s) => L.nestedJitCommutes(runProgram(p), p.sample(s), p.inputs.map((_, i) => T.stack(examples(p, s, 2).map((e) => e[i]!))))));
+
   it('checkpoint(f) == f for values and gradients', () => forPrograms(reverseOps, 30, (p, s) => L.checkpointPreservesDerivatives(runProgram(p), p.sample(s), s)));
 });

@@ -7,12 +7,13 @@
 import { getBackend, type ClosedJaxpr, type Device, type Executable, type Jaxpr, type LoweringInput, type Tensor } from '../../tensor';
 import { fuse } from './fusion';
 import { inlineCalls } from './inline';
-import { deadCodeElimination } from './passes';
+import { deadCodeElimination, foldConstants } from './passes';
 import { planBuffers } from './plan';
 
 /** A program ready for a backend's lowering. */
 export function prepareProgram(jaxpr: Jaxpr, consts: readonly Tensor[], donate?: readonly boolean[]): LoweringInput {
-  const p = deadCodeElimination(inlineCalls(jaxpr, consts));
+  // Spliced-in programs may now read literals of their caller: fold what became constant.
+  const p = deadCodeElimination(foldConstants(inlineCalls(jaxpr, consts)));
   return {
     jaxpr: p.jaxpr,
     consts: p.consts,
