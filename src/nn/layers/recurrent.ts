@@ -2,7 +2,8 @@
  * Recurrent cells in PyTorch's gate layout and `rnn`, which runs a cell along the time axis.
  *
  * `rnn` runs the cell with `scan` over the time axis, so grad, vmap and jit see one control-flow
- * primitive (inside jit the loop is unrolled into the compiled program).
+ * primitive: inside jit the cell is compiled once and looped over (never unrolled), and grad is a
+ * scan backwards over the time steps.
  */
 import * as T from '../../tensor';
 import { scan } from '../../grad';
