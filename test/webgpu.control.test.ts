@@ -66,6 +66,19 @@ describe.skipIf(!available)('control flow on WebGPU agrees with the CPU', () => 
     dispose(xg);
   });
 
+  it('a compiled cond runs only the taken branch (indirect dispatches into shared outputs), or selects when a branch needs copies', async () => {
+    // Both branches write the same output buffers, in order: right values with index 0 mean
+    // branch 1 did not run.
+    const dispatchOnly = T.jit((p: Tensor, v: Tensor) => T.cond(p, (u: Tensor) => T.mul(T.sin(u), 2), (u: Tensor) => T.add(T.exp(u), 1), v));
+    const passThrough = T.jit((p: Tensor, v: Tensor) => T.cond(p, (u: Tensor) => T.sin(u), (u: Tensor) => u, v));
+    const x = T.tensor([0.5, -1, 2]);
+    for (const f of [dispatchOnly, passThrough]) {
+      for (const p of [true, false]) {
+        expect(tol.equals(await cpuOf(f(gpu(T.scalar(p)), gpu(x))), f(T.scalar(p), x))).toBe(true);
+      }
+    }
+  });
+
   it('refuses a compiled whileLoop, naming the limitation and the alternatives; eager cond on a device index works', async () => {
     const f = T.jit((x: Tensor) => T.whileLoop((c: Tensor) => T.less(T.sum(c), 10), (c: Tensor) => T.mul(c, 2), x));
     expect(() => f(gpu(T.ones([2])))).toThrow(/whileLoop: a compiled WebGPU program cannot run a while loop.*Use scan or fori with static bounds/);

@@ -7,10 +7,9 @@
  * differentiate only the taken branch, and of a checkpoint a recomputation.
  */
 import * as T from '../../tensor';
-import { ClosedJaxpr, Jaxpr, Var, type Atom, type Aval, type CheckpointPolicy, type Eqn, type HigherOrderParams, type HigherOrderPrim, type Tensor } from '../../tensor';
+import { ClosedJaxpr, evalClosed, fmtAval, Jaxpr, Var, type Atom, type Aval, type CheckpointPolicy, type Eqn, type HigherOrderParams, type HigherOrderPrim, type Tensor } from '../../tensor';
 import type { PartialEvalRule, PartialEvalTrace, PartialEvalTracer } from '../partial';
 import { closeProgram, count, dependents, falses, idOf, partialEvalJaxpr, pick, restricted, split, traceClosed, zerosOf, type PartialJaxpr } from './derive';
-import { evalClosed, fmtAval } from '../../tensor';
 
 const knownValue = (t: PartialEvalTracer): Tensor => t.fullLower();
 const unknownMask = (ts: readonly PartialEvalTracer[]): boolean[] => ts.map((t) => !t.isKnown);
@@ -51,7 +50,6 @@ interface CondSplit {
   readonly unknown: readonly ClosedJaxpr[];
   /** Operand indices forwarded to the unknown branches. */
   readonly forwarded: readonly number[];
-  readonly nSlots: number;
 }
 
 /**
@@ -93,7 +91,7 @@ function condSplit(branches: readonly ClosedJaxpr[], uk: readonly boolean[]): Co
     const res = s.residuals.map((r) => ('input' in r ? fwd[forwarded.indexOf(r.input)]! : slotVals[slotOf[b]![r.output]!]!));
     return evalClosed(s.unknown, [...res, ...uops]);
   }, [...forwarded.map((i) => ops[i]!), ...slots, ...pick(ops, uk)], 'cond-unknown'));
-  return { outUnknowns: outUk, known, unknown, forwarded, nSlots: slots.length };
+  return { outUnknowns: outUk, known, unknown, forwarded };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,7 +108,6 @@ interface ScanSplit {
   /** The unknown scan's body: [unknown consts, hoisted residuals, forwarded consts | unknown carry | unknown xs, stacked residuals, forwarded xs]. */
   readonly unknownBody: ClosedJaxpr;
   readonly nHoisted: number;
-  readonly nStacked: number;
   /** Known consts and xs forwarded to the unknown scan (operand indices). */
   readonly constFwd: readonly number[];
   readonly xsFwd: readonly number[];
@@ -160,7 +157,7 @@ function scanSplit(p: HigherOrderParams['scan'], uk: readonly boolean[]): ScanSp
   return {
     carryUk, outUnknowns: [...carryUk, ...s.outUnknowns.slice(p.nCarry)], invariant, knownBody,
     nKnownYs: nKnownOuts - count(carryUk.map((u) => !u)), unknownBody,
-    nHoisted: hoistedAtoms.length, nStacked: stackedAtoms.length, constFwd: fwdOf('constFwd'), xsFwd: fwdOf('xsFwd'),
+    nHoisted: hoistedAtoms.length, constFwd: fwdOf('constFwd'), xsFwd: fwdOf('xsFwd'),
   };
 }
 
@@ -177,7 +174,6 @@ interface RematSplit {
   /** Which known inputs (operand indices) the unknown part reads. */
   readonly knownInputs: readonly number[];
   readonly outUnknowns: readonly boolean[];
-  readonly nSaved: number;
 }
 
 const saveable: { readonly [P in CheckpointPolicy]: (e: Eqn) => boolean } = {
@@ -229,7 +225,7 @@ function rematSplit(c: ClosedJaxpr, uk: readonly boolean[], policy: CheckpointPo
     const used = new Set<Atom>([...eqns.flatMap((e) => e.inputs), ...outs]);
     const knownInputs = knownIndex.filter((i) => used.has(k.invars[knownIndex.indexOf(i)]!));
     const unknown = closeProgram(new Jaxpr([...k.constvars, ...u.constvars], [...knownInputs.map((i) => k.invars[knownIndex.indexOf(i)]!), ...saved, ...unknownIns], eqns, outs), [...s.known.consts, ...s.unknown.consts]);
-    return { known, unknown, knownInputs, outUnknowns: s.outUnknowns, nSaved: saved.length };
+    return { known, unknown, knownInputs, outUnknowns: s.outUnknowns };
   });
 }
 

@@ -6,11 +6,12 @@
  *   are copied (copyBufferToBuffer at the slice's offset) into the body's input buffers, its ys
  *   outputs copied into the stacked outputs at their offset, and the carry passes between two
  *   scratch buffer sets (ping-pong).
- * - cond: the index lives on the device and a synchronous call cannot read it, so every branch is
- *   encoded and a select kernel picks the taken branch's outputs (as the batched-index cond
- *   does). Values are right; the untaken branches cost their time. A cheaper design — each
- *   branch's dispatches made indirect, their workgroup counts written by a tiny kernel from the
- *   index (zero for untaken branches), with copies turned into copy kernels — is not done yet.
+ * - cond: the index lives on the device and a synchronous call cannot read it. Every branch is
+ *   encoded with indirect dispatches whose workgroup counts a small kernel writes from the index
+ *   (zero for the untaken branches), so only the taken branch works and nothing waits for the
+ *   host. A branch that needs copies (an output that is an input or a constant, a copy step, a
+ *   nested loop) cannot be skipped that way: then every branch is encoded into scratch and a
+ *   select kernel picks the taken branch's outputs (values right, untaken branches cost time).
  * - whileLoop: refused. Deciding whether to run another iteration needs the predicate, computed
  *   on the device, on the host; a synchronous jitted call cannot wait for that read. Use scan or
  *   fori with static bounds (a known trip count), or run the loop on the CPU.
@@ -20,18 +21,57 @@
 import type { HigherOrderParams, HigherOrderPrim } from '../../higherOrder';
 import type { Atom, ClosedJaxpr, Eqn } from '../../jaxpr';
 import { sizeOf } from '../../shape';
-import { bytesFor } from './device';
+import { bytesFor, STORAGE_USAGE, USAGE } from './device';
+import { writeBits } from './transfer';
 import { copyBuffer, type GpuProgram } from './lower';
 import { encodeSteps, input, output, perElement } from './plan';
 
 /** Encodes one control-flow equation, given the buffer of each of its values. */
 export type GpuEncode = (encoder: GPUCommandEncoder, bufferOf: (a: Atom) => GPUBuffer) => void;
 
-export type GpuControlLowering<P extends HigherOrderPrim> = (eqn: Eqn, params: HigherOrderParams[P], compile: (c: ClosedJaxpr) => GpuProgram, scratch: (bytes: number) => GPUBuffer) => GpuEncode;
+/** `scratch(bytes, usage)` makes a buffer the compiled program owns. */
+export type GpuControlLowering<P extends HigherOrderPrim> = (eqn: Eqn, params: HigherOrderParams[P], compile: (c: ClosedJaxpr) => GpuProgram, scratch: (bytes: number, usage?: number) => GPUBuffer) => GpuEncode;
 
 const inlined = (prim: string) => (): GpuEncode => {
   throw new Error(`internal: ${prim} reached the WebGPU lowering; jit splices calls of closed programs in before lowering`);
 };
+
+/**
+ * A cond whose branches are dispatches only: every branch is encoded with indirect dispatches,
+ * whose workgroup counts a small kernel first copies from a template for the taken branch and
+ * zeroes for the others, so only the taken branch does any work, with no host round trip. Every
+ * branch computes straight into the cond's outputs.
+ */
+function indirectCond(e: Eqn, branches: readonly GpuProgram[], scratch: (bytes: number, usage?: number) => GPUBuffer): GpuEncode {
+  const offsets: number[] = [];
+  let n = 0;
+  for (const b of branches) {
+    offsets.push(n);
+    n += b.grids!.length;
+  }
+  const template = new Uint32Array(Math.max(1, n) * 3);
+  branches.forEach((b, k) => b.grids!.forEach(([x, y], d) => template.set([x, y, 1], (offsets[k]! + d) * 3)));
+  const counts = scratch(template.byteLength, USAGE.INDIRECT | STORAGE_USAGE);
+  const source = scratch(template.byteLength);
+  writeBits(source, template);
+  const bindings = [input(0, 'i32', 'idx'), input(1, 'u32', 't'), output(2, 'u32', 'o')];
+  const masks = branches.flatMap((b, k) => {
+    const len = b.grids!.length * 3;
+    return len === 0 ? [] : [perElement(len, bindings, (em, i) => {
+      const j = em.let(`${i} + ${offsets[k]! * 3}u`, 'j');
+      em.line(`o[${j}] = select(0u, t[${j}], idx[0] == ${k});`);
+    })];
+  });
+  return (encoder, bufferOf) => {
+    encodeSteps(encoder, masks, [bufferOf(e.inputs[0]!), source, counts]);
+    const ops = e.inputs.slice(1).map(bufferOf);
+    const outs = e.outs.map(bufferOf);
+    branches.forEach((b, k) => {
+      let d = offsets[k]!;
+      b.encode(encoder, ops, outs, { buffer: counts, next: () => 12 * d++ });
+    });
+  };
+}
 
 /** out = values[index] elementwise; every value is moved as its 4-byte bit pattern. */
 function selectKernel(nBranches: number, elements: number) {
@@ -57,6 +97,8 @@ export const gpuControl = {
   cond: (e, p, compile, scratch) => {
     const branches = p.branches.map(compile);
     if (branches.length === 1) return (encoder, bufferOf) => branches[0]!.encode(encoder, e.inputs.slice(1).map(bufferOf), e.outs.map(bufferOf));
+    if (branches.every((b) => b.grids)) return indirectCond(e, branches, scratch);
+    // Branches with copies or control flow of their own: compute all of them and select.
     const outs = branches.map(() => e.outs.map((v) => scratch(bytesFor(sizeOf(v.aval.shape)))));
     const kernels = e.outs.map((v) => selectKernel(branches.length, sizeOf(v.aval.shape)));
     return (encoder, bufferOf) => {

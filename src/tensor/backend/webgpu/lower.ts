@@ -22,7 +22,7 @@ import { contiguousStrides, shapeEqual, sizeOf } from '../../shape';
 import { bufferOf, bytesFor, checkDtype, createBuffer, destroyBuffer, gpu, releaseOnCollect, takeDonated, wrapBuffer, type Releasable } from './device';
 import { elementExpr } from './elementwise';
 import { planFor } from './kernels';
-import { dotIndex, encodeSteps, input, output, perElement, unravel, type Binding, type Step as GpuStep } from './plan';
+import { dispatchGrids, dotIndex, encodeSteps, input, output, perElement, unravel, type Binding, type IndirectCounts, type Step as GpuStep } from './plan';
 import { foldSteps, monoid, type FoldSource } from './reduce';
 import { hostBits, writeBits } from './transfer';
 import { Emit, literal, load, storageType, store } from './wgsl';
@@ -179,15 +179,15 @@ function aliasStep(eqn: Eqn): ProgramStep {
 
 /** A control-flow equation: its lowering encodes itself, reading and writing the planned buffers. */
 function controlStep(eqn: Eqn, compile: (c: ClosedJaxpr) => GpuProgram, owned: Owned): ProgramStep {
-  const encode = (gpuControl[eqn.prim as HigherOrderPrim] as GpuControlLowering<HigherOrderPrim>)(eqn, eqn.params, compile, (bytes) => owned.make(bytes));
+  const encode = (gpuControl[eqn.prim as HigherOrderPrim] as GpuControlLowering<HigherOrderPrim>)(eqn, eqn.params, compile, (bytes, usage) => owned.make(bytes, usage));
   return { plan: [], refs: [], reads: eqn.inputs, writes: eqn.outs, encode };
 }
 
 class Owned implements Releasable {
   readonly buffers: GPUBuffer[] = [];
   released = false;
-  make(bytes: number): GPUBuffer {
-    const b = createBuffer(bytes);
+  make(bytes: number, usage?: number): GPUBuffer {
+    const b = createBuffer(bytes, usage);
     this.buffers.push(b);
     return b;
   }
@@ -224,7 +224,7 @@ function buildProgram(input: LoweringInput, owned: Owned) {
   const plan = planBuffers(jaxpr, steps, { donate, storageKey });
   const slots = plan.buffers.map((b) => owned.make(bytesFor(b.size)));
   /** Encode every step; `valueBuffer` gives the buffer of an argument or output slot. */
-  const encodeAll = (encoder: GPUCommandEncoder, valueBuffer: (slot: { kind: 'arg' | 'output'; index: number }) => GPUBuffer) => {
+  const encodeAll = (encoder: GPUCommandEncoder, valueBuffer: (slot: { kind: 'arg' | 'output'; index: number }) => GPUBuffer, indirect?: IndirectCounts) => {
     const bufferOfAtom = (a: Atom): GPUBuffer => {
       if (a instanceof Lit) {
         let b = litBuffers.get(a);
@@ -242,17 +242,30 @@ function buildProgram(input: LoweringInput, owned: Owned) {
     steps.forEach((st, k) => {
       if (st.encode) return st.encode(encoder, bufferOfAtom);
       const temps = plan.temps[k]!;
-      encodeSteps(encoder, st.plan, st.refs.map((r) => ('v' in r ? bufferOfAtom(r.v) : slots[temps[r.temp]!]!)));
+      encodeSteps(encoder, st.plan, st.refs.map((r) => ('v' in r ? bufferOfAtom(r.v) : slots[temps[r.temp]!]!)), indirect);
     });
     return bufferOfAtom;
   };
-  return { steps, plan, slots, constBuffers, encodeAll, stats: { steps: steps.length, fused: fusedCount, kernels: kernelCount, buffers: slots.length } };
+  // The grids of every dispatch, when the program is only dispatches (no copies, no control flow).
+  const grids = steps.some((st) => st.encode) ? undefined : steps.reduce<[number, number][] | undefined>((all, st) => {
+    const g = dispatchGrids(st.plan);
+    return all && g ? [...all, ...g] : undefined;
+  }, []);
+  return { steps, plan, slots, constBuffers, encodeAll, grids, stats: { steps: steps.length, fused: fusedCount, kernels: kernelCount, buffers: slots.length } };
 }
 
 /** A sub-program (a branch, a loop body) encoded into its caller's command encoder. */
 export interface GpuProgram {
-  /** Encode: `args` are the inputs' buffers; output j lands in `outs[j]` (which no input may share). */
-  encode(encoder: GPUCommandEncoder, args: readonly GPUBuffer[], outs: readonly GPUBuffer[]): void;
+  /**
+   * Encode: `args` are the inputs' buffers; output j lands in `outs[j]` (which no input may share).
+   * With `indirect`, every dispatch reads its workgroup counts from there (see `grids`).
+   */
+  encode(encoder: GPUCommandEncoder, args: readonly GPUBuffer[], outs: readonly GPUBuffer[], indirect?: IndirectCounts): void;
+  /**
+   * The (x, y) workgroup grid of each dispatch `encode` records, in order, when the program is
+   * dispatches only (its outputs computed in place: no copies, no control flow), else undefined.
+   */
+  readonly grids?: readonly (readonly [number, number])[];
 }
 
 function compileGpuProgram(input: LoweringInput, owned: Owned): GpuProgram {
@@ -261,9 +274,14 @@ function compileGpuProgram(input: LoweringInput, owned: Owned): GpuProgram {
   const outSlot = jaxpr.outs.map((a) => (a instanceof Var ? program.plan.slotOf.get(a) : undefined));
   const firstOf = new Map<number, number>();
   outSlot.forEach((s, j) => s?.kind === 'output' && !firstOf.has(s.index) && firstOf.set(s.index, j));
+  const copies = jaxpr.outs.some((a, j) => {
+    const s = outSlot[j];
+    return !(s?.kind === 'output' && firstOf.get(s.index) === j);
+  });
   return {
-    encode(encoder, args, outs) {
-      const read = program.encodeAll(encoder, (slot) => (slot.kind === 'arg' ? args[slot.index]! : outs[firstOf.get(slot.index)!]!));
+    grids: copies ? undefined : program.grids,
+    encode(encoder, args, outs, indirect) {
+      const read = program.encodeAll(encoder, (slot) => (slot.kind === 'arg' ? args[slot.index]! : outs[firstOf.get(slot.index)!]!), indirect);
       // Outputs that are arguments, constants, literals or repeats are copied into place.
       jaxpr.outs.forEach((a, j) => {
         const s = outSlot[j];
