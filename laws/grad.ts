@@ -11,7 +11,7 @@
  */
 import * as T from '../src/tensor';
 import { Tensor } from '../src/tensor';
-import { customJvp, customVjp, grad, hessian, jacfwd, jacrev, jvp, linearize, linearTranspose, valueAndGrad, vjp, vmap } from '../src/grad';
+import { checkpoint, customJvp, customVjp, grad, hessian, jacfwd, jacrev, jvp, linearize, linearTranspose, valueAndGrad, vjp, vmap } from '../src/grad';
 import { flatten, map, unflatten } from '../src/tree';
 import { allFinite, approx, exact, precisionOf, sameAvals, type Approx } from './approx';
 import { absDot, axpby, maxAbs, randomLike, Rng, tensorLeaves, vdot } from './gradUtil';
@@ -398,6 +398,21 @@ export function stopGradientBlocksDerivatives(f: Fn, args: readonly unknown[], s
       const withStopped = grad((...xs: unknown[]) => T.add(g(...xs), T.mul(3, T.stopGradient(g(...xs)))), { argnums: nums })(...args);
       return tol.equals(withStopped, grad(g, { argnums: nums })(...args));
     }],
+  );
+}
+
+/**
+ * checkpoint(f) is f: the same values (bit for bit: the same primitives run), and the same
+ * gradients, which are computed from recomputed intermediates instead of stored ones. Holds for
+ * every policy.
+ */
+export function checkpointPreservesDerivatives(f: Fn, args: readonly unknown[], seed: number, tol: Approx = transformationApprox): LawResult {
+  const g = scalarize(f, args, seed);
+  const nums = args.map((_, i) => i);
+  const want = grad(g, { argnums: nums })(...args);
+  return allOf(
+    ['checkpoint(f) vs f', () => exact.equals(checkpoint(f)(...args), f(...args))],
+    ...(['nothingSaveable', 'dotsSaveable'] as const).map((policy) => [`grad(checkpoint(g, ${policy})) vs grad(g)`, () => tol.equals(grad(checkpoint(g, { policy }), { argnums: nums })(...args), want)] as const),
   );
 }
 

@@ -43,6 +43,19 @@ export function jitCommutesWithGrad(f: (...xs: Tensor[]) => Tensor, xs: readonly
   );
 }
 
+/**
+ * A jitted function inside a transformation inside jit: jit(grad(jit(f))) and jit(vmap(jit(f)))
+ * equal grad(f) and vmap(f) (the inner jit call is staged, derived and spliced into the outer
+ * program). `batched` gives the arguments with a leading batch axis.
+ */
+export function nestedJitCommutes(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], batched: readonly Tensor[], tol: Approx = jitTransformApprox): LawResult {
+  const scalar = (...ys: Tensor[]) => T.sum(f(...ys));
+  return allOf(
+    ['jit(grad(jit(f))) vs grad(f)', () => tol.equals(T.jit(T.grad(T.jit(scalar)))(...xs), T.grad(scalar)(...xs))],
+    ['jit(vmap(jit(f))) vs vmap(f)', () => tol.equals(T.jit(T.vmap(T.jit(f)))(...batched), T.vmap(f)(...batched))],
+  );
+}
+
 /** vmap(jit(f)) == jit(vmap(f)) == vmap(f) over a leading batch axis of every argument. */
 export function jitCommutesWithVmap(f: (...xs: Tensor[]) => Tensor, batched: readonly Tensor[], tol: Approx = jitTransformApprox): LawResult {
   const want = T.vmap(f)(...batched) as Tensor;

@@ -14,6 +14,7 @@
  */
 import * as T from '../src/tensor';
 import type { Tensor } from '../src/tensor';
+import { cond, fori, scan, switchCase, whileLoop } from '../src/grad';
 import { Rng, uniform } from './gradUtil';
 
 type Shape = readonly number[];
@@ -204,7 +205,54 @@ const OPS: Readonly<Record<string, OpDef>> = {
   },
 };
 
+/**
+ * Control flow over the same values, each a staged higher-order primitive: cond on the sign of a
+ * sum (both branches traced, one run), a three-way switch on thresholds of a sum, a scan along
+ * the leading axis closing over a value of the program (a const of the loop), a reverse scan,
+ * and a fori with static bounds (a scan). All are reverse-mode differentiable.
+ */
+const CONTROL_OPS: Readonly<Record<string, OpDef>> = {
+  cond: unary((x) => `cond(sum(${x}) > 0, 2 sin(${x}), ${x}^2 - 1)`, (x) => cond(T.greater(T.sum(x), 0), (v: Tensor) => T.mul(T.sin(v), 2), (v: Tensor) => T.sub(sq(v), 1), x)),
+  switch: unary((x) => `switch((sum(${x}) > -1) + (sum(${x}) > 1), [tanh, 0.5 x + 1, sin^2], ${x})`, (x) => {
+    const index = T.add(T.astype(T.greater(T.sum(x), -1), 'int32'), T.astype(T.greater(T.sum(x), 1), 'int32'));
+    return switchCase(index, [(v: Tensor) => T.tanh(v), (v: Tensor) => T.add(T.mul(v, 0.5), 1), (v: Tensor) => sq(T.sin(v))], x);
+  }),
+  scan: {
+    arity: 1,
+    plan: ([s]) => (s!.length === 0 ? undefined : { param: 0, shape: s! }),
+    // c' = tanh(0.7 c + x_i + mean(x)), y_i = c' x_i: the loop closes over mean(x).
+    apply: ([x]) => {
+      const m = T.mean(x!);
+      const [, ys] = scan((c: Tensor, xi: Tensor) => {
+        const n = T.tanh(T.add(T.add(T.mul(c, 0.7), xi), m));
+        return [n, T.mul(n, xi)] as const;
+      }, T.zerosLike(T.sum(x!, { axis: 0 })), x!);
+      return ys as Tensor;
+    },
+    render: ([x]) => `scan(c, x_i => [tanh(0.7 c + x_i + mean(${x})), c' x_i], 0, ${x})`,
+  },
+  scanReverse: {
+    arity: 1,
+    plan: ([s]) => (s!.length === 0 ? undefined : { param: 0, shape: s! }),
+    apply: ([x]) => scan((c: Tensor, xi: Tensor) => [T.add(T.mul(c, 0.5), T.sin(xi)), T.mul(c, xi)] as const, T.zerosLike(T.sum(x!, { axis: 0 })), x!, { reverse: true })[1] as Tensor,
+    render: ([x]) => `scan(c, x_i => [0.5 c + sin(x_i), c x_i], 0, ${x}, reverse)`,
+  },
+  fori: unary((x) => `fori(0, 3, (i, c) => sin(c) + 0.1 i, ${x})`, (x) => fori(0, 3, (i: Tensor, c: Tensor) => T.add(T.sin(c), T.mul(T.astype(i, x.dtype), 0.1)), x)),
+};
+
+/** A loop whose trip count depends on the data: forward mode, vmap and jit only (reverse mode refuses it). */
+const FORWARD_ONLY_OPS: Readonly<Record<string, OpDef>> = {
+  whileHalve: unary((x) => `while (sum(c^2) > 1) c = 0.5 c, from ${x}`, (x) => whileLoop((c: Tensor) => T.greater(T.sum(sq(c)), 1), (c: Tensor) => T.mul(c, 0.5), x)),
+};
+
+const ALL_OPS: Readonly<Record<string, OpDef>> = { ...OPS, ...CONTROL_OPS, ...FORWARD_ONLY_OPS };
+
+/** The primitive-level operations (no control flow). */
 export const programOps: readonly string[] = Object.keys(OPS);
+/** Control flow that every transformation supports, reverse mode included. */
+export const controlOps: readonly string[] = Object.keys(CONTROL_OPS);
+/** Control flow without reverse mode (whileLoop). */
+export const forwardOnlyOps: readonly string[] = Object.keys(FORWARD_ONLY_OPS);
 
 const names = (n: number): string => {
   let s = '';
@@ -219,13 +267,18 @@ const names = (n: number): string => {
 /** Choose a value index: two times in three one of the three most recent values, so steps chain. */
 const pick = (n: number, choice: number): number => (choice % 3 === 0 ? Math.floor(choice / 3) % n : n - 1 - (Math.floor(choice / 3) % Math.min(3, n)));
 
-/** Build a program from raw choices, skipping steps whose op does not apply to the chosen values. */
-export function buildProgram(inputs: readonly Shape[], raw: readonly (readonly [number, number, number, number])[], output: 'sum' | 'last'): Program {
+/**
+ * Build a program from raw choices, skipping steps whose op does not apply to the chosen values.
+ * `ops` lists the operations to draw from (default: `programOps`; add `controlOps` and
+ * `forwardOnlyOps` for control flow).
+ */
+export function buildProgram(inputs: readonly Shape[], raw: readonly (readonly [number, number, number, number])[], output: 'sum' | 'last', ops: readonly string[] = programOps): Program {
   const shapes: Shape[] = inputs.slice();
   const steps: Step[] = [];
   for (const [o, a, b, p] of raw) {
-    const op = programOps[o % programOps.length]!;
-    const def = OPS[op]!;
+    const op = ops[o % ops.length]!;
+    const def = ALL_OPS[op];
+    if (!def) throw new Error(`buildProgram: unknown operation ${JSON.stringify(op)}`);
     const args = def.arity === 1 ? [pick(shapes.length, a)] : [pick(shapes.length, a), pick(shapes.length, b)];
     const planned = def.plan(args.map((i) => shapes[i]!), p);
     if (!planned) continue;
@@ -234,7 +287,7 @@ export function buildProgram(inputs: readonly Shape[], raw: readonly (readonly [
   }
   const text = () => {
     const head = `(${inputs.map((s, i) => `${names(i)}: f64[${s.join(',')}]`).join(', ')}) =>`;
-    const lines = steps.map((s, k) => `  ${names(inputs.length + k)} = ${OPS[s.op]!.render(s.args.map(names), s.param)}    // [${s.shape.join(',')}]`);
+    const lines = steps.map((s, k) => `  ${names(inputs.length + k)} = ${ALL_OPS[s.op]!.render(s.args.map(names), s.param)}    // [${s.shape.join(',')}]`);
     const all = steps.length ? steps.map((_, k) => names(inputs.length + k)) : inputs.map((_, i) => names(i));
     const ret = output === 'sum' ? all.map((n) => `sum(${n})`).join(' + ') : all[all.length - 1]!;
     return [head, ...lines, `  return ${ret}`].join('\n');
@@ -253,7 +306,7 @@ export function buildProgram(inputs: readonly Shape[], raw: readonly (readonly [
 export function runProgram(p: Program): (...xs: Tensor[]) => Tensor {
   const f = (...xs: Tensor[]): Tensor => {
     const vals: Tensor[] = xs.slice();
-    for (const s of p.steps) vals.push(OPS[s.op]!.apply(s.args.map((i) => vals[i]!), s.param));
+    for (const s of p.steps) vals.push(ALL_OPS[s.op]!.apply(s.args.map((i) => vals[i]!), s.param));
     const outs = p.steps.length ? vals.slice(xs.length) : xs;
     if (p.output === 'last') return outs[outs.length - 1]!;
     return outs.map((v) => T.sum(v)).reduce((a, b) => T.add(a, b));

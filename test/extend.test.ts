@@ -117,7 +117,7 @@ describe.skipIf(!gpu)('tensorlaw/extend: the docs example on WebGPU', () => {
 });
 
 describe('the public boundary', () => {
-  const internals = ['bind', 'bind1', 'Tracer', 'Trace', 'registerImpl', 'fromStorage', 'describe', 'cpuKernels', 'webgpuInternals', 'withMainTrace', 'markDonated', 'checkLive', 'asTensor', 'matmulKernel', 'evalPrimitive', 'registerBackend', 'getBackend', 'abstractEval', 'higherOrderImpl', 'PRIMS'];
+  const internals = ['bind', 'bind1', 'Tracer', 'Trace', 'installHigherOrderImpl', 'ClosedJaxpr', 'inlineCalls', 'fromStorage', 'describe', 'cpuKernels', 'webgpuInternals', 'withMainTrace', 'markDonated', 'checkLive', 'asTensor', 'matmulKernel', 'evalPrimitive', 'registerBackend', 'getBackend', 'abstractEval', 'HIGHER_ORDER_PRIMS', 'PRIMS'];
 
   it('the package root exports the user API and no tracing internals', () => {
     const root = Object.keys(T);

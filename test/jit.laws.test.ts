@@ -30,6 +30,11 @@ describe(`jit laws on random programs (seed ${SEED}, ${RUNS} programs per law)`,
 
   it('jitCommutesWithGrad', () => forPrograms((p, s) => J.jitCommutesWithGrad(runProgram(p), p.sample(s)), 80));
 
+  it('nestedJitCommutes: jit(grad(jit(f))) and jit(vmap(jit(f)))', () => forPrograms((p, s) => {
+    const batched = p.inputs.map((_, i) => T.stack([0, 1].map((b) => p.sample(s + 31 * b)[i]!)));
+    return J.nestedJitCommutes(runProgram(p), p.sample(s), batched);
+  }, 40));
+
   it('jitCommutesWithVmap', () => forPrograms((p, s) => {
     const batched = p.inputs.map((_, i) => T.stack([0, 1].map((b) => p.sample(s + 31 * b)[i]!)));
     return J.jitCommutesWithVmap(runProgram(p), batched);

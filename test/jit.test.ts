@@ -13,7 +13,7 @@ describe('jit: caching and retracing', () => {
     jf(T.ones([3]));
     jf(T.zeros([3]));
     jf(T.ones([3]));
-    expect(jf.stats).toEqual({ traces: 1, cacheHits: 2, cacheSize: 1 });
+    expect(jf.stats).toEqual({ traces: 1, cacheHits: 2, cacheSize: 1, executions: 3 });
     jf(T.ones([4]));
     jf(T.ones([3], 'float64'));
     expect(jf.stats.traces).toBe(3);

@@ -4,21 +4,23 @@
  * token sequences `.word` -> `word.` ('.' marks both start and end; padding after the end is
  * left out of the loss). The model: token + learned position embeddings, two pre-norm
  * transformer blocks with causal self-attention, a final layerNorm and a linear head over the
- * 27 characters. Adam, jitted step; new words are sampled with `random.categorical` at a
- * temperature.
+ * 27 characters. New words are sampled with `random.categorical` at a temperature.
+ *
+ * Loops live inside the compiled program, as JAX users write them: the blocks' parameters are
+ * stacked along a leading axis and the forward pass scans over them (one traced block, however
+ * deep the model), and each jitted call runs `--stepsPerCall` Adam steps with a scan over that
+ * many batches (the training loop inside one program; one call per group of steps).
  *
  *   npx tsx examples/char-transformer/main.ts
  *   npx tsx examples/char-transformer/main.ts --steps 50 --words 500 --samples 5 --temperature 0.8
  */
 import { createRequire } from 'node:module';
-import { either as E } from 'fp-ts';
-import * as t from 'io-ts';
 import * as T from '../../src';
 import * as nn from '../../src/nn';
 import * as optim from '../../src/optim';
 import * as random from '../../src/random';
 import { Dataset } from '../../src/data';
-import { leaves } from '../../src/tree';
+import * as tree from '../../src/tree';
 import { numberArg } from '../common/args';
 
 const steps = numberArg('steps', 800);
@@ -28,6 +30,7 @@ const dim = numberArg('dim', 48);
 const numBlocks = numberArg('blocks', 2);
 const numSamples = numberArg('samples', 20);
 const temperature = numberArg('temperature', 0.8);
+const stepsPerCall = numberArg('stepsPerCall', 10);
 const [minLen, maxLen] = [5, 8];
 
 // Token 0 is '.', both the start and the end of a word; 1..26 are 'a'..'z'.
@@ -40,23 +43,28 @@ const block = nn.transformerBlock({ dim, numHeads: 4, causal: true });
 const finalNorm = nn.layerNorm(dim);
 const head = nn.linear(vocab.length);
 
+/** Stack equally shaped trees leafwise along a new leading axis (the blocks' parameters, batches). */
+const stackTrees = <Tree>(trees: readonly Tree[]): Tree => tree.map((...leaves: T.Tensor[]) => T.stack(leaves), trees[0], ...trees.slice(1));
+
 function initParams(k: T.Tensor) {
   const [kt, kp, kh, ...kb] = random.splitList(k, 3 + numBlocks);
   const shape = [-1, seqLen, dim];
   return {
-    tokens: tokenEmbedding.init(kt, [-1, seqLen]).params,
-    positions: positionEmbedding.init(kp, [seqLen]).params,
-    blocks: kb.map((kk) => block.init(kk, shape).params),
-    norm: finalNorm.init(kh, shape).params,
-    head: head.init(kh, shape).params,
+    tokens: tokenEmbedding.init(kt!, [-1, seqLen]).params,
+    positions: positionEmbedding.init(kp!, [seqLen]).params,
+    // Every block's parameters stacked along a leading axis of size numBlocks.
+    blocks: stackTrees(kb.map((kk) => block.init(kk, shape).params)),
+    norm: finalNorm.init(kh!, shape).params,
+    head: head.init(kh!, shape).params,
   };
 }
 type Params = ReturnType<typeof initParams>;
 
 /** Next-character logits [batch, seqLen, 27] for int32 tokens [batch, seqLen]. */
 function logitsOf(params: Params, tokens: T.Tensor): T.Tensor {
-  let h = T.add(tokenEmbedding.apply(params.tokens, tokens), positionEmbedding.apply(params.positions, T.arange(seqLen)));
-  for (const p of params.blocks) h = block.apply(p, h);
+  const h0 = T.add(tokenEmbedding.apply(params.tokens, tokens), positionEmbedding.apply(params.positions, T.arange(seqLen)));
+  // A scan over the stacked blocks: one block traced, applied numBlocks times.
+  const [h] = T.scan((h: T.Tensor, p: typeof params.blocks) => [block.apply(p, h), null] as const, h0, params.blocks);
   return head.apply(params.head, finalNorm.apply(params.norm, h));
 }
 
@@ -71,11 +79,13 @@ const loss = (params: Params, b: Batch) => {
 const optimizer = optim.adam(optim.warmupCosineDecaySchedule({ initValue: 0, peakValue: 3e-3, warmupSteps: Math.min(50, steps / 10), decaySteps: steps, endValue: 3e-4 }));
 type State = { params: Params; opt: optim.AdamState };
 
-const step = T.jit((state: State, b: Batch): [State, T.Tensor] => {
+const step = (state: State, b: Batch): [State, T.Tensor] => {
   const [l, grads] = T.valueAndGrad(loss)(state.params, b);
   const [updates, opt] = optimizer.update(grads, state.opt, state.params);
   return [{ params: optim.applyUpdates(state.params, updates), opt }, l];
-});
+};
+/** Several training steps in one compiled call: a scan over stacked batches [k, batch, seqLen]. */
+const train = T.jit((state: State, batches: Batch) => T.scan((s: State, b: Batch) => step(s, b), state, batches));
 const evaluate = T.jit(loss);
 const sampleLogits = T.jit(logitsOf);
 
@@ -103,7 +113,7 @@ function sample(params: Params, k: T.Tensor, n: number): string[] {
   for (let t = 0; t < maxLen; t++) {
     const logits = sampleLogits(params, T.tensor(tokens, { shape: [n, seqLen], dtype: 'int32' }));
     const atT = T.squeeze(T.slice(logits, [{}, { start: t, stop: t + 1 }]), 1);
-    const next = Array.from(random.categorical(random.foldIn(k, t), T.div(atT, temperature)).dataSync());
+    const next = random.categorical(random.foldIn(k, t), T.div(atT, temperature)).dataSync() as Int32Array;
     next.forEach((c, i) => {
       if (c === 0) done[i] = true;
       if (!done[i]) tokens[i * seqLen + t + 1] = c;
@@ -114,39 +124,44 @@ function sample(params: Params, k: T.Tensor, n: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const list = t.array(t.string).decode(createRequire(import.meta.url)('an-array-of-english-words'));
-  if (E.isLeft(list)) throw new Error('an-array-of-english-words: expected an array of strings');
-  const all = list.right.filter((w) => w.length >= minLen && w.length <= maxLen && /^[a-z]+$/.test(w));
+  const all = (createRequire(import.meta.url)('an-array-of-english-words') as string[]).filter((w) => w.length >= minLen && w.length <= maxLen && /^[a-z]+$/.test(w));
   const dictionary = new Set(all);
   const [pickKey, initKey, runKey, sampleKey] = random.splitList(random.key(0), 4);
-  const picked = Array.from(random.permutation(pickKey, all.length).dataSync().subarray(0, numWords + 500), (i) => all[i]);
+  const picked = Array.from(random.permutation(pickKey!, all.length).dataSync().subarray(0, numWords + 500), (i) => all[i]!);
   const [trainWords, validWords] = [picked.slice(0, numWords), picked.slice(numWords)];
-  const train = encode(trainWords);
+  const trainSet = encode(trainWords);
   const valid = encode(validWords).tree;
-  console.log(`${all.length} words of ${minLen}-${maxLen} letters; training on ${train.size} (e.g. ${trainWords.slice(0, 5).join(', ')}), validating on ${validWords.length}`);
+  console.log(`${all.length} words of ${minLen}-${maxLen} letters; training on ${trainSet.size} (e.g. ${trainWords.slice(0, 5).join(', ')}), validating on ${validWords.length}`);
 
-  const params = initParams(initKey);
-  const count = leaves(params).reduce((n, x) => n + x.size, 0);
-  console.log(`model: dim ${dim}, ${numBlocks} causal transformer blocks (4 heads), ${count.toLocaleString('en-US')} parameters`);
+  const params = initParams(initKey!);
+  const count = (x: unknown): number => (x instanceof T.Tensor ? x.size : Array.isArray(x) ? x.reduce((n: number, v) => n + count(v), 0) : x && typeof x === 'object' ? Object.values(x).reduce((n: number, v) => n + count(v), 0) : 0);
+  console.log(`model: dim ${dim}, ${numBlocks} causal transformer blocks (4 heads), ${count(params).toLocaleString('en-US')} parameters`);
   console.log(`validation loss before training ${Number(evaluate(params, valid).item()).toFixed(3)} nats/char (uniform guessing: ln 27 = ${Math.log(27).toFixed(3)})`);
 
   const start = performance.now();
   let state: State = { params, opt: optimizer.init(params) };
-  const perEpoch = Math.floor(train.size / batchSize);
-  let shuffled = train;
+  const perEpoch = Math.floor(trainSet.size / batchSize);
+  let shuffled = trainSet;
   let running = 0;
-  for (let s = 0; s < steps; s++) {
-    if (s % perEpoch === 0) shuffled = train.shuffle(random.foldIn(runKey, s / perEpoch));
-    const [next, l] = step(state, shuffled.batch(batchSize, { dropRemainder: true }).at(s % perEpoch));
+  let reported = 0;
+  for (let s = 0; s < steps; ) {
+    const k = Math.min(stepsPerCall, steps - s);
+    const batches: Batch[] = [];
+    for (let i = s; i < s + k; i++) {
+      if (i % perEpoch === 0) shuffled = trainSet.shuffle(random.foldIn(runKey!, i / perEpoch));
+      batches.push(shuffled.batch(batchSize, { dropRemainder: true }).at(i % perEpoch));
+    }
+    const [next, losses] = train(state, stackTrees(batches));
     state = next;
-    running = s === 0 ? Number(l.item()) : 0.9 * running + 0.1 * Number(l.item());
-    if ((s + 1) % Math.max(1, Math.round(steps / 8)) === 0 || s === steps - 1) {
+    for (const l of (losses as T.Tensor).dataSync()) running = s++ === 0 ? l : 0.9 * running + 0.1 * l;
+    if (s - reported >= Math.max(1, Math.round(steps / 8)) || s === steps) {
+      reported = s;
       const elapsed = (performance.now() - start) / 1000;
-      console.log(`step ${String(s + 1).padStart(4)}  train loss ${running.toFixed(3)}  validation loss ${Number(evaluate(state.params, valid).item()).toFixed(3)}  ${elapsed.toFixed(1)}s`);
+      console.log(`step ${String(s).padStart(4)}  train loss ${running.toFixed(3)}  validation loss ${Number(evaluate(state.params, valid).item()).toFixed(3)}  ${elapsed.toFixed(1)}s`);
     }
   }
 
-  const words = sample(state.params, sampleKey, numSamples);
+  const words = sample(state.params, sampleKey!, numSamples);
   const seen = new Set(trainWords);
   const mark = (w: string) => (seen.has(w) ? `${w} (train)` : dictionary.has(w) ? `${w} (real word)` : w);
   console.log(`\nsampled words (temperature ${temperature}):\n  ${words.map(mark).join('\n  ')}`);

@@ -9,6 +9,8 @@ export interface ProgramOptions {
   readonly maxSteps?: number;
   /** Force the output kind (default: either). */
   readonly output?: 'sum' | 'last';
+  /** The operations to draw from (default `programOps`; see `controlOps`, `forwardOnlyOps`). */
+  readonly ops?: readonly string[];
 }
 
 const inputShapes: Shape[] = [[], [3], [2, 3], [3, 2], [1, 3]];
@@ -20,5 +22,5 @@ export function programArb(options: ProgramOptions = {}): fc.Arbitrary<Program> 
     fc.array(fc.constantFrom(...inputShapes), { minLength: 1, maxLength: options.maxInputs ?? 3 }),
     fc.array(choice, { minLength: 1, maxLength: options.maxSteps ?? 8 }),
     options.output ? fc.constant(options.output) : fc.constantFrom<'sum' | 'last'>('sum', 'last'),
-  ).map(([ins, raw, out]) => buildProgram(ins, raw, out));
+  ).map(([ins, raw, out]) => buildProgram(ins, raw, out, options.ops));
 }

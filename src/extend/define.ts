@@ -6,7 +6,7 @@
  * rules with the interpreters in src/grad.
  */
 import * as T from '../tensor';
-import { bind, findUserPrimitive, higherOrderImpl, isPrim, registerUserPrimitive, Tensor, type Aval, type CpuArray } from '../tensor';
+import { bind, findUserPrimitive, isHigherOrder, isPrim, registerUserPrimitive, Tensor, type Aval, type CpuArray } from '../tensor';
 import { extraBatchRules, moveBatchAxis, type BatchRule } from '../grad/rules/batchRules';
 import { extraJvpRules, type JvpRule } from '../grad/rules/jvpRules';
 import { extraTransposeRules, UndefPrimal, type TransposeRule } from '../grad/rules/transposeRules';
@@ -60,7 +60,7 @@ function check(def: PrimitiveDefinition<unknown>): void {
     const v = def[k as keyof typeof def];
     if (v !== undefined && typeof v !== 'function') fail(`${name}: '${k}' must be a function when given`);
   }
-  if (isPrim(name) || higherOrderImpl(name) || findUserPrimitive(name)) fail(`a primitive named '${name}' already exists`);
+  if (isPrim(name) || isHigherOrder(name) || findUserPrimitive(name)) fail(`a primitive named '${name}' already exists`);
 }
 
 /** Without a batching rule: run the primitive once per batch element and stack the results. */

@@ -11,6 +11,6 @@ export { definePrimitive, UndefPrimal } from './define';
 export type { Primitive, PrimitiveDefinition } from './define';
 export {
   bind, Tracer, Trace, withMainTrace, evalPrimitive, abstractEval, transformationStack,
-  Jaxpr, Var, Lit, evalJaxpr, printJaxpr, PRIMS, PRIM_TRAITS,
+  Jaxpr, ClosedJaxpr, Var, Lit, evalJaxpr, evalClosed, printJaxpr, PRIMS, PRIM_TRAITS, HIGHER_ORDER_PRIMS, isHigherOrder,
 } from '../tensor';
-export type { MainTrace, Aval, Atom, Eqn, CpuArray, Prim, PrimParams, PrimKind, PrimTraits } from '../tensor';
+export type { MainTrace, Aval, Atom, Eqn, CpuArray, Prim, PrimParams, PrimKind, PrimTraits, HigherOrderPrim, HigherOrderParams } from '../tensor';

@@ -2,9 +2,9 @@
  * Forward mode: the JVP interpreter. Each tracer carries a primal and a tangent (or a symbolic
  * zero); each primitive's rule (rules/jvpRules.ts) maps primals and tangents to outputs.
  */
-import { isFloat, Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
-import { jvpRuleFor } from './rules/jvpRules';
-import { inlineOrFail } from './inline';
+import { isFloat, isHigherOrder, Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
+import { higherOrderJvp } from './higher/jvp';
+import { jvpRuleFor, type JvpRule } from './rules/jvpRules';
 import { isZero, Zero, type MaybeZero } from './zero';
 
 export class JVPTracer extends Tracer {
@@ -25,8 +25,8 @@ export class JVPTrace extends Trace {
   }
   processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[] {
     const ts = tracers as JVPTracer[];
-    const rule = jvpRuleFor(prim);
-    if (!rule) return inlineOrFail(prim, tracers, params, 'differentiation (jvp)');
+    const rule = isHigherOrder(prim) ? (higherOrderJvp[prim] as JvpRule) : jvpRuleFor(prim);
+    if (!rule) throw new Error(`${prim}: no differentiation (jvp) rule`);
     const [primalsOut, tangentsOut] = rule(ts.map((t) => t.primal), ts.map((t) => t.tangent), params);
     return primalsOut.map((p, i) => new JVPTracer(this, p, zeroIfNonFloat(p, tangentsOut[i]!)));
   }

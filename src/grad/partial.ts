@@ -4,9 +4,10 @@
  * known part is the primal computation and the staged part is the linear tangent map: that is
  * `linearize`, and transposing its jaxpr gives `vjp` (Autodidax part 4).
  */
-import { Trace, Tracer, withMainTrace, type Aval, type MainTrace, type Tensor } from '../tensor';
+import { isHigherOrder, Trace, Tracer, withMainTrace, type Aval, type MainTrace, type Tensor } from '../tensor';
 import { Jaxpr, Var, type Eqn } from '../tensor';
-import { abstractEvalAny, higherOrderAbstractEval } from './staging';
+import { higherOrderPartialEval } from './higher/partialEval';
+import { abstractEvalAny } from './staging';
 import * as T from '../tensor';
 
 /** A value that is either known (concrete, or a tracer of an outer transformation) or unknown. */
@@ -61,19 +62,32 @@ export class PartialEvalTrace extends Trace {
     u.recipe = { kind: 'const', value: t.pval.known };
     return u;
   }
+  /** A known value (concrete, or a tracer of an outer transformation) as an unknown input of the staged jaxpr. */
+  residual(x: Tensor): PartialEvalTracer {
+    return this.instantiateConst(this.fullRaise(x) as PartialEvalTracer);
+  }
   processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[] {
     const ts = tracers as PartialEvalTracer[];
     if (ts.every((t) => t.isKnown)) return T.bind(prim, ts.map((t) => t.fullLower()), params);
-    const inline = higherOrderAbstractEval.has(prim) ? undefined : T.higherOrderImpl(prim);
-    if (inline) return inline(tracers, params);
-    const ins = ts.map((t) => this.instantiateConst(t));
-    const avals = abstractEvalAny(prim, ins.map((t) => ({ shape: t.shape, dtype: t.dtype })), params);
+    if (isHigherOrder(prim)) return (higherOrderPartialEval[prim] as PartialEvalRule)(this, ts, params);
+    return this.stageAll(prim, ts, params);
+  }
+  /** Stage the equation with every input unknown (known ones become constants of the staged jaxpr). */
+  stageAll(prim: string, tracers: readonly PartialEvalTracer[], params: any): PartialEvalTracer[] {
+    const ins = tracers.map((t) => this.instantiateConst(t));
+    return this.stage(prim, ins, params, abstractEvalAny(prim, ins.map((t) => ({ shape: t.shape, dtype: t.dtype })), params));
+  }
+  /** Record an equation over unknown inputs; returns its (unknown) outputs. */
+  stage(prim: string, ins: readonly PartialEvalTracer[], params: any, avals: readonly Aval[]): PartialEvalTracer[] {
     const outs = avals.map((a) => new PartialEvalTracer(this, { unknown: a }));
     const eqn: EqnRecipe = { prim, inputs: ins, params, outs };
     for (const o of outs) o.recipe = { kind: 'eqn', eqn };
     return outs;
   }
 }
+
+/** Partial evaluation of a higher-order primitive with some unknown input (rules in higher/partialEval.ts). */
+export type PartialEvalRule<P = any> = (trace: PartialEvalTrace, tracers: readonly PartialEvalTracer[], params: P) => Tensor[];
 
 /** Build the jaxpr computing `outs` from the unknown inputs `ins`; constants become constvars. */
 function tracersToJaxpr(ins: readonly PartialEvalTracer[], outs: readonly PartialEvalTracer[]): { jaxpr: Jaxpr; consts: Tensor[] } {

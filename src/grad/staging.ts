@@ -3,15 +3,14 @@
  * trace is the dynamic trace while it runs, so even operations on constants are recorded
  * ("omnistaging"); constants become constvars.
  */
-import { abstractEval, higherOrderImpl, Trace, Tracer, withDynamicTrace, type Aval, type MainTrace, type Prim, type Tensor } from '../tensor';
+import { abstractEval, isHigherOrder, Trace, Tracer, withDynamicTrace, type Aval, type MainTrace, type Prim, type Tensor } from '../tensor';
 import { Jaxpr, Var, type Atom, type Eqn } from '../tensor';
+import { higherOrderAbstractEval } from './higher/abstractEval';
 
-/** Shape rules of higher-order primitives (jit calls, control flow, custom rules). */
-export const higherOrderAbstractEval = new Map<string, (avals: readonly Aval[], params: any) => Aval[]>();
-
+/** Output avals of any primitive: built-in and user ones have one output, higher-order ones a list. */
 export function abstractEvalAny(prim: string, avals: readonly Aval[], params: any): Aval[] {
-  const rule = higherOrderAbstractEval.get(prim);
-  return rule ? rule(avals, params) : [abstractEval(prim as Prim, avals, params)];
+  if (isHigherOrder(prim)) return (higherOrderAbstractEval[prim] as (avals: readonly Aval[], params: any) => Aval[])(avals, params);
+  return [abstractEval(prim as Prim, avals, params)];
 }
 
 export class JaxprTracer extends Tracer {
@@ -85,8 +84,6 @@ export class JaxprTrace extends Trace {
   }
 
   processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[] {
-    const inline = higherOrderAbstractEval.has(prim) ? undefined : higherOrderImpl(prim);
-    if (inline) return inline(tracers, params);
     const ins = tracers as JaxprTracer[];
     const avalsOut = abstractEvalAny(prim, ins.map((t) => t.aval), params);
     const outs = avalsOut.map((a) => this.builder.newTracer(this, a));

@@ -2,9 +2,9 @@
  * Batching: the vmap interpreter. Each tracer carries a value and the axis (or null) along which
  * it is batched; each primitive's rule (rules/batchRules.ts) says where the batch axis goes.
  */
-import { Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
-import { batchRuleFor, moveBatchAxis, type BatchDim } from './rules/batchRules';
-import { inlineOrFail } from './inline';
+import { isHigherOrder, Trace, Tracer, withMainTrace, type MainTrace, type Tensor } from '../tensor';
+import { higherOrderBatch } from './higher/batch';
+import { batchRuleFor, moveBatchAxis, type BatchDim, type BatchRule } from './rules/batchRules';
 
 export class BatchTracer extends Tracer {
   constructor(readonly _trace: BatchTrace, readonly val: Tensor, readonly bdim: BatchDim) {
@@ -27,8 +27,8 @@ export class BatchTrace extends Trace {
   }
   processPrimitive(prim: string, tracers: readonly Tracer[], params: any): Tensor[] {
     const ts = tracers as BatchTracer[];
-    const rule = batchRuleFor(prim);
-    if (!rule) return inlineOrFail(prim, tracers, params, 'batching (vmap)');
+    const rule = isHigherOrder(prim) ? (higherOrderBatch[prim] as BatchRule) : batchRuleFor(prim);
+    if (!rule) throw new Error(`${prim}: no batching (vmap) rule`);
     const [outs, dims] = rule(ts.map((t) => t.val), ts.map((t) => t.bdim), params, this.axisSize);
     return outs.map((o, i) => new BatchTracer(this, o, dims[i]!));
   }

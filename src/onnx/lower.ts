@@ -9,8 +9,8 @@
  *    needs them.
  * 2. Forward: the plans emit their nodes in program order, which is a topological order.
  *
- * `lowerJaxpr` fills a GraphBuilder and is meant to be reused for subgraphs (If/Loop/Scan bodies)
- * once control flow is staged as primitives holding jaxprs.
+ * `lowerJaxpr` fills a GraphBuilder; control flow's rows (control.ts) reuse it for their If
+ * branches and Loop bodies.
  */
 import type { Jaxpr } from '../grad';
 import type { Tensor } from '../tensor';
@@ -174,7 +174,7 @@ export function lowerJaxpr(graph: GraphBuilder, jaxpr: Jaxpr, options: LowerOpti
     const e = jaxpr.eqns[i]!;
     if (!e.outs.some((o) => needed.has(o))) continue;
     const rule = options.rules(e.prim);
-    if (!rule) throw new Error(`toOnnx: no ONNX mapping for primitive '${e.prim}'${e.prim in HIGHER_ORDER_NOTE ? ` (${HIGHER_ORDER_NOTE[e.prim]})` : ''}`);
+    if (!rule) throw new Error(`toOnnx: no ONNX mapping for primitive '${e.prim}'`);
     const plan = rule(ctx, e);
     plans.set(e, plan);
     plan.reads.forEach(need);
@@ -202,8 +202,3 @@ export function jaxprToSubgraph(parent: GraphBuilder, jaxpr: Jaxpr, options: Low
   const outs = values.map((v, i) => valueInfo(body.op('Identity', [v]), jaxpr.outs[i]!.aval.dtype, jaxpr.outs[i]!.aval.shape));
   return body.graph(options.name, options.formalInputs ?? [], outs);
 }
-
-/** Why a higher-order primitive can reach the exporter at all (tracing inlines the others). */
-const HIGHER_ORDER_NOTE: Record<string, string> = {
-  customVjpLinear: 'the forward-mode tangent of a customVjp function; export the function or its grad instead',
-};

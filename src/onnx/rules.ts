@@ -1,18 +1,15 @@
 /**
  * The ONNX lowering of every primitive: one row each, typed as a total map over the primitive set
  * so a new primitive fails to compile here until it has a row. Opset 17 or newer (default 18).
- *
- * Higher-order primitives (cond, scan, jit calls, custom rules) are inlined by tracing today, so
- * they never reach this table; once they are staged with sub-jaxprs, their rows go in
- * `higherOrderRules` and build their bodies with jaxprToSubgraph (If, Loop, Scan), as the subgraph
- * test in test/onnx.test.ts does for an If.
+ * The higher-order primitives (control flow as If and Loop) have their own table, control.ts.
  *
  * ONNX Runtime's CPU provider has no float64 kernels for Erf and Atan (erf, atan2): a float64
  * program using them exports per the ONNX spec but needs another provider or engine to run.
  */
-import type { Prim } from '../tensor';
+import { isHigherOrder, type Prim } from '../tensor';
+import { higherOrderRules } from './control';
 import { arithmetic, atan2, broadcasting, composite, divide, exp2, expm1, log1p, logBase, logical, ordering, rem, rounding, trunc, viaInt } from './elementwise';
-import type { Atom, LowerContext, Plan, PlanRule } from './lower';
+import type { Atom, Eqn, LowerContext, Plan, PlanRule } from './lower';
 import { argReduce, broadcast, concatenate, cumsum, flip, pad, reduction, reshape, slice, transpose } from './movement';
 import { dtypeOf, isFloatAtom, op, reading, reshapedFrom, shapeIs, simple, type EqnOf, type Rule } from './plans';
 import { dynamicSlice, dynamicUpdateSlice } from './dynamic';
@@ -168,11 +165,9 @@ export const onnxRules = {
   svd: noOnnxOperator(),
 } satisfies { [P in Prim]: Rule<P> };
 
-/** Rows for higher-order primitives once they are staged with sub-jaxprs (none reach export today). */
-const higherOrderRules: Record<string, PlanRule> = {};
-
-/** The rule for a primitive, if it has one. */
+/** The rule for a primitive, if it has one (the higher-order ones' rows are in control.ts). */
 export function ruleFor(prim: string): PlanRule | undefined {
   if (Object.hasOwn(onnxRules, prim)) return (onnxRules as Record<string, PlanRule>)[prim];
-  return Object.hasOwn(higherOrderRules, prim) ? higherOrderRules[prim] : undefined;
+  if (isHigherOrder(prim)) return (ctx, eqn) => (higherOrderRules[prim] as (ctx: LowerContext, eqn: Eqn, params: unknown, rules: typeof ruleFor) => Plan)(ctx, eqn, eqn.params, ruleFor);
+  return undefined;
 }

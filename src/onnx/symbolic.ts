@@ -8,13 +8,15 @@
  * used as a value) is refused with the primitive and the values that differed.
  */
 import type { Jaxpr } from '../grad';
-import type { Tensor } from '../tensor';
+import { ClosedJaxpr, isHigherOrder, type Tensor } from '../tensor';
 import { isLiteral, type Atom, type Eqn, type SymDim, type SymShape, type Var } from './lower';
 
 export interface Traced {
   readonly jaxpr: Jaxpr;
   readonly consts: readonly Tensor[];
 }
+
+const constantDiffers = (shape: readonly number[]) => `a constant of shape [${shape.join(',')}] differs between batch sizes (a mean over the batch axis divides by the batch size, for one)`;
 
 const hint = 'export with a fixed batch size, or keep batch-size-dependent values out of the exported function';
 
@@ -25,14 +27,21 @@ function sameValues(a: Tensor, b: Tensor): boolean {
   return x.every((v, i) => Object.is(v, y[i]) || v === y[i]);
 }
 
-const describe = (e: Eqn) => `'${e.prim}' ${JSON.stringify(e.params, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}`;
+/** Params as text: numbers JSON cannot hold as strings, sub-programs (control flow) as their printed jaxpr. */
+const paramsText = (params: unknown): string => JSON.stringify(params, (k, v) => {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (v instanceof ClosedJaxpr) return v.toString();
+  return k.startsWith('_') ? undefined : v;
+});
+
+const describe = (e: Eqn) => `'${e.prim}' ${isHigherOrder(e.prim) ? '(a control-flow primitive whose sub-programs change with the batch size)' : paramsText(e.params)}`;
 
 /** Params that restate the output shape, per primitive; they may differ between batch sizes. */
 const SHAPE_PARAMS: Readonly<Record<string, string>> = { reshape: 'shape', broadcast: 'shape', patchesTranspose: 'inputShape', randomBits: 'shape' };
 
 function paramsAgree(es: readonly Eqn[]): boolean {
   const key = SHAPE_PARAMS[es[0]!.prim];
-  const strip = (e: Eqn) => JSON.stringify(key ? { ...e.params, [key]: null } : e.prim === 'slice' ? { ...e.params, limits: null } : e.params, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  const strip = (e: Eqn) => paramsText(key ? { ...e.params, [key]: null } : e.prim === 'slice' ? { ...e.params, limits: null } : e.params);
   const first = strip(es[0]!);
   if (!es.every((e) => strip(e) === first)) return false;
   if (es[0]!.prim !== 'slice') return true;
@@ -85,7 +94,7 @@ export function alignTraces(traces: readonly Traced[], batches: readonly number[
     const values = across((t) => t.consts, i);
     if (!values.every((v) => sameValues(v, values[0]!))) {
       const reader = j0.eqns.find((e) => e.inputs.includes(j0.constvars[i]!));
-      fail(`a constant of shape [${values[0]!.shape.join(',')}] differs between batch sizes (a mean over the batch axis divides by the batch size, for one)${reader ? `; it is read by ${describe(reader)}` : ''}`);
+      fail(`${constantDiffers(values[0]!.shape)}${reader ? `; it is read by ${describe(reader)}` : ''}`);
     }
     fit(across((t) => t.jaxpr.constvars, i), `a constant`);
   });
@@ -99,7 +108,11 @@ export function alignTraces(traces: readonly Traced[], batches: readonly number[
     const es = across((t) => t.jaxpr.eqns, i);
     if (!es.every((e) => e.prim === e0.prim && e.inputs.length === e0.inputs.length && e.outs.length === e0.outs.length)) fail(`equation ${i} is ${describe(e0)} at one size and '${es.find((e) => e.prim !== e0.prim)?.prim}' at another`);
     e0.inputs.forEach((_, k) => {
-      if (!sameAtom(es.map((e) => e.inputs[k]!))) fail(`${describe(e0)} reads different values at different sizes`);
+      const atoms = es.map((e) => e.inputs[k]!);
+      if (sameAtom(atoms)) return;
+      const lit = atoms[0]!;
+      if (isLiteral(lit)) fail(`${constantDiffers(lit.value.shape)}; it is read by ${describe(e0)}`);
+      fail(`${describe(e0)} reads different values at different sizes`);
     });
     if (!paramsAgree(es)) fail(`${describe(e0)} has parameters ${es.slice(1).map(describe).join(' and ')} at the other sizes`);
     e0.outs.forEach((_, k) => fit(es.map((e) => e.outs[k]!), `the result of ${describe(e0)}`));

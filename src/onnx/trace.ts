@@ -3,6 +3,7 @@
  * outputs by their tree paths (`params.layers.0.weight`).
  */
 import { jit, makeJaxpr } from '../grad';
+import { inlineCalls } from '../grad/jit/inline';
 import * as T from '../tensor';
 import { Tensor } from '../tensor';
 import { flatten, flattenWithPath, unflatten, type KeyPath, type TreeDef } from '../tree';
@@ -56,8 +57,10 @@ export function trace(f: (...args: any[]) => unknown, args: readonly unknown[]):
     return out;
   };
   Object.defineProperty(recorded, 'name', { value: f.name || 'f' });
-  const jaxpr = makeJaxpr(jit(recorded))(...args);
-  return { jaxpr, consts: jaxpr.consts, outDef: outDef!, outPaths };
+  const staged = makeJaxpr(jit(recorded))(...args);
+  // The jit call (and any nested call of a closed program) is spliced in, as jit's lowering does.
+  const { jaxpr, consts } = inlineCalls(staged, staged.consts);
+  return { jaxpr, consts, outDef: outDef!, outPaths };
 }
 
 /** The arguments with the batch axis of the batched leaves resized (zeros: tracing reads shapes only). */

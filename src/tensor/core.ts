@@ -11,6 +11,7 @@ import { fmtAval, type Aval } from './aval';
 import { abstractEval } from './shapeRules';
 import type { Prim, PrimParams } from './primitives';
 import type { Lowering } from './program';
+import { isHigherOrder, type HigherOrderPrim } from './higherOrder';
 import { fmtShape, OpError, opError, setErrorContext, sizeOf, stridesOf, type Shape } from './shape';
 import type { TensorMethodName } from './methodNames';
 import type { AtIndexer } from './ops/at';
@@ -313,24 +314,21 @@ function findTopTrace(args: readonly Tensor[]): Trace {
   return new top.traceType(top);
 }
 
-/** Higher-order primitives (jit, control flow, custom rules) register their eager meaning here. */
-const higherOrderImpls = new Map<string, (args: readonly Tensor[], params: any) => Tensor[]>();
-export function registerImpl(prim: string, impl: (args: readonly Tensor[], params: any) => Tensor[]): void {
-  higherOrderImpls.set(prim, impl);
-}
-
 /**
- * The eager meaning of a higher-order primitive, written with ops so that it can also be run on
- * tracers: interpreters without a dedicated rule for the primitive inline it this way.
+ * The eager implementation of the higher-order primitives (jit calls, control flow, custom
+ * rules), installed by src/grad where their rule tables live (this layer cannot import them).
  */
-export function higherOrderImpl(prim: string): ((args: readonly Tensor[], params: any) => Tensor[]) | undefined {
-  return higherOrderImpls.get(prim);
+let higherOrderEval: ((prim: HigherOrderPrim, args: readonly Tensor[], params: any) => Tensor[]) | undefined;
+export function installHigherOrderImpl(impl: (prim: HigherOrderPrim, args: readonly Tensor[], params: any) => Tensor[]): void {
+  higherOrderEval = impl;
 }
 
 /** Evaluate a primitive on concrete tensors. */
 export function evalPrimitive(prim: string, args: readonly Tensor[], params: any): Tensor[] {
-  const hi = higherOrderImpls.get(prim);
-  if (hi) return hi(args, params);
+  if (isHigherOrder(prim)) {
+    if (!higherOrderEval) throw new Error(`${prim}: the higher-order primitives' rules are not loaded (import tensorlaw, not only its tensor layer)`);
+    return higherOrderEval(prim, args, params);
+  }
   const out = abstractEval(prim as Prim, args, params);
   const device = args.find((a) => a.device !== 'cpu')?.device ?? 'cpu';
   const backend = getBackend(device);

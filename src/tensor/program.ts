@@ -5,7 +5,7 @@
  */
 import type { DType } from './dtype';
 import type { Tensor } from './core';
-import type { Atom, Eqn, Jaxpr, Var } from './jaxpr';
+import type { Atom, ClosedJaxpr, Eqn, Jaxpr, Var } from './jaxpr';
 import type { ReducePrim } from './primitives';
 import { contiguousStrides, shapeEqual, sizeOf } from './shape';
 
@@ -135,6 +135,11 @@ export interface LoweringInput {
   readonly donate: readonly boolean[];
   /** jit's buffer planner, handed in so that backends need not import src/grad. */
   readonly planBuffers: Planner;
+  /**
+   * A sub-program (a cond branch, a scan or while body) prepared like this one (jit's inlining,
+   * fusion and planner), for the backend to lower as part of this program.
+   */
+  readonly prepare: (sub: ClosedJaxpr) => LoweringInput;
 }
 
 /** Compiles a fused program for one device (a backend's `lower`). */

@@ -109,7 +109,8 @@ export function fuse(jaxpr: Jaxpr): Step[] {
       continue;
     }
     for (const a of e.inputs) need(a);
-    if (e.prim === 'reshape') steps.push({ kind: 'alias', eqn: e });
+    // A reshape shares its input's storage, unless that input is a literal (no storage to share).
+    if (e.prim === 'reshape' && e.inputs[0] instanceof Var) steps.push({ kind: 'alias', eqn: e });
     else if (e.prim === 'broadcast') steps.push({ kind: 'pending-broadcast', eqn: e });
     else steps.push({ kind: 'eqn', eqn: e });
   }

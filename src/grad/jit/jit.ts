@@ -1,44 +1,50 @@
 /**
  * jit: trace a function once per signature into a jaxpr, optimize it, lower it for the device
  * of its arguments, and run the compiled program on later calls with no tracing and no per-op
- * dispatch. jit is a higher-order primitive ('jitCall'): applied to tracers (inside grad, vmap,
- * another jit...) it inlines its jaxpr into the enclosing transformation, so every
- * transformation composes with it.
+ * dispatch. jit binds a higher-order primitive ('jitCall') whose parameter is the closed jaxpr:
+ * eagerly it runs the compiled program; under another transformation its rule applies (the jvp,
+ * partial evaluation, transpose or vmap of a jitted program is a jitted program, derived once
+ * and memoized on the jaxpr), so `grad(jit(f))` runs compiled code too; inside another jit it is
+ * one equation, inlined when the outer program is compiled.
  */
 import * as T from '../../tensor';
-import { debugNansEnabled, evalJaxpr, markDonated, registerImpl, Tensor, Tracer, type Device, type Executable, type Jaxpr } from '../../tensor';
+import { ClosedJaxpr, Tensor, type Jaxpr, type JitCallParams, type JitCounters } from '../../tensor';
 import { flatten, unflatten, type TreeDef } from '../../tree';
-import { traceToJaxpr } from '../staging';
-import { lowerFor } from './lower';
-import { optimize } from './passes';
+import { traceHoisting } from '../higher/derive';
+import { executableFor } from './execute';
 
 export interface JitOptions {
   /** Positional arguments that are compile-time constants (configs, flags, sizes): part of the cache key. */
   readonly staticArgnums?: number | readonly number[];
   /** Arguments whose buffers the compiled program may reuse for its outputs; they become invalid. */
   readonly donateArgnums?: number | readonly number[];
+  /**
+   * How many compiled signatures to keep (least recently used ones are dropped first, and their
+   * device buffers released); default 64, `Infinity` for no bound.
+   */
+  readonly cacheSize?: number;
 }
+
+/** The default number of signatures a jitted function keeps compiled. */
+export const DEFAULT_JIT_CACHE_SIZE = 64;
 
 export interface JitStats {
   /** How many times the function was traced (one per new signature). */
   readonly traces: number;
   /** Calls answered from the cache. */
   readonly cacheHits: number;
+  /** Signatures in the cache now. */
   readonly cacheSize: number;
+  /**
+   * Runs of compiled programs of this function, including those reached through
+   * transformations (grad(jit(f)) runs a compiled forward and a compiled backward program).
+   */
+  readonly executions: number;
 }
 
 interface Compiled {
-  readonly jaxpr: Jaxpr;
-  readonly consts: readonly Tensor[];
+  readonly closed: ClosedJaxpr;
   readonly outDef: TreeDef;
-  /** Compiled programs by device and donation pattern. */
-  readonly executables: Map<string, Executable>;
-}
-
-export interface JitCallParams {
-  readonly compiled: Compiled;
-  readonly donate: readonly boolean[];
-  readonly name: string;
 }
 
 const asList = (x: number | readonly number[] | undefined): number[] => (x === undefined ? [] : typeof x === 'number' ? [x] : [...x]);
@@ -69,19 +75,25 @@ export type Jitted<F> = F & {
   lower(...args: unknown[]): Jaxpr;
   /** Run once on CPU arguments and time every compiled step, slowest first. */
   profile(...args: unknown[]): { step: string; ms: number }[];
+  /** Drop every compiled signature (releasing their device buffers); the next call traces again. */
+  clearCache(): void;
 };
 
 /**
  * Compile f. Arguments are pytrees of tensors (numbers become traced float32 scalars); mark
- * configuration arguments with staticArgnums.
+ * configuration arguments with staticArgnums. Compiled signatures are kept in a
+ * least-recently-used cache of `cacheSize` entries (default 64).
  * @example const step = jit((params, batch) => update(params, batch));
  */
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> {
-  T.checkFunction('jit', f), T.checkOptions('jit', options, T.optionKeys<JitOptions>({ staticArgnums: true, donateArgnums: true }));
-  const statics = asList(options.staticArgnums);
-  const donated = asList(options.donateArgnums);
+  T.checkFunction('jit', f);
+  const { staticArgnums, donateArgnums, cacheSize = DEFAULT_JIT_CACHE_SIZE } = T.checkOptions('jit', options, ['staticArgnums', 'donateArgnums', 'cacheSize']);
+  if (cacheSize !== Infinity) T.checkNumber('jit', 'options.cacheSize', cacheSize, { integer: true, min: 1 });
+  const statics = asList(staticArgnums);
+  const donated = asList(donateArgnums);
   const cache = new Map<string, Compiled>();
-  const stats = { traces: 0, cacheHits: 0, cacheSize: 0 };
+  const counters: JitCounters = { executions: 0 };
+  const stats = { traces: 0, cacheHits: 0 };
   const name = f.name || 'f';
 
   const prepare = (args: unknown[]) => {
@@ -109,7 +121,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     return { leaves, defs, donate, key: keyParts.join(';') };
   };
 
-  const compile = (args: unknown[], leaves: Tensor[], defs: (TreeDef | null)[]): Compiled => {
+  /** Trace f for these arguments. Values f closes over that are traced become leading operands (`hoisted`). */
+  const compile = (args: unknown[], leaves: Tensor[], defs: (TreeDef | null)[]) => {
     stats.traces++;
     let outDef: TreeDef | undefined;
     const flat = (...xs: Tensor[]): Tensor[] => {
@@ -124,39 +137,51 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
       outDef = def;
       return outs.map((o, i) => toLeaf(name, o, -1, i));
     };
-    const traced = traceToJaxpr(flat, leaves.map((l) => ({ shape: l.shape, dtype: l.dtype })), `jit`);
-    const { jaxpr, consts } = optimize(traced);
-    return { jaxpr, consts, outDef: outDef!, executables: new Map() };
+    const { closed, hoisted } = traceHoisting(flat, leaves.map((l) => ({ shape: l.shape, dtype: l.dtype })), 'jit');
+    return { compiled: { closed, outDef: outDef! }, hoisted };
+  };
+
+  const evict = (key: string) => {
+    cache.get(key)?.closed.disposeExecutables();
+    cache.delete(key);
   };
 
   /** The compiled program for these arguments, tracing on a new signature. */
   const lookup = (args: unknown[], countHit: boolean) => {
     const { leaves, defs, donate, key } = prepare(args);
-    let compiled = cache.get(key);
-    if (compiled) {
+    const hit = cache.get(key);
+    if (hit) {
       if (countHit) stats.cacheHits++;
-    } else {
-      compiled = compile(args, leaves, defs);
-      cache.set(key, compiled);
-      stats.cacheSize = cache.size;
+      cache.delete(key); // most recently used last
+      cache.set(key, hit);
+      return { compiled: hit, leaves, donate, hoisted: [] as Tensor[] };
     }
-    return { compiled, leaves, donate };
+    const { compiled, hoisted } = compile(args, leaves, defs);
+    // A program closing over values of an enclosing transformation is only valid for them: not cached.
+    if (hoisted.length === 0) {
+      cache.set(key, compiled);
+      while (cache.size > cacheSize) evict(cache.keys().next().value!);
+    }
+    return { compiled, leaves, donate, hoisted };
   };
 
   const jitted = ((...args: unknown[]) => {
-    const { compiled, leaves, donate } = lookup(args, true);
-    const outs = T.bind('jitCall', leaves, { compiled, donate, name } satisfies JitCallParams);
+    const { compiled, leaves, donate, hoisted } = lookup(args, true);
+    const outs = T.bind('jitCall', [...hoisted, ...leaves], { jaxpr: compiled.closed, donate: [...hoisted.map(() => false), ...donate], name, _counters: counters } satisfies JitCallParams);
     return unflatten(compiled.outDef, outs);
   }) as Jitted<F>;
-  Object.defineProperty(jitted, 'stats', { get: () => ({ ...stats }) });
+  Object.defineProperty(jitted, 'stats', { get: (): JitStats => ({ ...stats, cacheSize: cache.size, executions: counters.executions }) });
   Object.defineProperty(jitted, 'name', { value: `jit(${name})` });
   (jitted as { profile: unknown }).profile = (...args: unknown[]) => {
     const { compiled, leaves } = lookup(args, false);
-    const exe = executableFor(compiled, leaves, leaves.map(() => false), name);
+    const exe = executableFor(compiled.closed, leaves, leaves.map(() => false), name);
     if (!exe.profile) throw new Error(`jit(${name}).profile: the ${leaves[0]?.device ?? 'cpu'} backend does not profile`);
     return exe.profile(leaves).sort((a, b) => b.ms - a.ms);
   };
-  (jitted as { lower: unknown }).lower = (...args: unknown[]) => lookup(args, false).compiled.jaxpr;
+  (jitted as { lower: unknown }).lower = (...args: unknown[]) => lookup(args, false).compiled.closed.jaxpr;
+  (jitted as { clearCache: unknown }).clearCache = () => {
+    for (const key of [...cache.keys()]) evict(key);
+  };
   return jitted;
 }
 
@@ -167,34 +192,3 @@ function toLeaf(name: string, x: unknown, arg: number, k: number): Tensor {
   const where = arg < 0 ? `output leaf ${k}` : `argument ${arg} leaf ${k}`;
   throw new Error(`jit(${name}): ${where} is ${x === null ? 'null' : typeof x}, not a tensor; mark non-tensor arguments with staticArgnums`);
 }
-
-/** The compiled program for the arguments' device (compiled on first use). */
-function executableFor(compiled: Compiled, args: readonly Tensor[], donate: readonly boolean[], name: string): Executable {
-  const device: Device = args.length > 0 ? args[0]!.device : 'cpu';
-  for (const a of args) if (a.device !== device) throw new Error(`jit(${name}): arguments live on different devices (${device} and ${a.device}); move them with toDevice first`);
-  const key = `${device}:${donate.map((d) => (d ? 1 : 0)).join('')}`;
-  let exe = compiled.executables.get(key);
-  if (!exe) {
-    exe = lowerFor(device, compiled.jaxpr, compiled.consts, { donate });
-    compiled.executables.set(key, exe);
-  }
-  return exe;
-}
-
-// Eager meaning: run the compiled program when every argument is concrete; otherwise (inside
-// another transformation, or staged into an outer jit) inline the jaxpr.
-registerImpl('jitCall', (args, p: JitCallParams) => {
-  // Inside another transformation, or in NaN-debug mode (which checks each primitive), run the
-  // program primitive by primitive.
-  if (args.some((a) => a instanceof Tracer) || debugNansEnabled()) return evalJaxpr(p.compiled.jaxpr, [...p.compiled.consts, ...args]);
-  const outs = executableFor(p.compiled, args, p.donate, p.name).run(args);
-  // Donated arguments are invalid from now on (an output may own their storage); an argument
-  // returned unchanged as an output stays valid, since it is that output.
-  if (p.donate.some(Boolean)) {
-    const returned = new Set(outs);
-    args.forEach((a, i) => {
-      if (p.donate[i] && !returned.has(a)) markDonated(a, `jit(${p.name})`);
-    });
-  }
-  return outs;
-});

@@ -3,7 +3,7 @@
  * constant folding and literal inlining. Each takes a jaxpr with its consts and returns a new one;
  * none changes what the program computes.
  */
-import { evalPrimitive, Jaxpr, Lit, sizeOf, Var, type Atom, type Eqn, type Tensor } from '../../tensor';
+import { ClosedJaxpr, evalPrimitive, Jaxpr, Lit, sizeOf, Var, type Atom, type Eqn, type Tensor } from '../../tensor';
 
 export interface Program {
   readonly jaxpr: Jaxpr;
@@ -25,11 +25,14 @@ export function deadCodeElimination({ jaxpr, consts }: Program): Program {
   return { jaxpr: new Jaxpr(constPairs.map(([v]) => v), jaxpr.invars, kept, jaxpr.outs), consts: constPairs.map(([, c]) => c) };
 }
 
-/** A stable key for params, or undefined when they hold functions or jaxprs (never merged). */
+/** A stable key for params, or undefined when they hold functions or jaxprs (never merged nor folded). */
 function paramsKey(params: unknown): string | undefined {
   let ok = true;
   const s = JSON.stringify(params ?? {}, (_k, x) => {
-    if (typeof x === 'function' || x instanceof Jaxpr) ok = false;
+    if (typeof x === 'function' || x instanceof Jaxpr || x instanceof ClosedJaxpr) {
+      ok = false;
+      return null;
+    }
     if (typeof x === 'number' && !Number.isFinite(x)) return String(x);
     return x;
   });

@@ -101,7 +101,7 @@ export const batchRules = {
   svd: withFront('svd', (p) => p),
 } satisfies { [P in Prim]: BatchRule<PrimParams[P]> };
 
-/** Rules of primitives outside the built-in set (higher-order and user-defined ones). */
+/** Rules of user-defined primitives (tensorlaw/extend); the higher-order ones have tables of their own (../higher/). */
 export const extraBatchRules = new Map<string, BatchRule>();
 
 export function batchRuleFor(prim: string): BatchRule | undefined {

@@ -194,7 +194,7 @@ export const jvpRules = {
   svd: svdJvp,
 } satisfies { [P in Prim]: JvpRule<PrimParams[P]> };
 
-/** Rules of primitives outside the built-in set (higher-order and user-defined ones). */
+/** Rules of user-defined primitives (tensorlaw/extend); the higher-order ones have tables of their own (../higher/). */
 export const extraJvpRules = new Map<string, JvpRule>();
 
 export function jvpRuleFor(prim: string): JvpRule | undefined {

@@ -134,10 +134,9 @@ export const transposeRules = {
   },
 } satisfies { [P in LinearPrim]: TransposeRule<PrimParams[P]> };
 
-/** Transpose rules of multi-output linear primitives (they receive every output cotangent). */
+/** Transpose rules of multi-output primitives (the higher-order ones): they receive every output cotangent. */
 export type MultiTransposeRule<P = any> = (cts: Tensor[], args: TransposeArg[], params: P) => (MaybeZero | null)[];
-export const extraMultiTransposeRules = new Map<string, MultiTransposeRule>();
-/** Rules of primitives outside the built-in set (higher-order and user-defined ones). */
+/** Rules of user-defined primitives (tensorlaw/extend). */
 export const extraTransposeRules = new Map<string, TransposeRule>();
 
 const linear = new Set<string>(LINEAR);

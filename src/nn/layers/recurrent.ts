@@ -2,7 +2,8 @@
  * Recurrent cells in PyTorch's gate layout and `rnn`, which runs a cell along the time axis.
  *
  * `rnn` runs the cell with `scan` over the time axis, so grad, vmap and jit see one control-flow
- * primitive (inside jit the loop is unrolled into the compiled program).
+ * primitive: inside jit the cell is compiled once and looped over (never unrolled), and grad is a
+ * scan backwards over the time steps.
  */
 import * as T from '../../tensor';
 import { scan } from '../../grad';
@@ -170,7 +171,7 @@ export function rnn<P, C>(cell: Cell<P, C>, options: RnnOptions = {}): Layer<P, 
       const carry = opts.initialCarry ?? cell.initialCarry(x.shape.slice(0, -2), dtype);
       // scan runs over the leading axis: bring time to the front and put it back afterwards.
       const xs = T.moveaxis(x, -2, 0);
-      const [, ys] = scan((c: C, xt: Tensor) => cell.step(params, c, xt), carry, xs, { reverse: options.reverse ?? false });
+      const [, ys] = scan((c, xt: Tensor) => cell.step(params, c as C, xt), carry, xs, { reverse: options.reverse ?? false });
       const seq = T.moveaxis(ys as Tensor, 0, -2);
       if (returnSequences) return seq;
       const last = options.reverse ? 0 : steps - 1;

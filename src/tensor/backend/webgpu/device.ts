@@ -10,8 +10,8 @@ import { Tensor } from '../../core';
 import type { DType } from '../../dtype';
 import { opError } from '../../shape';
 
-export const USAGE = { MAP_READ: 0x01, COPY_SRC: 0x04, COPY_DST: 0x08, STORAGE: 0x80 } as const;
-const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
+export const USAGE = { MAP_READ: 0x01, COPY_SRC: 0x04, COPY_DST: 0x08, STORAGE: 0x80, INDIRECT: 0x100 } as const;
+export const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
 export interface GpuContext {
   readonly device: GPUDevice;

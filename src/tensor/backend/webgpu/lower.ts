@@ -14,13 +14,15 @@
  */
 import type { Tensor } from '../../core';
 import type { DType } from '../../dtype';
-import { Lit, Var, type Atom, type Eqn } from '../../jaxpr';
+import { Lit, Var, type Atom, type ClosedJaxpr, type Eqn } from '../../jaxpr';
+import { isHigherOrder, type HigherOrderPrim } from '../../higherOrder';
+import { gpuControl, type GpuControlLowering } from './control';
 import { clusterWrites, type BufferSpec, type Cluster, type ClusterInput, type Executable, type LoweringInput, type PlannedStep } from '../../program';
 import { contiguousStrides, shapeEqual, sizeOf } from '../../shape';
 import { bufferOf, bytesFor, checkDtype, createBuffer, destroyBuffer, gpu, releaseOnCollect, takeDonated, wrapBuffer, type Releasable } from './device';
 import { elementExpr } from './elementwise';
 import { planFor } from './kernels';
-import { dotIndex, encodeSteps, input, output, perElement, unravel, type Binding, type Step as GpuStep } from './plan';
+import { dispatchGrids, dotIndex, encodeSteps, input, output, perElement, unravel, type Binding, type IndirectCounts, type Step as GpuStep } from './plan';
 import { foldSteps, monoid, type FoldSource } from './reduce';
 import { hostBits, writeBits } from './transfer';
 import { Emit, literal, load, storageType, store } from './wgsl';
@@ -32,6 +34,8 @@ type Ref = { readonly v: Atom } | { readonly temp: number };
 interface ProgramStep extends PlannedStep {
   readonly plan: readonly GpuStep[];
   readonly refs: readonly Ref[];
+  /** A step that encodes itself (control flow), given the buffer of each value. */
+  readonly encode?: (encoder: GPUCommandEncoder, bufferOf: (a: Atom) => GPUBuffer) => void;
 }
 
 const litValue = (l: Lit): number => l.value.dataSync()[0]!;
@@ -173,11 +177,17 @@ function aliasStep(eqn: Eqn): ProgramStep {
   return { plan: [], refs: [], reads: eqn.inputs, writes: eqn.outs, alias: { from: eqn.inputs[0]!, to: eqn.outs[0]! } };
 }
 
+/** A control-flow equation: its lowering encodes itself, reading and writing the planned buffers. */
+function controlStep(eqn: Eqn, compile: (c: ClosedJaxpr) => GpuProgram, owned: Owned): ProgramStep {
+  const encode = (gpuControl[eqn.prim as HigherOrderPrim] as GpuControlLowering<HigherOrderPrim>)(eqn, eqn.params, compile, (bytes, usage) => owned.make(bytes, usage));
+  return { plan: [], refs: [], reads: eqn.inputs, writes: eqn.outs, encode };
+}
+
 class Owned implements Releasable {
   readonly buffers: GPUBuffer[] = [];
   released = false;
-  make(bytes: number): GPUBuffer {
-    const b = createBuffer(bytes);
+  make(bytes: number, usage?: number): GPUBuffer {
+    const b = createBuffer(bytes, usage);
     this.buffers.push(b);
     return b;
   }
@@ -191,17 +201,13 @@ class Owned implements Releasable {
 /** All 4-byte element types share buffers of one byte size. */
 const storageKey = (b: BufferSpec): string => String(bytesFor(b.size));
 
-/**
- * Compile a fused program for WebGPU. `run(args)` takes the invars' values (webgpu tensors, or
- * CPU tensors that are uploaded) and returns webgpu tensors.
- */
-export function lowerWebGPU({ jaxpr, consts, steps: fused, donate, planBuffers }: LoweringInput): Executable & { dispose(): void } {
+/** A program's steps, buffer plan and owned buffers; `encodeAll` encodes it over given value buffers. */
+function buildProgram(input: LoweringInput, owned: Owned) {
+  const { jaxpr, consts, steps: fused, donate, planBuffers } = input;
   for (const v of [...jaxpr.constvars, ...jaxpr.invars]) checkDtype('jit', v.aval.dtype);
-  const owned = new Owned();
   const constBuffers = consts.map((t) => (t.device === 'webgpu' ? bufferOf(t, 'jit') : upload(owned, t)));
-  const constSet = new Set<object>(constBuffers);
   const litBuffers = new Map<Lit, GPUBuffer>();
-
+  const compile = (c: ClosedJaxpr): GpuProgram => compileGpuProgram(input.prepare(c), owned);
   const steps: ProgramStep[] = [];
   let fusedCount = 0, kernelCount = 0;
   for (const s of fused) {
@@ -211,12 +217,95 @@ export function lowerWebGPU({ jaxpr, consts, steps: fused, donate, planBuffers }
       fusedCount++;
     } else if (s.kind === 'alias') steps.push(aliasStep(s.eqn));
     else {
-      steps.push(eqnStep(s.eqn));
+      steps.push(isHigherOrder(s.eqn.prim) ? controlStep(s.eqn, compile, owned) : eqnStep(s.eqn));
       kernelCount++;
     }
   }
   const plan = planBuffers(jaxpr, steps, { donate, storageKey });
   const slots = plan.buffers.map((b) => owned.make(bytesFor(b.size)));
+  /** Encode every step; `valueBuffer` gives the buffer of an argument or output slot. */
+  const encodeAll = (encoder: GPUCommandEncoder, valueBuffer: (slot: { kind: 'arg' | 'output'; index: number }) => GPUBuffer, indirect?: IndirectCounts) => {
+    const bufferOfAtom = (a: Atom): GPUBuffer => {
+      if (a instanceof Lit) {
+        let b = litBuffers.get(a);
+        if (!b) litBuffers.set(a, (b = upload(owned, a.value)));
+        return b;
+      }
+      const slot = plan.slotOf.get(a)!;
+      switch (slot.kind) {
+        case 'arg': return valueBuffer(slot);
+        case 'const': return constBuffers[slot.index]!;
+        case 'buffer': return slots[slot.index]!;
+        case 'output': return valueBuffer(slot);
+      }
+    };
+    steps.forEach((st, k) => {
+      if (st.encode) return st.encode(encoder, bufferOfAtom);
+      const temps = plan.temps[k]!;
+      encodeSteps(encoder, st.plan, st.refs.map((r) => ('v' in r ? bufferOfAtom(r.v) : slots[temps[r.temp]!]!)), indirect);
+    });
+    return bufferOfAtom;
+  };
+  // The grids of every dispatch, when the program is only dispatches (no copies, no control flow).
+  const grids = steps.some((st) => st.encode) ? undefined : steps.reduce<[number, number][] | undefined>((all, st) => {
+    const g = dispatchGrids(st.plan);
+    return all && g ? [...all, ...g] : undefined;
+  }, []);
+  return { steps, plan, slots, constBuffers, encodeAll, grids, stats: { steps: steps.length, fused: fusedCount, kernels: kernelCount, buffers: slots.length } };
+}
+
+/** A sub-program (a branch, a loop body) encoded into its caller's command encoder. */
+export interface GpuProgram {
+  /**
+   * Encode: `args` are the inputs' buffers; output j lands in `outs[j]` (which no input may share).
+   * With `indirect`, every dispatch reads its workgroup counts from there (see `grids`).
+   */
+  encode(encoder: GPUCommandEncoder, args: readonly GPUBuffer[], outs: readonly GPUBuffer[], indirect?: IndirectCounts): void;
+  /**
+   * The (x, y) workgroup grid of each dispatch `encode` records, in order, when the program is
+   * dispatches only (its outputs computed in place: no copies, no control flow), else undefined.
+   */
+  readonly grids?: readonly (readonly [number, number])[];
+}
+
+function compileGpuProgram(input: LoweringInput, owned: Owned): GpuProgram {
+  const program = buildProgram(input, owned);
+  const { jaxpr } = input;
+  const outSlot = jaxpr.outs.map((a) => (a instanceof Var ? program.plan.slotOf.get(a) : undefined));
+  const firstOf = new Map<number, number>();
+  outSlot.forEach((s, j) => s?.kind === 'output' && !firstOf.has(s.index) && firstOf.set(s.index, j));
+  const copies = jaxpr.outs.some((a, j) => {
+    const s = outSlot[j];
+    return !(s?.kind === 'output' && firstOf.get(s.index) === j);
+  });
+  return {
+    grids: copies ? undefined : program.grids,
+    encode(encoder, args, outs, indirect) {
+      const read = program.encodeAll(encoder, (slot) => (slot.kind === 'arg' ? args[slot.index]! : outs[firstOf.get(slot.index)!]!), indirect);
+      // Outputs that are arguments, constants, literals or repeats are copied into place.
+      jaxpr.outs.forEach((a, j) => {
+        const s = outSlot[j];
+        if (s?.kind === 'output' && firstOf.get(s.index) === j) return;
+        copyBuffer(encoder, read(a), outs[j]!, sizeOf(a.aval.shape));
+      });
+    },
+  };
+}
+
+export function copyBuffer(encoder: GPUCommandEncoder, from: GPUBuffer, to: GPUBuffer, elements: number, fromElement = 0, toElement = 0): void {
+  if (elements > 0 && from !== to) encoder.copyBufferToBuffer(from, fromElement * 4, to, toElement * 4, elements * 4);
+}
+
+/**
+ * Compile a fused program for WebGPU. `run(args)` takes the invars' values (webgpu tensors, or
+ * CPU tensors that are uploaded) and returns webgpu tensors.
+ */
+export function lowerWebGPU(input: LoweringInput): Executable & { dispose(): void } {
+  const { jaxpr, donate } = input;
+  const owned = new Owned();
+  const program = buildProgram(input, owned);
+  const { plan } = program;
+  const constSet = new Set<object>(program.constBuffers);
   const outSlot = jaxpr.outs.map((a) => (a instanceof Var ? plan.slotOf.get(a) : undefined));
   /** Output j owns its output slot's buffer when it is the first position returning that slot. */
   const ownsSlot = outSlot.map((s, j) => s?.kind === 'output' && outSlot.findIndex((t) => t === s) === j);
@@ -226,8 +315,8 @@ export function lowerWebGPU({ jaxpr, consts, steps: fused, donate, planBuffers }
   const argStaging: (GPUBuffer | undefined)[] = [];
   const anyDonated = donate.some(Boolean);
 
-  const program: Executable & { dispose(): void } = {
-    stats: { steps: steps.length, fused: fusedCount, kernels: kernelCount, buffers: slots.length },
+  const executable: Executable & { dispose(): void } = {
+    stats: program.stats,
     dispose: () => owned.release(),
     run(args) {
       if (owned.released) throw new Error('webgpu jit: this compiled program was disposed');
@@ -249,34 +338,16 @@ export function lowerWebGPU({ jaxpr, consts, steps: fused, donate, planBuffers }
         if (!donors!.late[k]) return argBuffers[i]!;
         return scratch[k]!;
       });
-      const bufferOfAtom = (a: Atom): GPUBuffer => {
-        if (a instanceof Lit) {
-          let b = litBuffers.get(a);
-          if (!b) litBuffers.set(a, (b = upload(owned, a.value)));
-          return b;
-        }
-        const slot = plan.slotOf.get(a)!;
-        switch (slot.kind) {
-          case 'arg': return argBuffers[slot.index]!;
-          case 'const': return constBuffers[slot.index]!;
-          case 'buffer': return slots[slot.index]!;
-          case 'output': return outBuffers[slot.index]!;
-        }
-      };
       const { device } = gpu();
       const encoder = device.createCommandEncoder();
-      steps.forEach((st, k) => {
-        const temps = plan.temps[k]!;
-        encodeSteps(encoder, st.plan, st.refs.map((r) => ('v' in r ? bufferOfAtom(r.v) : slots[temps[r.temp]!]!)));
-      });
-      const copy = (from: GPUBuffer, to: GPUBuffer, elements: number) => elements > 0 && encoder.copyBufferToBuffer(from, 0, to, 0, elements * 4);
+      const bufferOfAtom = program.encodeAll(encoder, (slot) => (slot.kind === 'arg' ? argBuffers[slot.index]! : outBuffers[slot.index]!));
       // Late donations: the output lands in its argument's buffer after every read of it.
-      plan.outputs.forEach((o, k) => donors?.late[k] && copy(outBuffers[k]!, argBuffers[donors.arg[k]!]!, o.size));
+      plan.outputs.forEach((o, k) => donors?.late[k] && copyBuffer(encoder, outBuffers[k]!, argBuffers[donors.arg[k]!]!, o.size));
       // Outputs that are arguments, constants, literals or repeats are copied into their own buffer.
       const results = jaxpr.outs.map((a, j) => {
         if (ownsSlot[j]) return undefined;
         const b = createBuffer(bytesFor(sizeOf(a.aval.shape)));
-        copy(bufferOfAtom(a), b, sizeOf(a.aval.shape));
+        copyBuffer(encoder, bufferOfAtom(a), b, sizeOf(a.aval.shape));
         return b;
       });
       device.queue.submit([encoder.finish()]);
@@ -290,8 +361,8 @@ export function lowerWebGPU({ jaxpr, consts, steps: fused, donate, planBuffers }
       });
     },
   };
-  releaseOnCollect(program, owned);
-  return program;
+  releaseOnCollect(executable, owned);
+  return executable;
 }
 
 function upload(owned: Owned, t: Tensor): GPUBuffer {

@@ -129,12 +129,29 @@ export function pipelineCount(): number {
   return pipelines.size;
 }
 
+/**
+ * Where the workgroup counts of indirect dispatches are read: `next()` gives the byte offset of
+ * the next dispatch's [x, y, z] in `buffer` (a cond's branches dispatch this way, with counts a
+ * kernel zeroes for the untaken branches).
+ */
+export interface IndirectCounts {
+  readonly buffer: GPUBuffer;
+  next(): number;
+}
+
+/** The (x, y) grid of every dispatch `steps` encode, in order (copies make it undefined: they cannot be skipped). */
+export function dispatchGrids(steps: readonly Step[]): [number, number][] | undefined {
+  if (steps.some((s) => s.kind === 'copy')) return undefined;
+  return steps.flatMap((s) => (s.kind === 'dispatch' && s.workgroups > 0 ? [gridFor(s.workgroups)] : []));
+}
+
 /** Encode `steps` over `buffers` (consecutive dispatches share one compute pass). */
-export function encodeSteps(encoder: GPUCommandEncoder, steps: readonly Step[], buffers: readonly GPUBuffer[]): void {
+export function encodeSteps(encoder: GPUCommandEncoder, steps: readonly Step[], buffers: readonly GPUBuffer[], indirect?: IndirectCounts): void {
   const { device } = gpu();
   let pass: GPUComputePassEncoder | null = null;
   for (const step of steps) {
     if (step.kind === 'copy') {
+      if (indirect) throw new Error('internal: a copy in an indirectly dispatched program');
       pass?.end();
       pass = null;
       if (step.bytes > 0) encoder.copyBufferToBuffer(buffers[step.src]!, 0, buffers[step.dst]!, 0, step.bytes);
@@ -149,8 +166,11 @@ export function encodeSteps(encoder: GPUCommandEncoder, steps: readonly Step[], 
     pass ??= encoder.beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    const [x, y] = gridFor(step.workgroups);
-    pass.dispatchWorkgroups(x, y);
+    if (indirect) pass.dispatchWorkgroupsIndirect(indirect.buffer, indirect.next());
+    else {
+      const [x, y] = gridFor(step.workgroups);
+      pass.dispatchWorkgroups(x, y);
+    }
   }
   pass?.end();
 }
