@@ -80,8 +80,8 @@ describe('wasm emitter', () => {
     expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
   });
   it('emits modules the engine validates (plain and shared memory)', () => {
-    expect(WebAssembly.validate(sgemmModuleBytes(false))).toBe(true);
-    expect(WebAssembly.validate(sgemmModuleBytes(true))).toBe(true);
+    expect(WebAssembly.validate(sgemmModuleBytes({ shared: false, fused: false }))).toBe(true);
+    expect(WebAssembly.validate(sgemmModuleBytes({ shared: true, fused: false }))).toBe(true);
   });
 });
 

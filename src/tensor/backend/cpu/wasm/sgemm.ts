@@ -1,91 +1,84 @@
 /**
- * Float32 batched matmul on the Wasm SIMD kernel: copy the operands into Wasm memory, pack them
- * into zero-padded tiles, run the blocked loop nest, copy the valid part of C out.
+ * Float32 batched matmul on the Wasm SIMD kernel (sgemmModule.ts): copy the operands into Wasm
+ * memory (one memcpy each), pack what needs packing, describe the product in the task block,
+ * run its tasks on this thread or shared with worker threads, copy C out.
+ *
+ * Measured choices (Node 20 on a 2-core AMD EPYC; bench/matmulPeers.ts, bench/threads.ts):
+ * - tile 4x8, kc 256, 32-panel A blocks: the largest register tile V8 compiles without spills;
+ * - B is read in place, unpacked, when it is small (packing it cost more than it saved);
+ * - A^T (transposed operand) is always read in place: its rows already are the panels' rows;
+ * - worker threads from THREAD_MIN_FLOPS, in pieces claimed dynamically (threads.ts).
  */
-import { MR, NR, sgemmModuleBytes } from './sgemmModule';
-import { createPool, poolSizeFor, type GemmPool } from './threads';
+import { MR, NR, TASK, relaxedSimdSupported, sgemmModuleBytes } from './sgemmModule';
+import { createPool, poolSizeFor, threadsAvailable, type GemmPool } from './threads';
 
-type GemmFn = (pa: number, pb: number, pc: number, mPanels: number, nPanels: number, jpStart: number, jpEnd: number, k: number, kcBlock: number, mcPanels: number) => void;
-type PackBFn = (src: number, dst: number, k: number, nPanels: number, ldbBytes: number) => void;
-type PackRowsFn = (src: number, dst: number, panels: number, k: number, ldBytes: number) => void;
+type PackFn = (src: number, dst: number, a: number, b: number, ldBytes: number) => void;
+type TaskFn = (taskAt: number, t: number) => void;
+type CompactFn = (src: number, dst: number, srcStride: number, dstStride: number, rowBytes: number, rows: number) => void;
 
-/** Blocking of one compiled kernel (the defaults are the tuned ones for 4x8 tiles). */
+/** Blocking, threads and instruction set of one compiled kernel. */
 export interface SgemmConfig {
-  readonly mr: number;
-  readonly nr: number;
-  /** k block: one B panel of kc x nr floats stays in L1 across the A panels. */
+  /** k block: one B panel of kc x NR floats stays in L1 across the A panels. */
   readonly kc: number;
-  /** A block: mcPanels * mr rows x kc stays in L2 across the B panels. */
+  /** A block: mcPanels * MR rows x kc stays in L2 across the B panels. */
   readonly mcPanels: number;
   /** Worker threads to add for large products (0: single-threaded). */
   readonly workers: number;
+  /** Products (2 m n k flops over the batch) below this run on the calling thread alone. */
+  readonly threadMinFlops: number;
+  /** How long (ms) an idle worker polls for the next job before it sleeps. */
+  readonly spinMs: number;
+  /** Relaxed-SIMD fused multiply-add: 'auto' uses it where the runtime validates it. */
+  readonly fused: boolean | 'auto';
+  /** Pack B into panels ('auto': unless B is small); tests and benchmarks force either. */
+  readonly packB: 'auto' | 'always' | 'never';
 }
 
-/** Threads pay off only when each gets milliseconds of work (wake-up costs tens of µs). */
-export const THREAD_MIN_FLOPS = 256 * 256 * 256;
-
 /**
- * Single-threaded by default: on the 2-core machine this was tuned on, a worker gained nothing
- * measurable under other load (bench/threads.ts); opt in with setSgemmThreads.
+ * Threads pay off once each gets tens of microseconds of work: below 2 * 96^3 flops (about
+ * 40 µs on one core) the hand-off and the shared caches cost more than the second core gives.
  */
-export const DEFAULT_CONFIG: SgemmConfig = { mr: MR, nr: NR, kc: 256, mcPanels: 32, workers: 0 };
+export const THREAD_MIN_FLOPS = 2 * 96 ** 3;
+
+/** B is read unpacked when it has at most this many floats (it then stays in L2). */
+const IN_PLACE_B_MAX = 64 * 1024;
+
+/** One group of batch items shares Wasm memory; larger batches run in several groups. */
+const GROUP_FLOATS = 32 * 1024 * 1024;
+
+export const DEFAULT_CONFIG: SgemmConfig = {
+  kc: 256, mcPanels: 32, workers: poolSizeFor(), threadMinFlops: THREAD_MIN_FLOPS, spinMs: 0.2, fused: 'auto', packB: 'auto',
+};
 
 export interface SgemmFn {
   /** out[bi] = A[bi] B[bi]; with transA `a` holds A^T ([k, m] per batch), with transB `b` holds B^T ([n, k]). */
   (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array, transA?: boolean, transB?: boolean): void;
-  /** Whether large products now run on the worker threads (they start in the background). */
+  /** Whether every worker thread is up (they start in the background on the first large product). */
   threadsReady(): boolean;
+  /** Whether this kernel uses relaxed SIMD's fused multiply-add. */
+  readonly fused: boolean;
   /** Stop the worker threads, if any (the kernel keeps working single-threaded). */
   close(): void;
 }
 
-/** Pack A[m, k] (at aOff) into mr-row panels [k][mr] at h[dst]; rows past m are zero. */
-function packA(a: Float32Array, aOff: number, m: number, k: number, mr: number, h: Float32Array, dst: number): void {
-  for (let i0 = 0; i0 < m; i0 += mr, dst += mr * k) {
-    const rows = Math.min(mr, m - i0);
-    if (mr === 4 && rows === 4) {
-      // The common case, unrolled: four source rows interleaved into one panel.
-      const r0 = aOff + i0 * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
-      for (let p = 0, d = dst; p < k; p++, d += 4) {
-        h[d] = a[r0 + p]!; h[d + 1] = a[r1 + p]!; h[d + 2] = a[r2 + p]!; h[d + 3] = a[r3 + p]!;
-      }
-      continue;
-    }
-    for (let r = 0; r < mr; r++) {
-      const src = aOff + (i0 + r) * k;
-      if (r < rows) for (let p = 0, d = dst + r; p < k; p++, d += mr) h[d] = a[src + p]!;
-      else for (let p = 0, d = dst + r; p < k; p++, d += mr) h[d] = 0;
-    }
-  }
-}
+const align16 = (x: number): number => (x + 15) & ~15;
 
-/** JS fallback of packB for any width: rows of h[src] (ld apart) to w-column panels [k][w] at h[dst]. */
-function packColumns(h: Float32Array, src: number, ld: number, k: number, panels: number, w: number, dst: number): void {
-  for (let jp = 0; jp < panels; jp++) {
-    for (let p = 0; p < k; p++) for (let c = 0; c < w; c++) h[dst++] = h[src + p * ld + jp * w + c]!;
-  }
-}
-
-/** Copy B[k, n] (at bOff) to h[dst] with rows padded by zeros to ldb columns. */
-function copyB(b: Float32Array, bOff: number, k: number, n: number, ldb: number, h: Float32Array, dst: number): void {
-  if (ldb === n) {
-    h.set(b.subarray(bOff, bOff + k * n), dst);
-    return;
-  }
-  for (let p = 0; p < k; p++, dst += ldb) {
-    const src = bOff + p * n;
-    // subarray + set is a memcpy but costs an allocation; short rows copy faster by hand.
-    if (n >= 64) h.set(b.subarray(src, src + n), dst);
-    else for (let j = 0; j < n; j++) h[dst + j] = b[src + j]!;
-    for (let j = n; j < ldb; j++) h[dst + j] = 0;
-  }
-}
-
-/** Sizes in floats of the Wasm heap regions: packed A | packed B | C | raw B (rows padded to ldc) | raw A. */
-function layout(m: number, k: number, n: number, mr: number, nr: number) {
-  const mPanels = Math.ceil(m / mr), nPanels = Math.ceil(n / nr);
-  const ldc = nPanels * nr;
-  return { mPanels, nPanels, ldc, aLen: mPanels * mr * k, bLen: ldc * k, cLen: mPanels * mr * ldc };
+/**
+ * Where everything of one group of `g` batch items lives in Wasm memory (offsets in floats):
+ * the task block, raw A and raw B (memcpys of the inputs, each followed by zeroed slack that
+ * the last panel may read), packed A, packed B, C.
+ */
+function plan(g: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packB: SgemmConfig['packB']) {
+  const mPanels = Math.ceil(m / MR), nPanels = Math.ceil(n / NR);
+  const ldc = nPanels * NR;
+  const packA = !transA;
+  const packBNow = transB || packB === 'always' || (packB === 'auto' && k * n > IN_PLACE_B_MAX);
+  const rawA = 32, rawALen = g * m * k, slackA = MR * k + 16;
+  const rawB = align16(rawA + rawALen + slackA), rawBLen = g * k * n, slackB = NR * k + 16;
+  const aItem = packA ? mPanels * MR * k : 0, bItem = packBNow ? nPanels * NR * k : 0;
+  const pa = align16(rawB + rawBLen + slackB), pb = align16(pa + g * aItem), pc = align16(pb + g * bItem);
+  const cItem = mPanels * MR * ldc;
+  return { mPanels, nPanels, ldc, packA, packB: packBNow, rawA, rawALen, slackA, rawB, rawBLen, slackB, aItem, bItem, pa, pb, pc, cItem, end: pc + g * cItem };
 }
 
 /**
@@ -93,93 +86,104 @@ function layout(m: number, k: number, n: number, mr: number, nr: number) {
  * under 2 GiB; bigger products (16k x 16k and up) take the JS path.
  */
 export function sgemmFits(m: number, k: number, n: number): boolean {
-  const { aLen, bLen, cLen } = layout(m, k, n, MR, NR);
-  return (2 * aLen + 2 * bLen + cLen) * 4 < 2 ** 31;
+  return plan(1, m, k, n, false, true, 'always').end * 4 < 2 ** 31 && plan(1, m, k, n, true, false, 'always').end * 4 < 2 ** 31;
 }
 
 /** Compile a kernel; null when this runtime has no WebAssembly or no SIMD (then callers use JS). */
 export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
-  let memory: WebAssembly.Memory, module: WebAssembly.Module, gemm: GemmFn, packB: PackBFn;
-  let packAW: PackRowsFn | undefined, packATW: PackBFn | undefined, packBTW: PackRowsFn | undefined;
   // Workers need the memory shared; it then needs a maximum (4 GiB, the wasm32 limit).
-  const shared = cfg.workers > 0;
+  const shared = cfg.workers > 0 && threadsAvailable();
+  let fused = cfg.fused === 'auto' ? relaxedSimdSupported() : cfg.fused;
+  let memory: WebAssembly.Memory, module: WebAssembly.Module, ex: Record<string, unknown>;
   try {
     if (typeof WebAssembly === 'undefined') return null;
-    const bytes = sgemmModuleBytes(shared, cfg.mr, cfg.nr);
+    let bytes = sgemmModuleBytes({ shared, fused });
+    if (fused && !WebAssembly.validate(bytes)) {
+      fused = false;
+      bytes = sgemmModuleBytes({ shared, fused });
+    }
     if (!WebAssembly.validate(bytes)) return null;
     memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
     module = new WebAssembly.Module(bytes);
-    const inst = new WebAssembly.Instance(module, { env: { memory } });
-    gemm = inst.exports.gemm as GemmFn;
-    packB = inst.exports.packB as PackBFn;
-    packAW = inst.exports.packA as PackRowsFn | undefined;
-    packATW = inst.exports.packAT as PackBFn | undefined;
-    packBTW = inst.exports.packBT as PackRowsFn | undefined;
+    ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   } catch {
     return null;
   }
-  const { mr, nr } = cfg;
+  const task = ex.task as TaskFn, compact = ex.compact as CompactFn;
+  const packA = ex.packA as PackFn, packB = ex.packB as PackFn, packBT = ex.packBT as PackFn;
   let pool: GemmPool | null | undefined;
-  /** The pool, once its workers are up (spawned on the first large product, used from then on). */
-  const readyPool = (): GemmPool | null => {
-    if (pool === undefined) pool = createPool(module, memory, cfg.workers);
-    return pool?.ready() ? pool : null;
+  const livePool = (): GemmPool | null => {
+    if (pool === undefined) pool = shared ? createPool(module, memory, cfg.workers, 0, cfg.spinMs) : null;
+    return pool?.alive() ? pool : null;
   };
-  const run = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array, transA = false, transB = false): void => {
-    const { mPanels, nPanels, ldc, aLen, bLen, cLen } = layout(m, k, n, mr, nr);
-    const lda = mPanels * mr;
-    // Raw copies (memcpy) of the operands go after C; the packing routines read them from there.
-    const aAt = 0, bAt = aLen, cAt = bAt + bLen, rawBAt = cAt + cLen, rawAAt = rawBAt + (transB ? n * k : bLen);
-    const rawALen = transA ? k * lda : m * k;
-    // Growing detaches earlier views, so take a fresh one per call.
-    const need = (rawAAt + rawALen) * 4 - memory.buffer.byteLength;
+  let f32 = new Float32Array(memory.buffer), i32 = new Int32Array(memory.buffer);
+  const ensure = (floats: number): void => {
+    const need = floats * 4 - memory.buffer.byteLength;
     if (need > 0) memory.grow(Math.ceil(need / 65536));
-    const h = new Float32Array(memory.buffer);
-    for (let bi = 0; bi < batch; bi++) {
-      const aOff = bi * m * k, bOff = bi * k * n;
-      if (transA) {
-        // a holds A^T [k, m]: its rows, padded to whole panels, are the panels' rows.
-        copyB(a, aOff, k, m, lda, h, rawAAt);
-        if (packATW) packATW(rawAAt * 4, aAt * 4, k, mPanels, lda * 4);
-        else packColumns(h, rawAAt, lda, k, mPanels, mr, aAt);
-      } else if (packAW && m >= mr) {
-        const full = Math.floor(m / mr);
-        h.set(a.subarray(aOff, aOff + m * k), rawAAt);
-        packAW(rawAAt * 4, aAt * 4, full, k, k * 4);
-        if (full * mr < m) packA(a, aOff + full * mr * k, m - full * mr, k, mr, h, aAt + full * mr * k);
-      } else packA(a, aOff, m, k, mr, h, aAt);
-      if (transB) {
-        // b holds B^T [n, k]: B's column panels are row panels of B^T.
-        const full = packBTW ? Math.floor(n / nr) : 0;
-        h.set(b.subarray(bOff, bOff + n * k), rawBAt);
-        if (full > 0) packBTW!(rawBAt * 4, bAt * 4, full, k, k * 4);
-        if (full * nr < n) packA(b, bOff + full * nr * k, n - full * nr, k, nr, h, bAt + full * nr * k);
-      } else {
-        copyB(b, bOff, k, n, ldc, h, rawBAt);
-        packB(rawBAt * 4, bAt * 4, k, nPanels, ldc * 4);
-      }
-      h.fill(0, cAt, cAt + cLen);
-      const p = shared && m * n * k >= THREAD_MIN_FLOPS ? readyPool() : null;
-      if (p && nPanels >= 2 * (p.size + 1)) {
-        // Split the B panels into contiguous ranges; this thread takes the first one.
-        const chunk = Math.ceil(nPanels / (p.size + 1));
-        const range = (t: number): number[] => [
-          aAt * 4, bAt * 4, cAt * 4, mPanels, nPanels, Math.min(nPanels, t * chunk), Math.min(nPanels, (t + 1) * chunk), k, cfg.kc, cfg.mcPanels,
-        ];
-        p.start(Array.from({ length: p.size }, (_, w) => range(w + 1)));
-        gemm(...(range(0) as Parameters<GemmFn>));
-        // Generous: a worker that takes longer than 1 GFLOP/s plus 10 s has died or hung.
-        p.wait(10_000 + (2 * m * n * k) / 1e6);
-      } else {
-        gemm(aAt * 4, bAt * 4, cAt * 4, mPanels, nPanels, 0, nPanels, k, cfg.kc, cfg.mcPanels);
-      }
-      const oOff = bi * m * n;
-      if (ldc === n) out.set(h.subarray(cAt, cAt + m * n), oOff);
-      else for (let i = 0; i < m; i++) out.set(h.subarray(cAt + i * ldc, cAt + i * ldc + n), oOff + i * n);
+    // Growing replaces the buffer (and detaches the old one unless shared): refresh the views.
+    if (f32.buffer !== memory.buffer) {
+      f32 = new Float32Array(memory.buffer);
+      i32 = new Int32Array(memory.buffer);
     }
   };
+  const runTask = (t: number): void => task(0, t);
+
+  /** Items [b0, b0 + g) of the batch: copy in, pack, run the tasks, copy out. */
+  const group = (a: Float32Array, b: Float32Array, b0: number, g: number, m: number, k: number, n: number, out: Float32Array, transA: boolean, transB: boolean): void => {
+    const L = plan(g, m, k, n, transA, transB, cfg.packB);
+    ensure(L.end);
+    const h = f32;
+    h.set(g * m * k === a.length ? a : a.subarray(b0 * m * k, (b0 + g) * m * k), L.rawA);
+    h.fill(0, L.rawA + L.rawALen, L.rawA + L.rawALen + L.slackA);
+    h.set(g * k * n === b.length ? b : b.subarray(b0 * k * n, (b0 + g) * k * n), L.rawB);
+    h.fill(0, L.rawB + L.rawBLen, L.rawB + L.rawBLen + L.slackB);
+    for (let i = 0; i < g; i++) {
+      // Whole panels throughout: the last one reads past the matrix into the next item or the slack.
+      if (L.packA) packA(4 * (L.rawA + i * m * k), 4 * (L.pa + i * L.aItem), L.mPanels, k, 4 * k);
+      if (transB) packBT(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), L.nPanels, k, 4 * k);
+      else if (L.packB) packB(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), k, L.nPanels, 4 * n);
+    }
+    const flops = 2 * g * m * n * k;
+    const p = flops >= cfg.threadMinFlops ? livePool() : null;
+    // Threaded: about four pieces per thread along the axis with more panels; else one per item.
+    const splitRows = !p || L.mPanels >= L.nPanels;
+    const panels = splitRows ? L.mPanels : L.nPanels;
+    const want = p ? Math.max(1, Math.ceil((4 * (p.size + 1)) / g)) : 1;
+    const chunk = Math.ceil(panels / Math.min(want, panels));
+    const perItem = Math.ceil(panels / chunk);
+    const fields: Record<keyof typeof TASK, number> = {
+      pa: 4 * (L.packA ? L.pa : L.rawA), aItem: 4 * (L.packA ? L.aItem : m * k),
+      pb: 4 * (L.packB ? L.pb : L.rawB), bItem: 4 * (L.packB ? L.bItem : k * n),
+      pc: 4 * L.pc, cItem: 4 * L.cItem,
+      k, kcBlock: cfg.kc, mcPanels: cfg.mcPanels, mPanels: L.mPanels, nPanels: L.nPanels, ldc: 4 * L.ldc,
+      aStep: 4 * (L.packA ? MR : m), aPanel: 4 * (L.packA ? MR * k : MR),
+      bStep: 4 * (L.packB ? NR : n), bPanel: 4 * (L.packB ? NR * k : NR),
+      splitRows: splitRows ? 1 : 0, chunk, perItem,
+    };
+    for (const [name, index] of Object.entries(TASK)) i32[index] = fields[name as keyof typeof TASK];
+    const count = g * perItem;
+    // Generous: a worker that takes longer than 1 GFLOP/s plus 10 s has died or hung.
+    if (p) p.run(count, runTask, 10_000 + flops / 1e6);
+    else for (let t = 0; t < count; t++) task(0, t);
+    // C rows are ldc apart and padded to whole panels: squeeze the batch into [g, m, n] first.
+    if (L.ldc !== n || (g > 1 && L.mPanels * MR !== m)) {
+      for (let i = 0; i < g; i++) compact(4 * (L.pc + i * L.cItem), 4 * (L.pc + i * m * n), 4 * L.ldc, 4 * n, 4 * n, m);
+    }
+    out.set(h.subarray(L.pc, L.pc + g * m * n), b0 * m * n);
+  };
+
+  const run = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array, transA = false, transB = false): void => {
+    if (k === 0) {
+      out.fill(0, 0, batch * m * n);
+      return;
+    }
+    const perItem = plan(1, m, k, n, transA, transB, cfg.packB).end;
+    const g = Math.max(1, Math.min(batch, Math.floor(GROUP_FLOATS / perItem)));
+    for (let b0 = 0; b0 < batch; b0 += g) group(a, b, b0, Math.min(g, batch - b0), m, k, n, out, transA, transB);
+  };
   return Object.assign(run, {
-    threadsReady: () => shared && readyPool() !== null,
+    fused,
+    threadsReady: () => livePool()?.ready() ?? false,
     close: () => {
       pool?.close();
       pool = null;
@@ -197,11 +201,13 @@ function instance(): SgemmFn | null {
 }
 
 /**
- * Use `n` worker threads (Node only) besides the caller for float32 products of at least
- * THREAD_MIN_FLOPS; `suggestedThreads()` is one per further core. 0 restores single-threaded.
+ * Use `n` worker threads besides the caller for float32 products of at least THREAD_MIN_FLOPS
+ * (default: `suggestedThreads()`, one per further core, where threads are available). 0 runs
+ * every product on the calling thread.
  */
 export function setSgemmThreads(n: number): void {
-  workers = Math.max(0, Math.floor(n));
+  if (!Number.isFinite(n) || n < 0) throw new Error(`setCpuThreads: expected a thread count >= 0, got ${n}`);
+  workers = Math.floor(n);
   cached?.close();
   cached = undefined;
 }
@@ -213,10 +219,9 @@ export function sgemmAvailable(): boolean {
 }
 
 /**
- * out[bi] = a[bi] @ b[bi] for float32 operands; requires sgemmAvailable() and k > 0. With transA,
- * `a` holds each A transposed ([k, m]); with transB, `b` holds each B transposed ([n, k]): the
- * packing reads either layout at the same cost, so a transpose feeding a matmul need not be
- * materialized.
+ * out[bi] = a[bi] @ b[bi] for float32 operands; requires sgemmAvailable(). With transA, `a`
+ * holds each A transposed ([k, m]); with transB, `b` holds each B transposed ([n, k]): either
+ * layout is read at the same cost, so a transpose feeding a matmul need not be materialized.
  */
 export function sgemmWasm(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, out: Float32Array, transA = false, transB = false): void {
   instance()!(a, b, batch, m, k, n, out, transA, transB);
