@@ -32,6 +32,8 @@ export interface SgemmConfig {
   readonly fused: boolean | 'auto';
   /** Pack B into panels ('auto': unless B is small); tests and benchmarks force either. */
   readonly packB: 'auto' | 'always' | 'never';
+  /** Wasm memory (floats) one group of batch items may take; larger batches run in groups. */
+  readonly groupFloats: number;
 }
 
 /**
@@ -43,11 +45,8 @@ export const THREAD_MIN_FLOPS = 2 * 96 ** 3;
 /** B is read unpacked when it has at most this many floats (it then stays in L2). */
 const IN_PLACE_B_MAX = 64 * 1024;
 
-/** One group of batch items shares Wasm memory; larger batches run in several groups. */
-const GROUP_FLOATS = 32 * 1024 * 1024;
-
 export const DEFAULT_CONFIG: SgemmConfig = {
-  kc: 256, mcPanels: 32, workers: poolSizeFor(), threadMinFlops: THREAD_MIN_FLOPS, spinMs: 0.2, fused: 'auto', packB: 'auto',
+  kc: 256, mcPanels: 32, workers: poolSizeFor(), threadMinFlops: THREAD_MIN_FLOPS, spinMs: 0.2, fused: 'auto', packB: 'auto', groupFloats: 32 * 1024 * 1024,
 };
 
 export interface SgemmFn {
@@ -178,7 +177,7 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
       return;
     }
     const perItem = plan(1, m, k, n, transA, transB, cfg.packB).end;
-    const g = Math.max(1, Math.min(batch, Math.floor(GROUP_FLOATS / perItem)));
+    const g = Math.max(1, Math.min(batch, Math.floor(cfg.groupFloats / perItem)));
     for (let b0 = 0; b0 < batch; b0 += g) group(a, b, b0, Math.min(g, batch - b0), m, k, n, out, transA, transB);
   };
   return Object.assign(run, {
