@@ -143,7 +143,8 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
       else if (L.packB) packB(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), k, L.nPanels, 4 * n);
     }
     const flops = 2 * g * m * n * k;
-    const p = flops >= cfg.threadMinFlops ? livePool() : null;
+    let p = flops >= cfg.threadMinFlops ? livePool() : null;
+    if (p && flops < cfg.threadMinFlops * p.backoff()) p = null;
     // Threaded: about four pieces per thread along the axis with more panels; else one per item.
     const splitRows = !p || L.mPanels >= L.nPanels;
     const panels = splitRows ? L.mPanels : L.nPanels;

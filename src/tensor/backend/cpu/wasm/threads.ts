@@ -20,6 +20,9 @@ const NEXT = 2; // claim counter: -remaining tasks while the job is open, >= 0 o
 const DONE = 3; // tasks of the current job finished
 const CTRL_WORDS = 4;
 
+const BACKOFF_MAX = 1024;
+const BACKOFF_DECAY_MS = 200;
+
 /**
  * Plain JS shared by both worker kinds: instantiate, report ready, then serve jobs forever.
  * After a job a worker polls for the next one for `spinMs` before sleeping, since products
@@ -55,6 +58,13 @@ export interface GemmPool {
   ready(): boolean;
   /** False once a worker failed or a job timed out: then the pool must not be used. */
   alive(): boolean;
+  /**
+   * How much larger than usual a product must be to be worth sharing now: 1 normally, more
+   * after jobs where this thread sat waiting on a worker (the cores are busy with other
+   * processes, and a worker that was descheduled holding a task delays the whole product).
+   * It halves every BACKOFF_DECAY_MS without such a stall.
+   */
+  backoff(): number;
   /**
    * Run tasks 0..count-1 of the task block at `taskAt`, on the workers and on this thread
    * (`runHere` runs one task here). Throws, and retires the pool, if a claimed task does not
@@ -173,11 +183,15 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
     return null;
   }
   const block = blockingWaitAllowed();
+  let stalls = 0, lastStall = 0;
+  const backoff = (): number => (stalls === 0 ? 1 : Math.max(1, stalls / 2 ** Math.floor((performance.now() - lastStall) / BACKOFF_DECAY_MS)));
   return {
     size,
     ready: () => !broken && Atomics.load(ctrl, READY) === size,
     alive: () => !broken,
+    backoff,
     run(count, runHere, timeoutMs) {
+      const start = performance.now();
       // The previous job is complete (every task done), so no worker holds a claim on it.
       Atomics.store(ctrl, DONE, 0);
       Atomics.store(ctrl, NEXT, -count);
@@ -185,10 +199,19 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
       Atomics.notify(ctrl, WAKE);
       let here = 0;
       for (let v; (v = Atomics.add(ctrl, NEXT, 1)) < 0; here++) runHere(-v - 1);
-      const deadline = performance.now() + timeoutMs;
+      const ranOut = performance.now();
+      const deadline = ranOut + timeoutMs;
       for (let i = 0; ; i++) {
         const done = Atomics.load(ctrl, DONE);
-        if (done + here >= count) return;
+        if (done + here >= count) {
+          // Balanced pieces leave at most about one piece to wait for; much more is a stall.
+          const now = performance.now();
+          if (now - ranOut > 0.02 + 0.5 * (ranOut - start)) {
+            stalls = Math.min(BACKOFF_MAX, Math.max(4, 4 * backoff()));
+            lastStall = now;
+          }
+          return;
+        }
         // A worker is finishing its last task: poll (it is usually a few microseconds), then sleep.
         if (i < 1000) continue;
         if (broken || performance.now() > deadline) {
