@@ -151,16 +151,26 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
     const want = p ? Math.max(1, Math.ceil((4 * (p.size + 1)) / g)) : 1;
     const chunk = Math.ceil(panels / Math.min(want, panels));
     const perItem = Math.ceil(panels / chunk);
-    const fields: Record<keyof typeof TASK, number> = {
-      pa: 4 * (L.packA ? L.pa : L.rawA), aItem: 4 * (L.packA ? L.aItem : m * k),
-      pb: 4 * (L.packB ? L.pb : L.rawB), bItem: 4 * (L.packB ? L.bItem : k * n),
-      pc: 4 * L.pc, cItem: 4 * L.cItem,
-      k, kcBlock: cfg.kc, mcPanels: cfg.mcPanels, mPanels: L.mPanels, nPanels: L.nPanels, ldc: 4 * L.ldc,
-      aStep: 4 * (L.packA ? MR : m), aPanel: 4 * (L.packA ? MR * k : MR),
-      bStep: 4 * (L.packB ? NR : n), bPanel: 4 * (L.packB ? NR * k : NR),
-      splitRows: splitRows ? 1 : 0, chunk, perItem,
-    };
-    for (const [name, index] of Object.entries(TASK)) i32[index] = fields[name as keyof typeof TASK];
+    const t = i32;
+    t[TASK.pa] = 4 * (L.packA ? L.pa : L.rawA);
+    t[TASK.aItem] = 4 * (L.packA ? L.aItem : m * k);
+    t[TASK.pb] = 4 * (L.packB ? L.pb : L.rawB);
+    t[TASK.bItem] = 4 * (L.packB ? L.bItem : k * n);
+    t[TASK.pc] = 4 * L.pc;
+    t[TASK.cItem] = 4 * L.cItem;
+    t[TASK.k] = k;
+    t[TASK.kcBlock] = cfg.kc;
+    t[TASK.mcPanels] = cfg.mcPanels;
+    t[TASK.mPanels] = L.mPanels;
+    t[TASK.nPanels] = L.nPanels;
+    t[TASK.ldc] = 4 * L.ldc;
+    t[TASK.aStep] = 4 * (L.packA ? MR : m);
+    t[TASK.aPanel] = 4 * (L.packA ? MR * k : MR);
+    t[TASK.bStep] = 4 * (L.packB ? NR : n);
+    t[TASK.bPanel] = 4 * (L.packB ? NR * k : NR);
+    t[TASK.splitRows] = splitRows ? 1 : 0;
+    t[TASK.chunk] = chunk;
+    t[TASK.perItem] = perItem;
     const count = g * perItem;
     // Generous: a worker that takes longer than 1 GFLOP/s plus 10 s has died or hung.
     if (p) p.run(count, runTask, 10_000 + flops / 1e6);
@@ -177,8 +187,7 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
       out.fill(0, 0, batch * m * n);
       return;
     }
-    const perItem = plan(1, m, k, n, transA, transB, cfg.packB).end;
-    const g = Math.max(1, Math.min(batch, Math.floor(cfg.groupFloats / perItem)));
+    const g = batch === 1 ? 1 : Math.max(1, Math.min(batch, Math.floor(cfg.groupFloats / plan(1, m, k, n, transA, transB, cfg.packB).end)));
     for (let b0 = 0; b0 < batch; b0 += g) group(a, b, b0, Math.min(g, batch - b0), m, k, n, out, transA, transB);
   };
   return Object.assign(run, {
