@@ -25,8 +25,8 @@ function product(f: SgemmFn, a: Float32Array, b: Float32Array, batch: number, m:
 }
 
 const variants: Record<string, Partial<SgemmConfig>> = {
-  'B packed': { packB: 'always' },
-  'B in place': { packB: 'never' },
+  'B and A^T packed': { pack: 'always' },
+  'B and A^T in place': { pack: 'never' },
   'small k blocks and A blocks': { kc: 5, mcPanels: 2 },
   'one batch item per group': { groupFloats: 1 },
 };

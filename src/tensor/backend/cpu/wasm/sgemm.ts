@@ -5,8 +5,8 @@
  *
  * Measured choices (Node 20 on a 2-core AMD EPYC; bench/matmulPeers.ts, bench/threads.ts):
  * - tile 4x8, kc 256, 32-panel A blocks: the largest register tile V8 compiles without spills;
- * - B is read in place, unpacked, when it is small (packing it cost more than it saved);
- * - A^T (transposed operand) is always read in place: its rows already are the panels' rows;
+ * - B, and A^T (a transposed operand), are read in place when small: packing cost more than it
+ *   saved; A itself is always packed (its panels are 4x4 transposes of its rows);
  * - worker threads from THREAD_MIN_FLOPS, in pieces claimed dynamically (threads.ts).
  */
 import { MR, NR, TASK, relaxedSimdSupported, sgemmModuleBytes } from './sgemmModule';
@@ -30,8 +30,11 @@ export interface SgemmConfig {
   readonly spinMs: number;
   /** Relaxed-SIMD fused multiply-add: 'auto' uses it where the runtime validates it. */
   readonly fused: boolean | 'auto';
-  /** Pack B into panels ('auto': unless B is small); tests and benchmarks force either. */
-  readonly packB: 'auto' | 'always' | 'never';
+  /**
+   * Pack the operands that can also be read in place — B, and A when it arrives transposed —
+   * ('auto': unless they are small); tests and benchmarks force either.
+   */
+  readonly pack: 'auto' | 'always' | 'never';
   /** Wasm memory (floats) one group of batch items may take; larger batches run in groups. */
   readonly groupFloats: number;
 }
@@ -42,11 +45,15 @@ export interface SgemmConfig {
  */
 export const THREAD_MIN_FLOPS = 2 * 96 ** 3;
 
-/** B is read unpacked when it has at most this many floats (it then stays in L2). */
-const IN_PLACE_B_MAX = 64 * 1024;
+/**
+ * B, or A^T, is read in place when it has at most this many floats: it then stays in L2 and its
+ * rows are at most 1 KiB apart. Larger ones are packed: packing costs 1-2% there, while rows 4 KiB
+ * apart all land in the same L1 sets (A^T read in place at n = 1024 ran at 60% speed).
+ */
+const IN_PLACE_MAX = 64 * 1024;
 
 export const DEFAULT_CONFIG: SgemmConfig = {
-  kc: 256, mcPanels: 32, workers: poolSizeFor(), threadMinFlops: THREAD_MIN_FLOPS, spinMs: 0.2, fused: 'auto', packB: 'auto', groupFloats: 32 * 1024 * 1024,
+  kc: 256, mcPanels: 32, workers: poolSizeFor(), threadMinFlops: THREAD_MIN_FLOPS, spinMs: 0.2, fused: 'auto', pack: 'auto', groupFloats: 32 * 1024 * 1024,
 };
 
 export interface SgemmFn {
@@ -67,17 +74,17 @@ const align16 = (x: number): number => (x + 15) & ~15;
  * the task block, raw A and raw B (memcpys of the inputs, each followed by zeroed slack that
  * the last panel may read), packed A, packed B, C.
  */
-function plan(g: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packB: SgemmConfig['packB']) {
+function plan(g: number, m: number, k: number, n: number, transA: boolean, transB: boolean, pack: SgemmConfig['pack']) {
   const mPanels = Math.ceil(m / MR), nPanels = Math.ceil(n / NR);
   const ldc = nPanels * NR;
-  const packA = !transA;
-  const packBNow = transB || packB === 'always' || (packB === 'auto' && k * n > IN_PLACE_B_MAX);
+  const packs = (floats: number): boolean => pack === 'always' || (pack === 'auto' && floats > IN_PLACE_MAX);
+  const packA = !transA || packs(m * k), packB = transB || packs(k * n);
   const rawA = 32, rawALen = g * m * k, slackA = MR * k + 16;
   const rawB = align16(rawA + rawALen + slackA), rawBLen = g * k * n, slackB = NR * k + 16;
-  const aItem = packA ? mPanels * MR * k : 0, bItem = packBNow ? nPanels * NR * k : 0;
+  const aItem = packA ? mPanels * MR * k : 0, bItem = packB ? nPanels * NR * k : 0;
   const pa = align16(rawB + rawBLen + slackB), pb = align16(pa + g * aItem), pc = align16(pb + g * bItem);
   const cItem = mPanels * MR * ldc;
-  return { mPanels, nPanels, ldc, packA, packB: packBNow, rawA, rawALen, slackA, rawB, rawBLen, slackB, aItem, bItem, pa, pb, pc, cItem, end: pc + g * cItem };
+  return { mPanels, nPanels, ldc, packA, packB, rawA, rawALen, slackA, rawB, rawBLen, slackB, aItem, bItem, pa, pb, pc, cItem, end: pc + g * cItem };
 }
 
 /**
@@ -109,7 +116,7 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
     return null;
   }
   const task = ex.task as TaskFn, compact = ex.compact as CompactFn;
-  const packA = ex.packA as PackFn, packB = ex.packB as PackFn, packBT = ex.packBT as PackFn;
+  const packA = ex.packA as PackFn, packAT = ex.packAT as PackFn, packB = ex.packB as PackFn, packBT = ex.packBT as PackFn;
   let pool: GemmPool | null | undefined;
   const livePool = (): GemmPool | null => {
     if (pool === undefined) pool = shared ? createPool(module, memory, cfg.workers, 0, cfg.spinMs) : null;
@@ -129,7 +136,7 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
 
   /** Items [b0, b0 + g) of the batch: copy in, pack, run the tasks, copy out. */
   const group = (a: Float32Array, b: Float32Array, b0: number, g: number, m: number, k: number, n: number, out: Float32Array, transA: boolean, transB: boolean): void => {
-    const L = plan(g, m, k, n, transA, transB, cfg.packB);
+    const L = plan(g, m, k, n, transA, transB, cfg.pack);
     ensure(L.end);
     const h = f32;
     h.set(g * m * k === a.length ? a : a.subarray(b0 * m * k, (b0 + g) * m * k), L.rawA);
@@ -138,7 +145,8 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
     h.fill(0, L.rawB + L.rawBLen, L.rawB + L.rawBLen + L.slackB);
     for (let i = 0; i < g; i++) {
       // Whole panels throughout: the last one reads past the matrix into the next item or the slack.
-      if (L.packA) packA(4 * (L.rawA + i * m * k), 4 * (L.pa + i * L.aItem), L.mPanels, k, 4 * k);
+      if (transA && L.packA) packAT(4 * (L.rawA + i * m * k), 4 * (L.pa + i * L.aItem), k, L.mPanels, 4 * m);
+      else if (L.packA) packA(4 * (L.rawA + i * m * k), 4 * (L.pa + i * L.aItem), L.mPanels, k, 4 * k);
       if (transB) packBT(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), L.nPanels, k, 4 * k);
       else if (L.packB) packB(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), k, L.nPanels, 4 * n);
     }
@@ -187,7 +195,7 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
       out.fill(0, 0, batch * m * n);
       return;
     }
-    const g = batch === 1 ? 1 : Math.max(1, Math.min(batch, Math.floor(cfg.groupFloats / plan(1, m, k, n, transA, transB, cfg.packB).end)));
+    const g = batch === 1 ? 1 : Math.max(1, Math.min(batch, Math.floor(cfg.groupFloats / plan(1, m, k, n, transA, transB, cfg.pack).end)));
     for (let b0 = 0; b0 < batch; b0 += g) group(a, b, b0, Math.min(g, batch - b0), m, k, n, out, transA, transB);
   };
   return Object.assign(run, {
