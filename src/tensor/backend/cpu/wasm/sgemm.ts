@@ -95,71 +95,109 @@ export function sgemmFits(m: number, k: number, n: number): boolean {
   return plan(1, m, k, n, false, true, 'always').end * 4 < 2 ** 31 && plan(1, m, k, n, true, false, 'always').end * 4 < 2 ** 31;
 }
 
-/** Compile a kernel; null when this runtime has no WebAssembly or no SIMD (then callers use JS). */
+/** One compiled module on its own memory, with views that follow the memory's growth. */
+interface Engine {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly task: TaskFn;
+  readonly compact: CompactFn;
+  readonly packA: PackFn;
+  readonly packAT: PackFn;
+  readonly packB: PackFn;
+  readonly packBT: PackFn;
+  f32: Float32Array;
+  i32: Int32Array;
+}
+
+/** Instantiate `bytes` on a fresh memory (shared: with a 4 GiB maximum, as workers need). */
+function engine(bytes: Uint8Array<ArrayBuffer>, shared: boolean): Engine {
+  const memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
+  const module = new WebAssembly.Module(bytes);
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  return {
+    module, memory,
+    task: ex.task as TaskFn, compact: ex.compact as CompactFn,
+    packA: ex.packA as PackFn, packAT: ex.packAT as PackFn, packB: ex.packB as PackFn, packBT: ex.packBT as PackFn,
+    f32: new Float32Array(memory.buffer), i32: new Int32Array(memory.buffer),
+  };
+}
+
+/** Grow `e`'s memory to hold `floats`; growing replaces the buffer, so refresh the views. */
+function ensure(e: Engine, floats: number): void {
+  const need = floats * 4 - e.memory.buffer.byteLength;
+  if (need > 0) e.memory.grow(Math.ceil(need / 65536));
+  if (e.f32.buffer !== e.memory.buffer) {
+    e.f32 = new Float32Array(e.memory.buffer);
+    e.i32 = new Int32Array(e.memory.buffer);
+  }
+}
+
+/**
+ * Compile a kernel; null when this runtime has no WebAssembly or no SIMD (then callers use JS).
+ * Products run on a plain memory; those large enough for threads on a second, shared one
+ * (created on first use), because copies into and out of shared memory are slower (V8 copies
+ * shared buffers element-wise: 7.5 vs 9.3 GB/s in, 9.4 vs 14 out), 10% of a 64^3 product.
+ */
 export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
-  // Workers need the memory shared; it then needs a maximum (4 GiB, the wasm32 limit).
-  const shared = cfg.workers > 0 && threadsAvailable();
+  const threads = cfg.workers > 0 && threadsAvailable();
   let fused = cfg.fused === 'auto' ? relaxedSimdSupported() : cfg.fused;
-  let memory: WebAssembly.Memory, module: WebAssembly.Module, ex: Record<string, unknown>;
+  let plain: Engine;
   try {
     if (typeof WebAssembly === 'undefined') return null;
-    let bytes = sgemmModuleBytes({ shared, fused });
+    let bytes = sgemmModuleBytes({ shared: false, fused });
     if (fused && !WebAssembly.validate(bytes)) {
       fused = false;
-      bytes = sgemmModuleBytes({ shared, fused });
+      bytes = sgemmModuleBytes({ shared: false, fused });
     }
     if (!WebAssembly.validate(bytes)) return null;
-    memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
-    module = new WebAssembly.Module(bytes);
-    ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    plain = engine(bytes, false);
   } catch {
     return null;
   }
-  const task = ex.task as TaskFn, compact = ex.compact as CompactFn;
-  const packA = ex.packA as PackFn, packAT = ex.packAT as PackFn, packB = ex.packB as PackFn, packBT = ex.packBT as PackFn;
-  let pool: GemmPool | null | undefined;
-  const livePool = (): GemmPool | null => {
-    if (pool === undefined) pool = shared ? createPool(module, memory, cfg.workers, 0, cfg.spinMs) : null;
-    return pool?.alive() ? pool : null;
-  };
-  let f32 = new Float32Array(memory.buffer), i32 = new Int32Array(memory.buffer);
-  const ensure = (floats: number): void => {
-    const need = floats * 4 - memory.buffer.byteLength;
-    if (need > 0) memory.grow(Math.ceil(need / 65536));
-    // Growing replaces the buffer (and detaches the old one unless shared): refresh the views.
-    if (f32.buffer !== memory.buffer) {
-      f32 = new Float32Array(memory.buffer);
-      i32 = new Int32Array(memory.buffer);
+  // The shared engine and its workers, made on the first product large enough (null: unavailable).
+  let shared: { e: Engine; pool: GemmPool } | null | undefined;
+  const livePool = (): { e: Engine; pool: GemmPool } | null => {
+    if (shared === undefined) {
+      shared = null;
+      try {
+        const e = engine(sgemmModuleBytes({ shared: true, fused }), true);
+        const pool = createPool(e.module, e.memory, cfg.workers, 0, cfg.spinMs);
+        if (pool) shared = { e, pool };
+      } catch {
+        shared = null;
+      }
     }
+    return shared?.pool.alive() ? shared : null;
   };
-  const runTask = (t: number): void => task(0, t);
 
   /** Items [b0, b0 + g) of the batch: copy in, pack, run the tasks, copy out. */
   const group = (a: Float32Array, b: Float32Array, b0: number, g: number, m: number, k: number, n: number, out: Float32Array, transA: boolean, transB: boolean): void => {
     const L = plan(g, m, k, n, transA, transB, cfg.pack);
-    ensure(L.end);
-    const h = f32;
+    const flops = 2 * g * m * n * k;
+    let s = threads && flops >= cfg.threadMinFlops ? livePool() : null;
+    if (s && flops < cfg.threadMinFlops * s.pool.backoff()) s = null;
+    const e = s ? s.e : plain;
+    ensure(e, L.end);
+    const h = e.f32;
     h.set(g * m * k === a.length ? a : a.subarray(b0 * m * k, (b0 + g) * m * k), L.rawA);
     h.fill(0, L.rawA + L.rawALen, L.rawA + L.rawALen + L.slackA);
     h.set(g * k * n === b.length ? b : b.subarray(b0 * k * n, (b0 + g) * k * n), L.rawB);
     h.fill(0, L.rawB + L.rawBLen, L.rawB + L.rawBLen + L.slackB);
     for (let i = 0; i < g; i++) {
       // Whole panels throughout: the last one reads past the matrix into the next item or the slack.
-      if (transA && L.packA) packAT(4 * (L.rawA + i * m * k), 4 * (L.pa + i * L.aItem), k, L.mPanels, 4 * m);
-      else if (L.packA) packA(4 * (L.rawA + i * m * k), 4 * (L.pa + i * L.aItem), L.mPanels, k, 4 * k);
-      if (transB) packBT(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), L.nPanels, k, 4 * k);
-      else if (L.packB) packB(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), k, L.nPanels, 4 * n);
+      if (transA && L.packA) e.packAT(4 * (L.rawA + i * m * k), 4 * (L.pa + i * L.aItem), k, L.mPanels, 4 * m);
+      else if (L.packA) e.packA(4 * (L.rawA + i * m * k), 4 * (L.pa + i * L.aItem), L.mPanels, k, 4 * k);
+      if (transB) e.packBT(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), L.nPanels, k, 4 * k);
+      else if (L.packB) e.packB(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), k, L.nPanels, 4 * n);
     }
-    const flops = 2 * g * m * n * k;
-    let p = flops >= cfg.threadMinFlops ? livePool() : null;
-    if (p && flops < cfg.threadMinFlops * p.backoff()) p = null;
+    const p = s?.pool;
     // Threaded: about four pieces per thread along the axis with more panels; else one per item.
     const splitRows = !p || L.mPanels >= L.nPanels;
     const panels = splitRows ? L.mPanels : L.nPanels;
     const want = p ? Math.max(1, Math.ceil((4 * (p.size + 1)) / g)) : 1;
     const chunk = Math.ceil(panels / Math.min(want, panels));
     const perItem = Math.ceil(panels / chunk);
-    const t = i32;
+    const t = e.i32;
     t[TASK.pa] = 4 * (L.packA ? L.pa : L.rawA);
     t[TASK.aItem] = 4 * (L.packA ? L.aItem : m * k);
     t[TASK.pb] = 4 * (L.packB ? L.pb : L.rawB);
@@ -181,11 +219,11 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
     t[TASK.perItem] = perItem;
     const count = g * perItem;
     // Generous: a worker that takes longer than 1 GFLOP/s plus 10 s has died or hung.
-    if (p) p.run(count, runTask, 10_000 + flops / 1e6);
-    else for (let t = 0; t < count; t++) task(0, t);
+    if (p) p.run(count, (t) => e.task(0, t), 10_000 + flops / 1e6);
+    else for (let t = 0; t < count; t++) e.task(0, t);
     // C rows are ldc apart and padded to whole panels: squeeze the batch into [g, m, n] first.
     if (L.ldc !== n || (g > 1 && L.mPanels * MR !== m)) {
-      for (let i = 0; i < g; i++) compact(4 * (L.pc + i * L.cItem), 4 * (L.pc + i * m * n), 4 * L.ldc, 4 * n, 4 * n, m);
+      for (let i = 0; i < g; i++) e.compact(4 * (L.pc + i * L.cItem), 4 * (L.pc + i * m * n), 4 * L.ldc, 4 * n, 4 * n, m);
     }
     out.set(h.subarray(L.pc, L.pc + g * m * n), b0 * m * n);
   };
@@ -200,10 +238,10 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
   };
   return Object.assign(run, {
     fused,
-    threadsReady: () => livePool()?.ready() ?? false,
+    threadsReady: () => (threads && livePool()?.pool.ready()) ?? false,
     close: () => {
-      pool?.close();
-      pool = null;
+      shared?.pool.close();
+      shared = null;
     },
   });
 }

@@ -18,25 +18,26 @@ const READY = 0; // workers that have compiled their instance
 const WAKE = 1; // job counter: bumping it announces a job
 const NEXT = 2; // claim counter: -remaining tasks while the job is open, >= 0 once all are claimed
 const DONE = 3; // tasks of the current job finished
-const CTRL_WORDS = 4;
+const SPIN = 4; // how long (µs) an idle worker polls for the next job before sleeping
+const CTRL_WORDS = 5;
 
 const BACKOFF_MAX = 1024;
 const BACKOFF_DECAY_MS = 200;
 
 /**
  * Plain JS shared by both worker kinds: instantiate, report ready, then serve jobs forever.
- * After a job a worker polls for the next one for `spinMs` before sleeping, since products
+ * After a job a worker polls for the next one for SPIN µs before sleeping, since products
  * often come in runs (the layers of a step) and waking a sleeping thread costs ~10-50 µs.
  * Tasks are claimed by incrementing NEXT: -n..-1 name tasks n-1..0; anything >= 0 means none left.
  */
 const WORKER_SOURCE = `
-const serve = ({ module, memory, ctrl, taskAt, spinMs }) => {
+const serve = ({ module, memory, ctrl, taskAt }) => {
   const c = new Int32Array(ctrl);
   const task = new WebAssembly.Instance(module, { env: { memory } }).exports.task;
   Atomics.add(c, ${READY}, 1);
   let seen = Atomics.load(c, ${WAKE});
   for (;;) {
-    const t0 = performance.now();
+    const t0 = performance.now(), spinMs = Atomics.load(c, ${SPIN}) / 1000;
     while (Atomics.load(c, ${WAKE}) === seen && performance.now() - t0 < spinMs) {}
     Atomics.wait(c, ${WAKE}, seen);
     seen = Atomics.load(c, ${WAKE});
@@ -60,9 +61,10 @@ export interface GemmPool {
   alive(): boolean;
   /**
    * How much larger than usual a product must be to be worth sharing now: 1 normally, more
-   * after jobs where this thread sat waiting on a worker (the cores are busy with other
-   * processes, and a worker that was descheduled holding a task delays the whole product).
-   * It halves every BACKOFF_DECAY_MS without such a stall.
+   * after a stall — a job that did not run in parallel (one thread ran every task: the worker
+   * never got a core, or took this thread's) or where this thread sat waiting on a worker that
+   * was descheduled holding a task. Both mean the cores are busy with other processes. It
+   * halves every BACKOFF_DECAY_MS without a stall.
    */
   backoff(): number;
   /**
@@ -177,12 +179,14 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
   const spawn = p.spawn(() => { broken = true; });
   const workers: WorkerHandle[] = [];
   try {
-    for (let i = 0; i < size; i++) workers.push(spawn({ module, memory, ctrl: ctrl.buffer, taskAt, spinMs }));
+    for (let i = 0; i < size; i++) workers.push(spawn({ module, memory, ctrl: ctrl.buffer, taskAt }));
   } catch {
     for (const w of workers) void w.terminate();
     return null;
   }
   const block = blockingWaitAllowed();
+  const spinUs = Math.round(spinMs * 1000);
+  Atomics.store(ctrl, SPIN, spinUs);
   let stalls = 0, lastStall = 0;
   const backoff = (): number => (stalls === 0 ? 1 : Math.max(1, stalls / 2 ** Math.floor((performance.now() - lastStall) / BACKOFF_DECAY_MS)));
   return {
@@ -204,12 +208,15 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
       for (let i = 0; ; i++) {
         const done = Atomics.load(ctrl, DONE);
         if (done + here >= count) {
-          // Balanced pieces leave at most about one piece to wait for; much more is a stall.
+          // A stall: one thread ran every task (the worker never got a core, or preempted this
+          // thread), or this one waited far longer than the one piece balanced pieces leave.
           const now = performance.now();
-          if (now - ranOut > 0.02 + 0.5 * (ranOut - start)) {
+          if (here === 0 || here === count || now - ranOut > 0.02 + 0.5 * (ranOut - start)) {
             stalls = Math.min(BACKOFF_MAX, Math.max(4, 4 * backoff()));
             lastStall = now;
           }
+          // Polling for the next job only helps when the worker has a core to itself.
+          Atomics.store(ctrl, SPIN, backoff() > 1 ? 0 : spinUs);
           return;
         }
         // A worker is finishing its last task: poll (it is usually a few microseconds), then sleep.
