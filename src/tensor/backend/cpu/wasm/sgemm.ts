@@ -3,10 +3,11 @@
  * memory (one memcpy each), pack what needs packing, describe the product in the task block,
  * run its tasks on this thread or shared with worker threads, copy C out.
  *
- * Measured choices (Node 20 on a 2-core AMD EPYC; bench/matmulPeers.ts, bench/threads.ts):
+ * Measured choices (Node 20 on a 2-core AMD EPYC; bench/sgemmVariants.ts compares configurations
+ * in CPU time, bench/threads.ts threads, bench/matmulPeers.ts against TF.js):
  * - tile 4x8, kc 256, 32-panel A blocks: the largest register tile V8 compiles without spills;
- * - B, and A^T (a transposed operand), are read in place when small: packing cost more than it
- *   saved; A itself is always packed (its panels are 4x4 transposes of its rows);
+ * - B, and A^T (a transposed operand), are read in place unless packing pays (see `packs`);
+ *   A itself is always packed (its panels are 4x4 transposes of its rows);
  * - worker threads from THREAD_MIN_FLOPS, in pieces claimed dynamically (threads.ts).
  */
 import { MR, NR, TASK, relaxedSimdSupported, sgemmModuleBytes } from './sgemmModule';
@@ -46,11 +47,17 @@ export interface SgemmConfig {
 export const THREAD_MIN_FLOPS = 2 * 96 ** 3;
 
 /**
- * B, or A^T, is read in place when it has at most this many floats: it then stays in L2 and its
- * rows are at most 1 KiB apart. Larger ones are packed: packing costs 1-2% there, while rows 4 KiB
- * apart all land in the same L1 sets (A^T read in place at n = 1024 ran at 60% speed).
+ * Whether an operand that can be read in place (B; A^T) is packed instead, given its size, the
+ * byte distance between its rows and how many panels of the other operand reuse each of its
+ * panels. CPU time of in-place vs packed (bench notes): equal or better in place up to 64K floats,
+ * for few reuses (a matrix-vector product only pays for packing) and for rows under 4 KiB apart up
+ * to 32 reuses; rows 4 KiB or more apart (n >= 1024) put every row of a k block on its own page
+ * and in the same L1 sets: from 8 reuses packed is 1.2-1.6x faster.
  */
-const IN_PLACE_MAX = 64 * 1024;
+function packs(mode: SgemmConfig['pack'], floats: number, rowBytes: number, reuse: number): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  return floats > 64 * 1024 && (reuse > 32 || (rowBytes >= 4096 && reuse >= 8));
+}
 
 export const DEFAULT_CONFIG: SgemmConfig = {
   kc: 256, mcPanels: 32, workers: poolSizeFor(), threadMinFlops: THREAD_MIN_FLOPS, spinMs: 0.2, fused: 'auto', pack: 'auto', groupFloats: 32 * 1024 * 1024,
@@ -77,8 +84,7 @@ const align16 = (x: number): number => (x + 15) & ~15;
 function plan(g: number, m: number, k: number, n: number, transA: boolean, transB: boolean, pack: SgemmConfig['pack']) {
   const mPanels = Math.ceil(m / MR), nPanels = Math.ceil(n / NR);
   const ldc = nPanels * NR;
-  const packs = (floats: number): boolean => pack === 'always' || (pack === 'auto' && floats > IN_PLACE_MAX);
-  const packA = !transA || packs(m * k), packB = transB || packs(k * n);
+  const packA = !transA || packs(pack, m * k, 4 * m, nPanels), packB = transB || packs(pack, k * n, 4 * n, mPanels);
   const rawA = 32, rawALen = g * m * k, slackA = MR * k + 16;
   const rawB = align16(rawA + rawALen + slackA), rawBLen = g * k * n, slackB = NR * k + 16;
   const aItem = packA ? mPanels * MR * k : 0, bItem = packB ? nPanels * NR * k : 0;
