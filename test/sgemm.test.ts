@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import * as T from '../src/tensor';
 import { matmulKernel } from '../src/tensor/backend/cpu/matmul';
 import { createSgemm, DEFAULT_CONFIG, type SgemmConfig, type SgemmFn } from '../src/tensor/backend/cpu/wasm/sgemm';
 import { relaxedSimdSupported } from '../src/tensor/backend/cpu/wasm/sgemmModule';
@@ -111,6 +112,23 @@ describe.skipIf(!threadsAvailable())('float32 GEMM on worker threads', () => {
         expect(sameBits(product(threaded, a, b, batch, m, k, n, transA, transB), want), `[${batch},${m},${k},${n}] ${transA} ${transB}`).toBe(true);
       }
     }
+  });
+});
+
+describe('setCpuThreads', () => {
+  it('rejects counts that are not whole numbers >= 0, naming the function and the value', () => {
+    for (const bad of [-1, 1.5, Number.NaN, Infinity, '2' as unknown as number]) expect(() => T.setCpuThreads(bad)).toThrow(/setCpuThreads: expected a whole number of threads >= 0, got/);
+  });
+
+  it('changes how products run, never their results', () => {
+    const [m, k, n] = [150, 170, 190]; // above THREAD_MIN_FLOPS
+    const x = T.tensor(randomF32(m * k, 1), { shape: [m, k] }), w = T.tensor(randomF32(k * n, 2), { shape: [k, n] });
+    const results = [0, T.suggestedCpuThreads(), 1].map((threads) => {
+      T.setCpuThreads(threads);
+      return [0, 1, 2].map(() => T.matmul(x, w).dataSync() as Float32Array);
+    });
+    T.setCpuThreads(T.suggestedCpuThreads());
+    for (const r of results.flat()) expect(sameBits(r, results[0]![0]!)).toBe(true);
   });
 });
 

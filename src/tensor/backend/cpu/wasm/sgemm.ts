@@ -264,15 +264,22 @@ function instance(): SgemmFn | null {
 /**
  * Use `n` worker threads besides the caller for float32 products of at least THREAD_MIN_FLOPS
  * (default: `suggestedThreads()`, one per further core, where threads are available). 0 runs
- * every product on the calling thread.
+ * every product on the calling thread. Results do not depend on the count, bit for bit.
+ * @example setCpuThreads(0)                      // single-threaded
+ * @example setCpuThreads(suggestedCpuThreads())  // the default
  */
 export function setSgemmThreads(n: number): void {
-  if (!Number.isFinite(n) || n < 0) throw new Error(`setCpuThreads: expected a thread count >= 0, got ${n}`);
-  workers = Math.floor(n);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`setCpuThreads: expected a whole number of threads >= 0, got ${String(n)}`);
+  workers = n;
   cached?.close();
   cached = undefined;
 }
 
+/**
+ * The default worker count: one per core beyond the calling thread (at most 7), 0 where workers
+ * cannot share memory (older Node, a browser page that is not cross-origin isolated).
+ * @example suggestedCpuThreads() // 1 on a 2-core machine
+ */
 export const suggestedThreads = poolSizeFor;
 
 export function sgemmAvailable(): boolean {
