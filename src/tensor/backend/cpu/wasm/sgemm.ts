@@ -197,10 +197,12 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
       else if (L.packB) e.packB(4 * (L.rawB + i * k * n), 4 * (L.pb + i * L.bItem), k, L.nPanels, 4 * n);
     }
     const p = s?.pool;
-    // Threaded: about four pieces per thread along the axis with more panels; else one per item.
-    const splitRows = !p || L.mPanels >= L.nPanels;
-    const panels = splitRows ? L.mPanels : L.nPanels;
+    // Threaded: about four pieces per thread; else one per item. Every piece reads all of the
+    // operand it does not split, so split the larger one (rows of A when m >= n), unless it
+    // has too few panels to make the pieces.
     const want = p ? Math.max(1, Math.ceil((4 * (p.size + 1)) / g)) : 1;
+    const splitRows = !p || (m >= n ? L.mPanels >= want || L.mPanels >= L.nPanels : L.nPanels < want && L.mPanels > L.nPanels);
+    const panels = splitRows ? L.mPanels : L.nPanels;
     const chunk = Math.ceil(panels / Math.min(want, panels));
     const perItem = Math.ceil(panels / chunk);
     const t = e.i32;
