@@ -33,7 +33,7 @@ export interface SgemmConfig {
   readonly fused: boolean | 'auto';
   /**
    * Pack the operands that can also be read in place — B, and A when it arrives transposed —
-   * ('auto': unless they are small); tests and benchmarks force either.
+   * ('auto': where reuse pays for it, see `packs`); tests and benchmarks force either.
    */
   readonly pack: 'auto' | 'always' | 'never';
   /** Wasm memory (floats) one group of batch items may take; larger batches run in groups. */
@@ -49,7 +49,7 @@ export const THREAD_MIN_FLOPS = 2 * 96 ** 3;
 /**
  * Whether an operand that can be read in place (B; A^T) is packed instead, given its size, the
  * byte distance between its rows and how many panels of the other operand reuse each of its
- * panels. CPU time of in-place vs packed (bench notes): equal or better in place up to 64K floats,
+ * panels. CPU time of in-place vs packed (bench/sgemmVariants.ts): equal or better in place up to 64K floats,
  * for few reuses (a matrix-vector product only pays for packing) and for rows under 4 KiB apart up
  * to 32 reuses; rows 4 KiB or more apart (n >= 1024) put every row of a k block on its own page
  * and in the same L1 sets: from 8 reuses packed is 1.2-1.6x faster.
