@@ -1,7 +1,10 @@
 /**
- * Float32 matmul shapes of interest, ours (public T.matmul) vs TF.js wasm (XNNPACK), interleaved
- * in one process: `npx tsx bench/matmulPeers.ts [--rounds 7] [--only sq|fresh|skinny]`.
- * Prints median ms per call and the ratio (theirs / ours, > 1 means ours is faster).
+ * Float32 matmul shapes of interest, ours (public T.matmul, or jit where an operand arrives
+ * transposed) vs TF.js wasm (XNNPACK), interleaved in one process:
+ *   npx tsx bench/matmulPeers.ts [--rounds 7] [--only sq,fresh,skinny] [--threads 0]
+ * Prints median wall ms per call and the ratio (theirs / ours, > 1 means ours is faster), and the
+ * ratio of process CPU time per call, which other processes on the machine barely disturb: with
+ * `--threads 0` (ours single-threaded, like TF.js here) it compares the kernels themselves.
  */
 import { loadavg } from 'node:os';
 import * as T from '../src';
@@ -12,6 +15,7 @@ import { median, uniformF32 } from './compare/common';
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 7) || 7;
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : null;
+if (args.includes('--threads')) T.setCpuThreads(Number(args[args.indexOf('--threads') + 1]));
 await initTfjs();
 await tf.setBackend('wasm');
 
@@ -55,26 +59,30 @@ function tfRun(c: Case): () => void {
   };
 }
 
-function timeBlock(f: () => void, reps: number, into: number[]): void {
+/** Time `reps` calls into `wall` (each) and `cpu` (the block's CPU time per call). */
+function timeBlock(f: () => void, reps: number, wall: number[], cpu: number[]): void {
+  const c0 = process.cpuUsage();
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
     f();
-    into.push(performance.now() - t);
+    wall.push(performance.now() - t);
   }
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1000 / reps);
 }
 
 console.log(`load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('case'.padEnd(28), 'ours ms'.padStart(9), 'tfjs ms'.padStart(9), 'GF ours'.padStart(8), 'ratio'.padStart(7));
+console.log('case'.padEnd(28), 'ours ms'.padStart(9), 'tfjs ms'.padStart(9), 'GF ours'.padStart(8), 'ratio'.padStart(7), 'cpu ratio'.padStart(10));
 for (const c of cases) {
   if (only && !only.has(c.group)) continue;
   const o = oursRun(c), t = tfRun(c);
   for (let i = 0; i < 3; i++) { o(); t(); }
   let t0 = performance.now(); o(); const one = Math.max(performance.now() - t0, 1e-3);
   const reps = Math.max(1, Math.round(40 / one));
-  const os: number[] = [], ts: number[] = [];
-  for (let r = 0; r < rounds; r++) { timeBlock(o, reps, os); timeBlock(t, reps, ts); }
+  const os: number[] = [], ts: number[] = [], oc: number[] = [], tc: number[] = [];
+  for (let r = 0; r < rounds; r++) { timeBlock(o, reps, os, oc); timeBlock(t, reps, ts, tc); }
   const mo = median(os), mt = median(ts);
-  console.log(c.name.padEnd(28), mo.toFixed(4).padStart(9), mt.toFixed(4).padStart(9), ((2 * c.m * c.n * c.k) / mo / 1e6).toFixed(1).padStart(8), `${(mt / mo).toFixed(2)}x`.padStart(7));
+  console.log(c.name.padEnd(28), mo.toFixed(4).padStart(9), mt.toFixed(4).padStart(9), ((2 * c.m * c.n * c.k) / mo / 1e6).toFixed(1).padStart(8), `${(mt / mo).toFixed(2)}x`.padStart(7), `${(median(tc) / median(oc)).toFixed(2)}x`.padStart(10));
 }
 console.log(`load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 process.exit(0);
