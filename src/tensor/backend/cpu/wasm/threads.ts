@@ -19,7 +19,8 @@ const WAKE = 1; // job counter: bumping it announces a job
 const NEXT = 2; // claim counter: -remaining tasks while the job is open, >= 0 once all are claimed
 const DONE = 3; // tasks of the current job finished
 const SPIN = 4; // how long (µs) an idle worker polls for the next job before sleeping
-const CTRL_WORDS = 5;
+const POLLING = 5; // workers polling right now (they will join a job within a microsecond)
+const CTRL_WORDS = 6;
 
 const BACKOFF_MAX = 1024;
 const BACKOFF_DECAY_MS = 200;
@@ -38,7 +39,9 @@ const serve = ({ module, memory, ctrl, taskAt }) => {
   let seen = Atomics.load(c, ${WAKE});
   for (;;) {
     const t0 = performance.now(), spinMs = Atomics.load(c, ${SPIN}) / 1000;
+    Atomics.add(c, ${POLLING}, 1);
     while (Atomics.load(c, ${WAKE}) === seen && performance.now() - t0 < spinMs) {}
+    Atomics.sub(c, ${POLLING}, 1);
     Atomics.wait(c, ${WAKE}, seen);
     seen = Atomics.load(c, ${WAKE});
     for (let v; (v = Atomics.add(c, ${NEXT}, 1)) < 0;) {
@@ -61,10 +64,10 @@ export interface GemmPool {
   alive(): boolean;
   /**
    * How much larger than usual a product must be to be worth sharing now: 1 normally, more
-   * after a stall — a job that did not run in parallel (one thread ran every task: the worker
-   * never got a core, or took this thread's) or where this thread sat waiting on a worker that
-   * was descheduled holding a task. Both mean the cores are busy with other processes. It
-   * halves every BACKOFF_DECAY_MS without a stall.
+   * after a stall — a job that did not run in parallel (a polling worker ran no task: it never
+   * got a core; or this thread ran none: a worker took its core) or where this thread sat
+   * waiting on a worker that was descheduled holding a task. Each means the cores are busy with
+   * other processes. It halves every BACKOFF_DECAY_MS without a stall.
    */
   backoff(): number;
   /**
@@ -196,6 +199,8 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
     backoff,
     run(count, runHere, timeoutMs) {
       const start = performance.now();
+      // A polling worker should take its share; a sleeping one may wake too late for a short job.
+      const hot = Atomics.load(ctrl, POLLING) > 0;
       // The previous job is complete (every task done), so no worker holds a claim on it.
       Atomics.store(ctrl, DONE, 0);
       Atomics.store(ctrl, NEXT, -count);
@@ -208,10 +213,11 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
       for (let i = 0; ; i++) {
         const done = Atomics.load(ctrl, DONE);
         if (done + here >= count) {
-          // A stall: one thread ran every task (the worker never got a core, or preempted this
-          // thread), or this one waited far longer than the one piece balanced pieces leave.
+          // A stall: this thread ran no task (a worker took its core), a polling worker ran none
+          // (it never got a core), or this thread waited far longer than the one piece balanced
+          // pieces leave (a worker was descheduled holding one).
           const now = performance.now();
-          if (here === 0 || here === count || now - ranOut > 0.02 + 0.5 * (ranOut - start)) {
+          if (here === 0 || (hot && here === count) || now - ranOut > 0.02 + 0.5 * (ranOut - start)) {
             stalls = Math.min(BACKOFF_MAX, Math.max(4, 4 * backoff()));
             lastStall = now;
           }
