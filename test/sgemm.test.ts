@@ -86,20 +86,26 @@ describe('float32 GEMM vs the float64 reference', () => {
 });
 
 describe.skipIf(!threadsAvailable())('float32 GEMM on worker threads', () => {
-  let threaded: SgemmFn;
+  let threaded: SgemmFn, grouped: SgemmFn;
   beforeAll(async () => {
     // threadMinFlops 0: even tiny products are shared, so every shape exercises the split.
     threaded = createSgemm({ ...DEFAULT_CONFIG, workers: 1, fused: false, threadMinFlops: 0 })!;
+    grouped = createSgemm({ ...DEFAULT_CONFIG, workers: 2, fused: false, threadMinFlops: 0, groupFloats: 1 })!;
     const x = new Float32Array(64);
-    for (let i = 0; i < 400 && !threaded.threadsReady(); i++) {
+    for (let i = 0; i < 400 && !(threaded.threadsReady() && grouped.threadsReady()); i++) {
       threaded(x, x, 1, 8, 8, 8, new Float32Array(64));
+      grouped(x, x, 1, 8, 8, 8, new Float32Array(64));
       await new Promise((r) => setTimeout(r, 10));
     }
   });
-  afterAll(() => threaded?.close());
+  afterAll(() => {
+    threaded?.close();
+    grouped?.close();
+  });
 
   it('starts its workers in the background', () => {
     expect(threaded.threadsReady()).toBe(true);
+    expect(grouped.threadsReady()).toBe(true);
   });
 
   it('is bit-identical to one thread (pieces split rows or columns, never k)', () => {
@@ -110,6 +116,7 @@ describe.skipIf(!threadsAvailable())('float32 GEMM on worker threads', () => {
         const a = randomF32(batch * m * k, ++s), b = randomF32(batch * k * n, ++s);
         const want = product(single, a, b, batch, m, k, n, transA, transB);
         expect(sameBits(product(threaded, a, b, batch, m, k, n, transA, transB), want), `[${batch},${m},${k},${n}] ${transA} ${transB}`).toBe(true);
+        expect(sameBits(product(grouped, a, b, batch, m, k, n, transA, transB), want), `2 workers, one item per group [${batch},${m},${k},${n}] ${transA} ${transB}`).toBe(true);
       }
     }
   });
