@@ -41,10 +41,13 @@ export interface SgemmConfig {
 }
 
 /**
- * Threads pay off once each gets tens of microseconds of work: below 2 * 96^3 flops (about
- * 40 µs on one core) the hand-off and the shared caches cost more than the second core gives.
+ * The crossover: products of fewer flops run on the calling thread. bench/threads.ts with both
+ * cores free (2 threads of FP-bound code ran at 1.97x) gave, threads vs one thread: 128^3 0.78x,
+ * 256^3 1.22x, 512^3 1.90x, 1024^3 1.52x. Below ~200^3 (about 0.35 ms on one core) the hand-off,
+ * the slower copies into shared memory and the operands crossing between the cores' caches
+ * cost more than the second core gives.
  */
-export const THREAD_MIN_FLOPS = 2 * 96 ** 3;
+export const THREAD_MIN_FLOPS = 2 * 192 ** 3;
 
 /**
  * Whether an operand that can be read in place (B; A^T) is packed instead, given its size, the
