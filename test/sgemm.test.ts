@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as T from '../src/tensor';
 import { matmulKernel } from '../src/tensor/backend/cpu/matmul';
-import { createSgemm, DEFAULT_CONFIG, type SgemmConfig, type SgemmFn } from '../src/tensor/backend/cpu/wasm/sgemm';
+import { createSgemm, DEFAULT_CONFIG, THREAD_MIN_FLOPS, type SgemmConfig, type SgemmFn } from '../src/tensor/backend/cpu/wasm/sgemm';
 import { relaxedSimdSupported } from '../src/tensor/backend/cpu/wasm/sgemmModule';
 import { threadsAvailable } from '../src/tensor/backend/cpu/wasm/threads';
 import { EDGE_SHAPES, mismatch, randomF32 } from './sgemm.helpers';
@@ -128,7 +128,8 @@ describe('setCpuThreads', () => {
   });
 
   it('changes how products run, never their results', () => {
-    const [m, k, n] = [150, 170, 190]; // above THREAD_MIN_FLOPS
+    const [m, k, n] = [250, 230, 270]; // above THREAD_MIN_FLOPS
+    expect(2 * m * k * n).toBeGreaterThan(THREAD_MIN_FLOPS);
     const x = T.tensor(randomF32(m * k, 1), { shape: [m, k] }), w = T.tensor(randomF32(k * n, 2), { shape: [k, n] });
     const results = [0, T.suggestedCpuThreads(), 1].map((threads) => {
       T.setCpuThreads(threads);
