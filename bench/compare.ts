@@ -2,7 +2,9 @@
  * tensorlaw against TensorFlow.js (cpu and wasm backends) and jax-js (wasm), in one process,
  * back to back and interleaved: `npm run bench:compare` (or `npx tsx bench/compare.ts`).
  *
- *   1. float32 matmul GFLOP/s, [n, n] x [n, n]
+ *   1. float32 matmul GFLOP/s: [n, n] x [n, n]; the same with B a new tensor each call; the
+ *      products of a 784-64-64-10 MLP training step at batch 32 and 128 (forward, and the
+ *      backward pass's transposed operands)
  *   2. ms per training step of the MLP 784-64-64-10 (ReLU, softmax cross-entropy, Adam 1e-3)
  *   3. one epoch over 8,000 real MNIST digits (batch 32, shuffled), end to end
  *   4. loss + gradients of a small CNN on a [32, 1, 28, 28] batch
@@ -13,12 +15,12 @@
  * above 1 when ours is better (throughput ours/theirs, time theirs/ours). Medians of interleaved
  * runs; the machine is shared, so the load average is printed at the start and the end.
  *
- * Options: --quick (fewer rounds), --only matmul,mlp,mnist,cnn,pipeline
+ * Options: --quick (fewer rounds), --only matmul,mlp,mnist,cnn,pipeline, --matmul square,fresh,step (row groups)
  */
 import { cpus, loadavg } from 'node:os';
 import { loadMnist } from '../src/data/node';
 import { formatPipelineFigures, pipelineFigures } from './dataPipeline';
-import { cnnInit, interleaved, labels, median, mlpInit, uniformF32, type Contender, type Entry, type Mnist, type Runner } from './compare/common';
+import { cnnInit, interleaved, labels, matmulLabel, median, mlpInit, uniformF32, type Contender, type Entry, type MatmulSpec, type Mnist, type Runner } from './compare/common';
 import { initJaxjs, jaxjs } from './compare/jaxjs';
 import { ours } from './compare/ours';
 import { initTfjs, tfjsContender } from './compare/tfjs';
@@ -28,6 +30,8 @@ const quick = args.includes('--quick');
 const onlyArg = args[args.indexOf('--only') + 1];
 const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
 const enabled = (s: string): boolean => !only || only.has(s);
+const mmArg = args[args.indexOf('--matmul') + 1];
+const mmGroups = new Set(args.includes('--matmul') && mmArg ? mmArg.split(',') : ['square', 'fresh', 'step']);
 const ROUNDS = quick ? 3 : 5;
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -42,7 +46,7 @@ console.log(`tensorlaw vs TF.js vs jax-js | node ${process.version} | ${cpus()[0
 console.log(`${tfInfo}; ${jaxInfo}`);
 console.log('cells: median; ratio columns = ours vs that library, >1 means ours is better (faster / more GFLOP/s)\n');
 
-const W = [30, 10, 10, 10, 10, 9, 9, 9];
+const W = [36, 10, 10, 10, 10, 9, 9, 9];
 const header = ['', ...contenders.map((c) => c.name), ...others.map((c) => `vs ${c.name.replace('tfjs-', 'tf-')}`)];
 const fmtRow = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(W[i]!) : c.padStart(W[i]!))).join(' ');
 const notes: string[] = [];
@@ -80,12 +84,36 @@ async function task(label: string, make: (c: Contender) => Promise<Runner>, valu
   return vals;
 }
 
+/** The matmul rows: square, square with a fresh B, and a training step's products. */
+function matmulSpecs(): MatmulSpec[] {
+  const specs: MatmulSpec[] = [];
+  const sizes = [64, 128, 256, 512, 1024];
+  if (mmGroups.has('square')) for (const n of sizes) specs.push({ m: n, k: n, n });
+  if (mmGroups.has('fresh')) for (const n of sizes) specs.push({ m: n, k: n, n, freshB: true });
+  if (mmGroups.has('step')) {
+    for (const batch of [32, 128]) {
+      specs.push({ m: batch, k: 784, n: 64 }); // layer 1 forward: x W1
+      specs.push({ m: 784, k: batch, n: 64, transA: true }); // dW1 = x^T dh, [in, out] layout
+      specs.push({ m: 64, k: batch, n: 784, transA: true }); // dW1 = dh^T x, [out, in] layout
+      specs.push({ m: batch, k: 64, n: 64, transB: true }); // dh1 = dh2 W2^T
+    }
+  }
+  return specs;
+}
+
+/** Targets vs TF.js wasm, by row: 1.2x up to n = 128 (and the smaller step products), 1.5x from 256. */
+const matmulTarget = (s: MatmulSpec): number => (s.m * s.k * s.n >= 256 ** 3 ? 1.5 : 1.2);
+const matmulRows: { label: string; target: number }[] = [];
+
 if (enabled('matmul')) {
-  console.log('1. float32 matmul [n,n] x [n,n], GFLOP/s (higher is better)');
+  console.log('1. float32 matmul, GFLOP/s (higher is better)');
   console.log(fmtRow(header));
-  for (const n of [128, 256, 512, 1024]) {
-    const a = uniformF32(n * n, 1), b = uniformF32(n * n, 2);
-    await task(`matmul n=${n}`, (c) => c.matmul(n, a, b), (ms) => (2 * n ** 3) / ms / 1e6, true, { blockMs: n >= 1024 ? 300 : 150 });
+  for (const spec of matmulSpecs()) {
+    const a = uniformF32(spec.m * spec.k, 1), b = uniformF32(spec.k * spec.n, 2);
+    const label = matmulLabel(spec);
+    const flops = 2 * spec.m * spec.k * spec.n;
+    await task(label, (c) => c.matmul(spec, a, b), (ms) => flops / ms / 1e6, true, { blockMs: flops >= 2 * 512 ** 3 ? 300 : 150 });
+    matmulRows.push({ label, target: matmulTarget(spec) });
   }
   console.log();
 }
@@ -167,10 +195,8 @@ const ratio = (key: string, other: string, higherBetter: boolean): number | unde
 };
 const check = (what: string, r: number | undefined, need: number): string => `${what}: ${r === undefined ? 'not measured' : `${r.toFixed(2)}x (target ${need}x: ${r >= need ? 'met' : 'missed'})`}`;
 console.log('\ntargets');
-if (summary['matmul n=1024']) {
-  console.log('  ' + check('matmul n=1024 vs jax-js', ratio('matmul n=1024', 'jax-js', true), 1.5));
-  console.log('  ' + check('matmul n=1024 vs tfjs-wasm', ratio('matmul n=1024', 'tfjs-wasm', true), 1.0));
-}
+for (const { label, target } of matmulRows) console.log('  ' + check(`${label} vs tfjs-wasm`, ratio(label, 'tfjs-wasm', true), target));
+if (summary['matmul n=1024']) console.log('  ' + check('matmul n=1024 vs jax-js', ratio('matmul n=1024', 'jax-js', true), 1.5));
 if (summary['train step batch=128']) console.log('  ' + check('jitted MLP step batch=128 vs jax-js (time ratio)', ratio('train step batch=128', 'jax-js', false), 2.0));
 if (summary['mnist epoch']) {
   const best = ['tfjs-cpu', 'tfjs-wasm'].map((n) => summary['mnist epoch']!.get(n)!).reduce((a, b) => Math.min(a, b));

@@ -1,25 +1,50 @@
 /**
- * Single-threaded vs worker-threaded float32 GEMM (the Wasm kernel called directly), to decide
- * whether threads should be on by default. Run with `npx tsx bench/threads.ts`.
+ * Single-threaded vs worker-threaded float32 GEMM (the Wasm kernel called directly), interleaved
+ * in one process, to place the crossover: `npx tsx bench/threads.ts [m x k x n ...]`. Columns:
+ * one thread; threads forced on at every size; the default configuration (threads from
+ * THREAD_MIN_FLOPS, backing off after stalls). Median ms, ratios vs one thread (> 1: faster),
+ * and the load average.
  */
+import { loadavg } from 'node:os';
 import { createSgemm, DEFAULT_CONFIG, suggestedThreads } from '../src/tensor/backend/cpu/wasm/sgemm';
-import { measure, randomF32, row } from './measure';
+import { randomF32, row } from './measure';
 
 const workers = Math.max(1, suggestedThreads());
+// threadMinFlops 0: the threaded kernel threads every size, so the table shows where it pays.
 const one = createSgemm({ ...DEFAULT_CONFIG, workers: 0 })!;
-const multi = createSgemm({ ...DEFAULT_CONFIG, workers })!;
-// Workers start in the background; spin (the event loop is not needed) until they are up.
+const multi = createSgemm({ ...DEFAULT_CONFIG, workers, threadMinFlops: 0 })!;
+const auto = createSgemm({ ...DEFAULT_CONFIG, workers })!;
+const warm = new Float32Array(64 * 64);
+// Workers start in the background; keep calling (the event loop is not needed) until they are up.
 const t0 = Date.now();
-while (!multi.threadsReady() && Date.now() - t0 < 5000) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-
-console.log(`float32 GEMM GFLOP/s, 1 thread vs 1 + ${workers} workers (ready: ${multi.threadsReady()})`);
-const W = [6, 10, 10, 8];
-console.log(row(['n', '1 thread', 'threads', 'ratio'], W));
-for (const n of [256, 512, 1024]) {
-  const a = randomF32(n * n), b = randomF32(n * n), out = new Float32Array(n * n);
-  const t1 = measure(() => one(a, b, 1, n, n, n, out), { warmup: 3, minRuns: 7 });
-  const t2 = measure(() => multi(a, b, 1, n, n, n, out), { warmup: 3, minRuns: 7 });
-  const g = (ms: number): string => ((2 * n ** 3) / ms / 1e6).toFixed(1);
-  console.log(row([n, g(t1.ms), g(t2.ms), `${(t1.ms / t2.ms).toFixed(2)}x`], W));
+while (!(multi.threadsReady() && auto.threadsReady()) && Date.now() - t0 < 5000) {
+  multi(warm, warm, 1, 64, 64, 64, warm.slice());
+  auto(new Float32Array(256 * 256), new Float32Array(256 * 256), 1, 256, 256, 256, new Float32Array(256 * 256));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
 }
+
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+const shapes = process.argv.slice(2).length ? process.argv.slice(2).map((s) => s.split('x').map(Number)) : [32, 48, 64, 96, 128, 192, 256, 512, 1024].map((n) => [n, n, n]);
+console.log(`float32 GEMM, 1 thread vs 1 + ${workers} workers (ready: ${multi.threadsReady()}), load ${load()}`);
+const W = [16, 10, 10, 10, 8, 10, 8];
+console.log(row(['m x k x n', '1 thr ms', 'thr ms', 'GF thr', 'ratio', 'auto ms', 'ratio'], W));
+const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+for (const [m, k, n] of shapes as [number, number, number][]) {
+  const a = randomF32(m * k), b = randomF32(k * n), out = new Float32Array(m * n);
+  const flops = 2 * m * n * k;
+  const reps = Math.max(1, Math.round(3e7 / flops));
+  const t1: number[] = [], t2: number[] = [], t3: number[] = [];
+  for (let r = 0; r < 3; r++) for (const f of [one, multi, auto]) f(a, b, 1, m, k, n, out);
+  for (let r = 0; r < 15; r++) {
+    for (const [f, ts] of [[one, t1], [multi, t2], [auto, t3]] as const) {
+      const t = performance.now();
+      for (let i = 0; i < reps; i++) f(a, b, 1, m, k, n, out);
+      ts.push((performance.now() - t) / reps);
+    }
+  }
+  const m1 = median(t1), m2 = median(t2), m3 = median(t3);
+  console.log(row([`${m}x${k}x${n}`, m1.toFixed(4), m2.toFixed(4), (flops / m2 / 1e6).toFixed(1), `${(m1 / m2).toFixed(2)}x`, m3.toFixed(4), `${(m1 / m3).toFixed(2)}x`], W));
+}
+console.log(`load ${load()}`);
 multi.close();
+auto.close();

@@ -33,13 +33,55 @@ export interface Mnist {
   readonly n: number;
 }
 
+/**
+ * One float32 matmul C = A B, A [m, k], B [k, n]. With transA the operand given holds A^T
+ * ([k, m]), with transB it holds B^T ([n, k]): the backward pass of a dense layer multiplies such
+ * transposed operands. With freshB, B is a new tensor each call (no packing cached across calls).
+ */
+export interface MatmulSpec {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+  readonly freshB?: boolean;
+}
+
+/** Row label: the logical product, which operand arrives transposed, whether B is fresh. */
+export function matmulLabel(s: MatmulSpec): string {
+  const square = s.m === s.k && s.k === s.n && !s.transA && !s.transB;
+  const base = square ? `matmul n=${s.n}` : `matmul [${s.m},${s.k}]x[${s.k},${s.n}]${s.transA ? ' A^T' : ''}${s.transB ? ' B^T' : ''}`;
+  return s.freshB ? `${base} fresh B` : base;
+}
+
+/** The stored shapes of A and B for a spec (transposed operands are stored transposed). */
+export function matmulShapes(s: MatmulSpec): { a: [number, number]; b: [number, number] } {
+  return { a: s.transA ? [s.k, s.m] : [s.m, s.k], b: s.transB ? [s.n, s.k] : [s.k, s.n] };
+}
+
+/** Each library at its best: time every way of doing the same work (twice, after a warm-up run) and keep the quickest. */
+export async function fastest(ways: readonly Runner[]): Promise<Runner> {
+  let best = ways[0]!, bestMs = Infinity;
+  for (const way of ways) {
+    await way();
+    let ms = Infinity;
+    for (let i = 0; i < 2; i++) {
+      const t = performance.now();
+      await way();
+      ms = Math.min(ms, performance.now() - t);
+    }
+    if (ms < bestMs) [best, bestMs] = [way, ms];
+  }
+  return best;
+}
+
 /** One library (or one backend of one): each method prepares the work and returns a runner. */
 export interface Contender {
   readonly name: string;
   /** Make this contender current (TF.js switches its global backend); called before each block of runs. */
   activate(): Promise<void>;
-  /** C = A B for [n, n] operands, forced to completion. */
-  matmul(n: number, a: Float32Array, b: Float32Array): Promise<Runner>;
+  /** One float32 matmul (operands stored as `matmulShapes(spec)` says), forced to completion. */
+  matmul(spec: MatmulSpec, a: Float32Array, b: Float32Array): Promise<Runner>;
   /** `steps` MLP training steps (value and grad, Adam 1e-3) on one fixed batch, then sync. */
   mlpSteps(init: MlpInit, x: Float32Array, y: Int32Array, batch: number, steps: number): Promise<Runner>;
   /** One epoch over `data`: shuffle, batches of `batch`, a training step each, sync at the end. */

@@ -5,7 +5,7 @@
  * twice is passed as `x.ref` first.
  */
 import { blockUntilReady, defaultDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
-import { gatherBatch, permutation, rng, type CnnInit, type Contender, type MlpInit } from './common';
+import { fastest, gatherBatch, matmulShapes, permutation, rng, type CnnInit, type Contender, type MlpInit } from './common';
 
 export async function initJaxjs(): Promise<string> {
   // Only the CPU-side devices exist in Node (webgpu/webgl probe browser globals).
@@ -84,19 +84,15 @@ class Trainer {
 export const jaxjs: Contender = {
   name: 'jax-js',
   async activate() {},
-  async matmul(n, a, b) {
-    const ta = np.array(a, { shape: [n, n] }), tb = np.array(b, { shape: [n, n] });
-    const jm = jit((x: np.Array, y: np.Array) => np.matmul(x, y));
-    const viaJit = async () => (await blockUntilReady(jm(ta.ref, tb.ref))).dispose();
-    const plain = async () => (await blockUntilReady(np.matmul(ta.ref, tb.ref))).dispose();
+  async matmul(spec, a, b) {
+    const shapes = matmulShapes(spec);
+    const ta = np.array(a, { shape: shapes.a }), tb = np.array(b, { shape: shapes.b });
+    // A fresh B is consumed by the call; the kept one is passed as a new reference.
+    const B = (): np.Array => (spec.freshB ? np.array(b, { shape: shapes.b }) : tb.ref);
+    const f = (x: np.Array, y: np.Array) => np.matmul(spec.transA ? x.transpose() : x, spec.transB ? y.transpose() : y);
+    const jm = jit(f);
     // Each at its fastest: keep whichever of jit / plain matmul is quicker here.
-    const time = async (f: () => Promise<void>) => {
-      await f();
-      const t = performance.now();
-      await f();
-      return performance.now() - t;
-    };
-    return (await time(viaJit)) <= (await time(plain)) ? viaJit : plain;
+    return fastest([async () => (await blockUntilReady(jm(ta.ref, B()))).dispose(), async () => (await blockUntilReady(f(ta.ref, B()))).dispose()]);
   },
   async mlpSteps(init, xs, ys, batch, steps) {
     const tr = new Trainer(init);

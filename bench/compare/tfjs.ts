@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { gatherBatch, permutation, rng, type CnnInit, type Contender, type MlpInit } from './common';
+import { fastest, gatherBatch, matmulShapes, permutation, rng, type CnnInit, type Contender, type MlpInit } from './common';
 
 let wasmPathsSet = false;
 
@@ -60,14 +60,18 @@ export function tfjsContender(backend: 'cpu' | 'wasm'): Contender {
   return {
     name: `tfjs-${backend}`,
     activate,
-    async matmul(n, a, b) {
+    async matmul(spec, a, b) {
       await activate();
-      const ta = tf.tensor2d(a, [n, n]), tb = tf.tensor2d(b, [n, n]);
-      return () => {
-        const c = tf.matMul(ta, tb);
-        c.dataSync();
-        c.dispose();
-      };
+      const shapes = matmulShapes(spec);
+      const ta = tf.tensor2d(a, shapes.a), tb = tf.tensor2d(b, shapes.b);
+      const B = (): tf.Tensor2D => (spec.freshB ? tf.tensor2d(b, shapes.b) : tb);
+      // tidy disposes the result and a fresh B; ta and tb were made outside and stay.
+      const viaFlags = () => tf.tidy(() => void tf.matMul(ta, B(), spec.transA, spec.transB).dataSync());
+      const viaTranspose = () => tf.tidy(() => {
+        const x = spec.transA ? tf.transpose(ta) : ta, y = spec.transB ? tf.transpose(B()) : B();
+        void tf.matMul(x, y).dataSync();
+      });
+      return spec.transA || spec.transB ? fastest([viaFlags, viaTranspose]) : viaFlags;
     },
     async mlpSteps(init, xs, ys, batch, steps) {
       await activate();

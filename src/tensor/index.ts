@@ -5,9 +5,8 @@ import './methods';
 export { cpuKernels } from './backend/cpu';
 export { matmulKernel } from './backend/cpu/matmul';
 /**
- * Opt-in worker threads for large float32 matmuls (Node): `setCpuThreads(suggestedCpuThreads())`.
- * Off by default: on a busy 2-core machine they did not pay; on an idle one they gave ~1.7x at
- * n = 256-512 (bench/threads.ts). Products below 256^3 always stay single-threaded.
+ * Worker threads for large float32 matmuls, on by default (one per further core where threads
+ * can share memory): `setCpuThreads(0)` turns them off, `suggestedCpuThreads()` is the default.
  */
 export { setSgemmThreads as setCpuThreads, suggestedThreads as suggestedCpuThreads } from './backend/cpu/wasm/sgemm';
 export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice } from './backend/webgpu';

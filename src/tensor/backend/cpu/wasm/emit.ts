@@ -59,6 +59,10 @@ export const i32shl: Code = [0x74];
 export const i32ltS: Code = [0x48];
 export const i32geS: Code = [0x4e];
 export const i32ne: Code = [0x47];
+export const i32eqz: Code = [0x45];
+export const i32and: Code = [0x71];
+export const i32divU: Code = [0x6e];
+export const i32remU: Code = [0x70];
 export const select: Code = [0x1b];
 export const call = (f: number): Code => [0x10, ...uleb(f)];
 export const br = (depth: number): Code => [0x0c, ...uleb(depth)];
@@ -74,13 +78,23 @@ export const i8x16shuffle = (lanes: readonly number[]): Code => simd(0x0d, ...la
 /** i8x16.shuffle of two f32x4 values by f32 lane (0-3 first operand, 4-7 second). */
 export const f32x4shuffle = (l: readonly [number, number, number, number]): Code => i8x16shuffle(l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]));
 export const f32load = (offset = 0): Code => [0x2a, ...memarg(2, offset)];
+export const i32load = (offset = 0): Code => [0x28, ...memarg(2, offset)];
+/** memory.copy (bulk memory): dst, src, byte count on the stack; overlapping ranges are fine (memmove). */
+export const memoryCopy: Code = [0xfc, 0x0a, 0x00, 0x00];
 export const f32store = (offset = 0): Code => [0x38, ...memarg(2, offset)];
 export const f32x4add: Code = simd(0xe4);
 export const f32x4mul: Code = simd(0xe6);
+/**
+ * f32x4.relaxed_madd(a, b, c) = a * b + c, fused or not as the hardware prefers (relaxed SIMD).
+ * Within one process the choice is fixed, so results stay deterministic run to run.
+ */
+export const f32x4relaxedMadd: Code = simd(0x105);
 
 /** `block (loop ...) end end` with the body free to `br 1` out and `br 0` back. */
 export const block = (...body: Code[]): Code => [0x02, 0x40, ...body.flat(), 0x0b];
 export const loop = (...body: Code[]): Code => [0x03, 0x40, ...body.flat(), 0x0b];
+/** `if (cond on the stack) then else` with no result. */
+export const ifElse = (then: Code, otherwise: Code): Code => [0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b];
 
 /**
  * `for (i = start; i < limit; i += step) body` over i32 locals. Inside `body`, branch depth 0

@@ -1,125 +1,186 @@
 /**
  * The float32 GEMM as a Wasm SIMD module, emitted byte by byte (see emit.ts).
  *
- * Operands live in Wasm memory already packed by the caller (sgemm.ts):
- *   A: row panels of MR rows, each [k][MR] (zero rows pad the last panel);
- *   B: column panels of NR columns, each [k][NR] (zero columns pad the last panel);
- *   C: [mPanels*MR][nPanels*NR] row-major, zeroed; the kernel accumulates into it.
- * Padding to whole tiles means the micro-kernel never needs edge cases.
+ * The caller (sgemm.ts) copies the operands into Wasm memory and describes the product in a
+ * task block (TASK below); `task(P, t)` then computes the t-th piece of it. A piece is one
+ * matrix of a batch, or a range of its row panels or column panels, so threads can share a
+ * product without ever splitting the k reduction (each C element is summed in the same order
+ * whoever computes it: threaded results are bit-identical to single-threaded ones).
+ *
+ * Operand layouts the micro-kernel reads (a "step" is the byte distance between consecutive k):
+ *   A: MR-row panels. Packed: [k][MR] per panel (step MR*4). Or, when A arrives transposed
+ *      ([k, m] row-major), read in place: panel ip is columns ip*MR.. of each row (step m*4).
+ *   B: NR-column panels. Packed: [k][NR] per panel (step NR*4). Or read in place from a
+ *      row-major [k, n] copy (step n*4), which skips packing when B is small or used few times.
+ *   C: [mPanels*MR][ldc] row-major with ldc = nPanels*NR floats; the first k block stores, later
+ *      ones accumulate, so C needs no zeroing.
+ * The last panel of A or B may reach past the matrix (m or n not a multiple of the tile): those
+ * lanes read neighbouring data or zeroed slack and only ever feed rows or columns of C that are
+ * discarded, since SIMD lanes never mix.
  */
 import {
-  I32, V128, brIf, buildModule, call, f32load, f32store, f32x4add, f32x4mul, f32x4shuffle, forRange, get, i32add, i32c,
-  i32mul, i32sub, i32ne, loop, minS, set, v128load, v128load32splat, v128store, type Code,
+  I32, V128, block, brIf, buildModule, call, f32load, f32store, f32x4add, f32x4mul, f32x4relaxedMadd, f32x4shuffle, forRange, get, i32add,
+  i32and, i32c, i32divU, i32eqz, i32load, i32mul, i32remU, i32sub, ifElse, loop, memoryCopy, minS, set, tee, v128load,
+  v128load32splat, v128store, type Code,
 } from './emit';
 
 /** Register tile: MR rows by NR columns of C held in MR * NR / 4 f32x4 accumulators. */
 export const MR = 4;
 export const NR = 8;
 
+/** The task block: i32 fields at P + 4 * index (byte quantities unless noted). */
+export const TASK = {
+  /** A, B and C of batch item 0, and the distance between items. */
+  pa: 0, aItem: 1, pb: 2, bItem: 3, pc: 4, cItem: 5,
+  /** k (elements), k block (elements), A block (panels), panels of A and B. */
+  k: 6, kcBlock: 7, mcPanels: 8, mPanels: 9, nPanels: 10,
+  /** C row stride; A and B: distance between consecutive k, and between panels. */
+  ldc: 11, aStep: 12, aPanel: 13, bStep: 14, bPanel: 15,
+  /** Pieces: split rows (1) or columns (0), panels per piece, pieces per item. */
+  splitRows: 16, chunk: 17, perItem: 18,
+} as const;
+
 /**
- * micro(a, b, c, kc, ldcBytes): C[MR x NR tile at c] += Apanel[kc x MR] * Bpanel[kc x NR].
- * 8 accumulators + 2 B vectors + 1 broadcast A value fit the 16 SIMD registers of x64, so the
- * inner loop runs without spills; there is no f32x4 FMA in baseline SIMD, hence mul + add.
- * Measured on V8 (Node 20): 6x8, 5x8, 3x12, 2x16, 8x8 and a k-unroll of 2 were all slower,
- * because TurboFan hoists the loads ahead of the multiplies and then spills (xmm15 is scratch).
+ * micro(a, b, c, kc, aStep, bStep, ldc, first): the MR x NR tile of C at c gets (first: is set
+ * to, else: is increased by) the kc-step product of the A panel at a and the B panel at b.
+ * 8 accumulators + 2 B vectors + 1 broadcast A value + 1 product fit the 16 SIMD registers of
+ * x64 (V8 keeps xmm15 as scratch), so the loop runs without spills.
+ *
+ * Measured on V8 (Node 20, CPU time of packed in-cache products): 6x8, 5x8, 3x16, 4x12 and 8x8
+ * tiles are 35-45% slower, with fused multiply-add too, because TurboFan schedules every load of
+ * an iteration ahead of the arithmetic and then spills. The loop is unrolled twice with an exit
+ * test between the two steps (odd kc leaves there): the branch keeps the second step's loads
+ * below the first step's arithmetic, and the pair shares one loop-back stack check and pointer
+ * update, 10-15% faster than one step per iteration (a plain unroll by 2 spills, 25% slower).
  */
-function microKernel(MR: number, NR: number): { params: number[]; locals: number[]; body: Code } {
+function microKernel(MR: number, NR: number, fused: boolean): { params: number[]; locals: number[]; body: Code } {
   const NV = NR / 4;
-  const [a, b, c, kc, ldc] = [0, 1, 2, 3, 4];
-  let next = 5;
+  const [a, b, c, kc, aStep, bStep, ldc, first] = [0, 1, 2, 3, 4, 5, 6, 7];
+  let next = 8;
   const acc = Array.from({ length: MR * NV }, () => next++);
   const bv = Array.from({ length: NV }, () => next++);
   const av = next++;
-  const crow = next++;
-  const locals = [...acc.map(() => V128), ...bv.map(() => V128), V128, I32];
-  const step: Code[] = [];
-  for (let v = 0; v < NV; v++) step.push([...get(b), ...v128load(16 * v), ...set(bv[v]!)]);
+  const [crow, a1, b1, aStep2, bStep2] = [next++, next++, next++, next++, next++];
+  const locals = [...acc.map(() => V128), ...bv.map(() => V128), V128, I32, I32, I32, I32, I32];
+  const step = (pa: number, pb: number): Code => {
+    const out: Code = [];
+    for (let v = 0; v < NV; v++) out.push(...get(pb), ...v128load(16 * v), ...set(bv[v]!));
+    for (let r = 0; r < MR; r++) {
+      out.push(...get(pa), ...v128load32splat(4 * r), ...set(av));
+      for (let v = 0; v < NV; v++) {
+        const x = acc[r * NV + v]!;
+        out.push(...(fused ? [...get(av), ...get(bv[v]!), ...get(x), ...f32x4relaxedMadd] : [...get(x), ...get(av), ...get(bv[v]!), ...f32x4mul, ...f32x4add]), ...set(x));
+      }
+    }
+    return out;
+  };
+  const store: Code = [], add: Code = [];
   for (let r = 0; r < MR; r++) {
-    step.push([...get(a), ...v128load32splat(4 * r), ...set(av)]);
+    const row = [...get(c), ...get(ldc), ...i32c(r), ...i32mul, ...i32add, ...set(crow)];
+    store.push(...row);
+    add.push(...row);
     for (let v = 0; v < NV; v++) {
-      const x = acc[r * NV + v]!;
-      step.push([...get(x), ...get(av), ...get(bv[v]!), ...f32x4mul, ...f32x4add, ...set(x)]);
+      store.push(...get(crow), ...get(acc[r * NV + v]!), ...v128store(16 * v));
+      add.push(...get(crow), ...get(crow), ...v128load(16 * v), ...get(acc[r * NV + v]!), ...f32x4add, ...v128store(16 * v));
     }
   }
   const body: Code = [
-    ...loop(
-      ...step,
-      get(a), i32c(MR * 4), i32add, set(a),
-      get(b), i32c(NR * 4), i32add, set(b),
-      get(kc), i32c(1), i32sub, set(kc),
-      get(kc), i32c(0), i32ne, brIf(0),
-    ),
+    ...get(aStep), ...get(aStep), ...i32add, ...set(aStep2),
+    ...get(bStep), ...get(bStep), ...i32add, ...set(bStep2),
+    // block $done (loop $pair (step k; if --kc == 0 break $done; step k+1; ...; if --kc != 0 continue $pair))
+    ...block(loop(
+      step(a, b),
+      get(kc), i32c(1), i32sub, tee(kc), i32eqz, brIf(1),
+      get(a), get(aStep), i32add, set(a1),
+      get(b), get(bStep), i32add, set(b1),
+      step(a1, b1),
+      get(a), get(aStep2), i32add, set(a),
+      get(b), get(bStep2), i32add, set(b),
+      get(kc), i32c(1), i32sub, tee(kc), brIf(0),
+    )),
+    ...get(first), ...ifElse(store, add),
   ];
-  for (let r = 0; r < MR; r++) {
-    body.push(...get(c), ...get(ldc), ...i32c(r), ...i32mul, ...i32add, ...set(crow));
-    for (let v = 0; v < NV; v++) {
-      body.push(...get(crow), ...get(crow), ...v128load(16 * v), ...get(acc[r * NV + v]!), ...f32x4add, ...v128store(16 * v));
-    }
-  }
-  return { params: [I32, I32, I32, I32, I32], locals, body };
+  return { params: [I32, I32, I32, I32, I32, I32, I32, I32], locals, body };
 }
 
 /**
- * gemm(pa, pb, pc, mPanels, nPanels, jpStart, jpEnd, k, kcBlock, mcPanels): the GotoBLAS loop
- * nest over the packed operands, for B panels [jpStart, jpEnd) (so threads can split n).
- * Blocking k by kcBlock keeps one B panel (kcBlock x NR) in L1 while the mcPanels A panels it
- * meets (mcPanels*MR x kcBlock) stay in L2.
+ * task(P, t): piece t of the product described at P. The GotoBLAS loop nest: for each k block,
+ * for each block of mcPanels A panels, for each B panel, for each A panel in the block: one
+ * micro-kernel call. A k block of one B panel (kcBlock x NR) stays in L1 while the A block it
+ * meets (mcPanels*MR x kcBlock) stays in L2.
  */
-function gemmDriver(MR: number, NR: number): { params: number[]; locals: number[]; body: Code } {
-  const [pa, pb, pc, mp, np, jpStart, jpEnd, k, kcB, mcP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [p0, kc, i0, iEnd, jp, ip, ldc] = [10, 11, 12, 13, 14, 15, 16];
-  const locals = [I32, I32, I32, I32, I32, I32, I32];
-  const body: Code = [
-    ...get(np), ...i32c(NR * 4), ...i32mul, ...set(ldc),
-    ...forRange(p0, i32c(0), get(k), get(kcB),
-      minS(get(kcB), [...get(k), ...get(p0), ...i32sub]), set(kc),
-      forRange(i0, i32c(0), get(mp), get(mcP),
-        minS([...get(i0), ...get(mcP), ...i32add], get(mp)), set(iEnd),
-        forRange(jp, get(jpStart), get(jpEnd), i32c(1),
+function taskDriver(MR: number, NR: number): { params: number[]; locals: number[]; body: Code } {
+  const P = 0, t = 1;
+  let next = 2;
+  const f = Object.fromEntries(Object.keys(TASK).map((name) => [name, next++])) as Record<keyof typeof TASK, number>;
+  const [item, ch, ipS, ipE, jpS, jpE, p0, kc, first, i0, iEnd, jp, ip, bAddr] = Array.from({ length: 14 }, () => next++);
+  const locals = Array.from({ length: next - 2 }, () => I32);
+  const body: Code = [];
+  for (const [name, index] of Object.entries(TASK)) body.push(...get(P), ...i32load(4 * index), ...set(f[name as keyof typeof TASK]));
+  body.push(
+    ...get(t), ...get(f.perItem), ...i32divU, ...set(item),
+    ...get(t), ...get(f.perItem), ...i32remU, ...set(ch),
+    ...get(f.pa), ...get(item), ...get(f.aItem), ...i32mul, ...i32add, ...set(f.pa),
+    ...get(f.pb), ...get(item), ...get(f.bItem), ...i32mul, ...i32add, ...set(f.pb),
+    ...get(f.pc), ...get(item), ...get(f.cItem), ...i32mul, ...i32add, ...set(f.pc),
+    // This piece's panel ranges: a slice of the split axis, all of the other.
+    ...get(f.splitRows),
+    ...ifElse(
+      [...get(ch), ...get(f.chunk), ...i32mul, ...set(ipS), ...minS([...get(ipS), ...get(f.chunk), ...i32add], get(f.mPanels)), ...set(ipE),
+        ...i32c(0), ...set(jpS), ...get(f.nPanels), ...set(jpE)],
+      [...get(ch), ...get(f.chunk), ...i32mul, ...set(jpS), ...minS([...get(jpS), ...get(f.chunk), ...i32add], get(f.nPanels)), ...set(jpE),
+        ...i32c(0), ...set(ipS), ...get(f.mPanels), ...set(ipE)],
+    ),
+    ...forRange(p0, i32c(0), get(f.k), get(f.kcBlock),
+      minS(get(f.kcBlock), [...get(f.k), ...get(p0), ...i32sub]), set(kc),
+      get(p0), i32eqz, set(first),
+      forRange(i0, get(ipS), get(ipE), get(f.mcPanels),
+        minS([...get(i0), ...get(f.mcPanels), ...i32add], get(ipE)), set(iEnd),
+        forRange(jp, get(jpS), get(jpE), i32c(1),
+          // bAddr = pb + jp * bPanel + p0 * bStep
+          get(f.pb), get(jp), get(f.bPanel), i32mul, i32add, get(p0), get(f.bStep), i32mul, i32add, set(bAddr),
           forRange(ip, get(i0), get(iEnd), i32c(1),
-            // a = pa + (ip*k + p0) * MR*4
-            get(pa), get(ip), get(k), i32mul, get(p0), i32add, i32c(MR * 4), i32mul, i32add,
-            // b = pb + (jp*k + p0) * NR*4
-            get(pb), get(jp), get(k), i32mul, get(p0), i32add, i32c(NR * 4), i32mul, i32add,
-            // c = pc + ip*MR*ldc + jp*NR*4
-            get(pc), get(ip), i32c(MR), i32mul, get(ldc), i32mul, i32add, get(jp), i32c(NR * 4), i32mul, i32add,
-            get(kc), get(ldc), call(0),
+            // a = pa + ip * aPanel + p0 * aStep
+            get(f.pa), get(ip), get(f.aPanel), i32mul, i32add, get(p0), get(f.aStep), i32mul, i32add,
+            get(bAddr),
+            // c = pc + ip * MR * ldc + jp * NR * 4
+            get(f.pc), get(ip), i32c(MR), i32mul, get(f.ldc), i32mul, i32add, get(jp), i32c(NR * 4), i32mul, i32add,
+            get(kc), get(f.aStep), get(f.bStep), get(f.ldc), get(first), call(0),
           ),
         ),
       ),
     ),
-  ];
-  return { params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], locals, body };
+  );
+  return { params: [I32, I32], locals, body };
 }
 
 /**
- * packB(src, dst, k, nPanels, ldbBytes): B copied raw into memory with rows padded to
- * nPanels*NR columns becomes NR-column panels [k][NR]. In Wasm because it is pure v128 moves,
- * several times faster than scalar JS on the small-m products of conv layers.
+ * packCols(src, dst, k, panels, ldBytes): a row-major matrix in memory (rows ldBytes apart)
+ * becomes W-column panels [k][W]. Pure v128 moves. Packs B (W = NR), and A when it arrives
+ * transposed (W = MR) for the benchmarks that compare it with reading A^T in place.
  */
-function packB(NR: number): { params: number[]; locals: number[]; body: Code } {
-  if (NR % 4 !== 0) throw new Error(`sgemm: panel width ${NR} is not a multiple of 4`);
-  const [src, dst, k, np, ldb] = [0, 1, 2, 3, 4];
+function packCols(W: number): { params: number[]; locals: number[]; body: Code } {
+  if (W % 4 !== 0) throw new Error(`sgemm: panel width ${W} is not a multiple of 4`);
+  const [src, dst, k, np, ld] = [0, 1, 2, 3, 4];
   const [jp, p, s] = [5, 6, 7];
   const moves: Code[] = [];
-  for (let v = 0; v < NR / 4; v++) moves.push([...get(dst), ...get(s), ...v128load(16 * v), ...v128store(16 * v)]);
+  for (let v = 0; v < W / 4; v++) moves.push([...get(dst), ...get(s), ...v128load(16 * v), ...v128store(16 * v)]);
   const body: Code = forRange(jp, i32c(0), get(np), i32c(1),
-    get(src), get(jp), i32c(NR * 4), i32mul, i32add, set(s),
+    get(src), get(jp), i32c(W * 4), i32mul, i32add, set(s),
     forRange(p, i32c(0), get(k), i32c(1),
       ...moves,
-      get(s), get(ldb), i32add, set(s),
-      get(dst), i32c(NR * 4), i32add, set(dst),
+      get(s), get(ld), i32add, set(s),
+      get(dst), i32c(W * 4), i32add, set(dst),
     ),
   );
   return { params: [I32, I32, I32, I32, I32], locals: [I32, I32, I32], body };
 }
 
 /**
- * packRows(src, dst, panels, k, ldBytes) for R rows per panel: a row-major matrix copied raw into
- * memory (rows ldBytes apart) becomes R-row panels [k][R] for its first `panels` * R rows (the
- * caller packs a partial last panel). This packs A (R = MR), and B when it arrives transposed
- * ([n, k], R = NR). Four columns at a time, each group of 4 rows is a 4x4 transpose in registers
- * (4 loads, 8 shuffles, 4 stores), where a scalar JS loop spent most of a small GEMM's packing time.
+ * packRows(src, dst, panels, k, ldBytes) for R rows per panel: a row-major matrix in memory
+ * (rows ldBytes apart) becomes R-row panels [k][R]. This packs A (R = MR), and B when it
+ * arrives transposed ([n, k], R = NR). Four columns at a time, each group of 4 rows is a 4x4
+ * transpose in registers (4 loads, 8 shuffles, 4 stores).
  */
 function packRows(R: number): { params: number[]; locals: number[]; body: Code } {
   if (R % 4 !== 0) throw new Error(`sgemm: panel height ${R} is not a multiple of 4`);
@@ -151,7 +212,7 @@ function packRows(R: number): { params: number[]; locals: number[]; body: Code }
   for (let r = 0; r < R; r++) single.push(...get(dst), ...row(r), ...f32load(0), ...f32store(4 * r));
   single.push(...get(r0), ...i32c(4), ...i32add, ...set(r0), ...get(dst), ...i32c(4 * R), ...i32add, ...set(dst));
   const body: Code = [
-    ...get(k), ...i32c(-4), 0x71 /* i32.and */, ...set(k4),
+    ...get(k), ...i32c(-4), ...i32and, ...set(k4),
     ...forRange(ip, i32c(0), get(panels), i32c(1),
       get(src), get(ip), get(ld), i32c(R), i32mul, i32mul, i32add, set(r0),
       forRange(p, i32c(0), get(k4), i32c(4), quad),
@@ -161,19 +222,46 @@ function packRows(R: number): { params: number[]; locals: number[]; body: Code }
   return { params: [I32, I32, I32, I32, I32], locals: [I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128], body };
 }
 
+/** compact(src, dst, srcStride, dstStride, rowBytes, rows): move rows (memmove, so dst may overlap src below it). */
+function compact(): { params: number[]; locals: number[]; body: Code } {
+  const [src, dst, ss, ds, bytes, rows] = [0, 1, 2, 3, 4, 5];
+  const r = 6;
+  const body: Code = forRange(r, i32c(0), get(rows), i32c(1),
+    get(dst), get(src), get(bytes), memoryCopy,
+    get(src), get(ss), i32add, set(src),
+    get(dst), get(ds), i32add, set(dst),
+  );
+  return { params: [I32, I32, I32, I32, I32, I32], locals: [I32], body };
+}
+
+/** Module variants: `fused` uses relaxed SIMD's multiply-add (validate before use). */
+export interface ModuleOptions {
+  readonly shared: boolean;
+  readonly fused: boolean;
+}
+
 /** The module bytes; memory is imported (env.memory) so JS owns growth. */
-export function sgemmModuleBytes(shared: boolean, mr = MR, nr = NR): Uint8Array<ArrayBuffer> {
+export function sgemmModuleBytes(options: ModuleOptions): Uint8Array<ArrayBuffer> {
+  const { shared, fused } = options;
   return buildModule(
     [
-      { ...microKernel(mr, nr), results: [] },
-      { ...gemmDriver(mr, nr), results: [], name: 'gemm' },
-      { ...packB(nr), results: [], name: 'packB' },
-      // A packs as mr-row panels; A transposed ([k, m]) packs like B, as mr-wide column panels;
-      // B transposed ([n, k]) packs like A, as nr-row panels. Tile sides that are not a multiple
-      // of 4 (tuning experiments) get no Wasm packing and fall back to JS.
-      ...(mr % 4 === 0 ? [{ ...packRows(mr), results: [], name: 'packA' }, { ...packB(mr), results: [], name: 'packAT' }] : []),
-      { ...packRows(nr), results: [], name: 'packBT' },
+      { ...microKernel(MR, NR, fused), results: [] },
+      { ...taskDriver(MR, NR), results: [], name: 'task' },
+      { ...packCols(NR), results: [], name: 'packB' },
+      { ...packRows(MR), results: [], name: 'packA' },
+      { ...packCols(MR), results: [], name: 'packAT' },
+      { ...packRows(NR), results: [], name: 'packBT' },
+      { ...compact(), results: [], name: 'compact' },
     ],
     { min: 1, max: shared ? 65536 : undefined, shared },
   );
+}
+
+/** Whether this runtime runs relaxed SIMD (browsers today; Node 20 with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly !== 'undefined' && WebAssembly.validate(sgemmModuleBytes({ shared: false, fused: true }));
+  } catch {
+    return false;
+  }
 }
