@@ -6,7 +6,7 @@
  *   commutes(add, a, b);                                  // true
  *   float32AgreesWithFloat64(softmax, [x64]);             // true, or the first element off
  */
-import { abstractEval, astype, evalPrimitive, fmtAval, inversePerm, reshape, shapeEqual, transpose, type Prim, type PrimParams, type Tensor } from '../src/tensor';
+import { abstractEval, add, astype, evalPrimitive, fmtAval, inversePerm, logicalAnd, logicalOr, maximum, minimum, mul, reshape, shapeEqual, sum, transpose, type Prim, type PrimParams, type Tensor } from '../src/tensor';
 import { approx, exact, type Approx } from './approx';
 import { allOf, check, labelled, type LawResult } from './result';
 
@@ -70,5 +70,35 @@ export function float32AgreesWithFloat64(f: (...xs: Tensor[]) => Tensor, inputs6
   return allOf(
     ['result dtypes', () => check(y32.dtype === 'float32' && y64.dtype === 'float64', () => `${y32.dtype} from float32 inputs and ${y64.dtype} from float64 inputs`)],
     ['float32 result vs float64 reference', () => tol.equals(y32, y64)],
+  );
+}
+
+/** A bool tensor holds only the bytes 0 and 1 (what every comparison and logical op makes). */
+export function isValidBool(t: Tensor): LawResult {
+  if (t.dtype !== 'bool') return `${fmtAval(t)} is not a bool tensor`;
+  const bad = t.dataSync().find((v) => v !== 0 && v !== 1);
+  return check(bad === undefined, () => `${fmtAval(t)} holds the byte ${bad}, expected only 0 and 1`);
+}
+
+/**
+ * Bool arithmetic follows JAX: add and maximum are logical or, mul and minimum logical and, each
+ * result a valid bool; sum counts the trues in int32.
+ */
+export function boolArithmeticIsLogical(a: Tensor, b: Tensor): LawResult {
+  const or = logicalOr(a, b), and = logicalAnd(a, b);
+  const same = (name: string, y: Tensor, want: Tensor) => [name, () => {
+    const valid = isValidBool(y);
+    return valid === true ? exact.equals(y, want) : valid;
+  }] as const;
+  const trues = a.dataSync().reduce((n, v) => n + (v ? 1 : 0), 0);
+  return allOf(
+    same('add vs logicalOr', add(a, b), or),
+    same('maximum vs logicalOr', maximum(a, b), or),
+    same('mul vs logicalAnd', mul(a, b), and),
+    same('minimum vs logicalAnd', minimum(a, b), and),
+    ['sum counts the trues', () => {
+      const s = sum(a);
+      return check(s.dtype === 'int32' && s.item() === trues, () => `sum gave ${s.dtype} ${s.item()}, expected int32 ${trues}`);
+    }],
   );
 }
