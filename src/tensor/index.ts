@@ -15,7 +15,7 @@ export type { InitOptions } from './backend/webgpu';
 export type { Kernel } from './backend/cpu';
 export { erf as erfScalar } from './backend/cpu/special';
 
-export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, registerImpl, higherOrderImpl, withMainTrace, withDynamicTrace, isMainActive, markDonated, isDonated, checkLive, setDebugNans, debugNansEnabled, transformationStack, fromStorage, registerBackend, getBackend } from './core';
+export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, registerImpl, higherOrderImpl, withMainTrace, withDynamicTrace, isMainActive, markDonated, isDonated, checkLive, setDebugNans, debugNansEnabled, transformationStack, fromStorage, wrapStorage, storageOf, cpuData, registerBackend, getBackend } from './core';
 export type { Backend, Device, MainTrace } from './core';
 export type { DType, TypedArray } from './dtype';
 export { arrayFor, isFloat, promoteTypes, resultType } from './dtype';

@@ -6,7 +6,7 @@
  * tensor is garbage collected; `liveBufferCount` counts what this module created and not yet
  * released (leak tests watch it).
  */
-import { Tensor } from '../../core';
+import { storageOf, wrapStorage, type Tensor } from '../../core';
 import type { DType } from '../../dtype';
 import { opError } from '../../shape';
 
@@ -155,18 +155,18 @@ export class GpuStorage implements Releasable {
 /** Make a webgpu tensor owning `buffer` (released when disposed or collected). */
 export function wrapBuffer(shape: readonly number[], dtype: DType, buffer: GPUBuffer): Tensor {
   const storage = new GpuStorage(buffer);
-  const t = new Tensor(shape, dtype, 'webgpu', storage);
+  const t = wrapStorage(shape, dtype, 'webgpu', storage);
   releaseOnCollect(t, storage);
   return t;
 }
 
-export function storageOf(t: Tensor): GpuStorage {
-  return t._storage as GpuStorage;
+export function gpuStorageOf(t: Tensor): GpuStorage {
+  return storageOf(t) as GpuStorage;
 }
 
 /** The buffer of a webgpu tensor, with a clear error when the tensor can no longer be used. */
 export function bufferOf(t: Tensor, op: string): GPUBuffer {
-  const s = storageOf(t);
+  const s = gpuStorageOf(t);
   if (s.state === 'donated') opError(op, 'this tensor was donated to a jitted function and can no longer be used (its buffer now holds one of the function\'s outputs)');
   if (s.state === 'disposed') opError(op, 'this tensor was disposed and can no longer be used');
   return s.buffer;
@@ -174,7 +174,7 @@ export function bufferOf(t: Tensor, op: string): GPUBuffer {
 
 /** Hand a donated tensor's buffer to a new tensor; the donated tensor becomes invalid. */
 export function takeDonated(t: Tensor, shape: readonly number[], dtype: DType): Tensor {
-  const s = storageOf(t);
+  const s = gpuStorageOf(t);
   const buffer = bufferOf(t, 'donate');
   s.state = 'donated';
   forgetOnCollect(s);
@@ -183,9 +183,10 @@ export function takeDonated(t: Tensor, shape: readonly number[], dtype: DType): 
 
 /** Free a tensor's GPU buffer now; later uses of the tensor throw. No-op for CPU tensors. */
 export function dispose(t: Tensor): void {
-  if (t.device === 'webgpu' && t._storage instanceof GpuStorage) {
-    t._storage.release();
-    forgetOnCollect(t._storage);
+  const s = t.device === 'webgpu' ? storageOf(t) : undefined;
+  if (s instanceof GpuStorage) {
+    s.release();
+    forgetOnCollect(s);
   }
 }
 

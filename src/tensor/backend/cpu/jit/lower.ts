@@ -5,7 +5,7 @@
  * intermediate a slot that is reused within and across calls. Only the outputs are fresh
  * arrays, because they escape as new tensors, unless a donated argument's array backs one.
  */
-import { fromStorage, type Tensor } from '../../../core';
+import { cpuData, fromStorage, type Tensor } from '../../../core';
 import { arrayFor, type DType, type TypedArray } from '../../../dtype';
 import { Lit, type Atom, type Eqn, type Var } from '../../../jaxpr';
 import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type Prim } from '../../../primitives';
@@ -26,9 +26,9 @@ type EqnLowering = (e: Eqn) => Runner;
 const viaKernel: EqnLowering = (e) => {
   const kernel = cpuKernel(e.prim);
   const out = e.outs[0]!.aval;
-  const views = e.inputs.map((a) => ({ shape: a.aval.shape, dtype: a.aval.dtype, _storage: undefined as unknown }));
+  const views = e.inputs.map((a) => ({ shape: a.aval.shape, dtype: a.aval.dtype, data: undefined as unknown as TypedArray }));
   return (read, write) => {
-    e.inputs.forEach((a, i) => (views[i]!._storage = read(a)));
+    e.inputs.forEach((a, i) => (views[i]!.data = read(a)));
     kernel(views, e.params, out, write(e.outs[0]!));
   };
 };
@@ -88,7 +88,7 @@ const sharedStorage = new WeakSet<object>();
 export function lowerCpu({ jaxpr, consts, steps: fused, donate, planBuffers }: LoweringInput): Executable {
   const steps = transposedOperands(jaxpr, fused);
   const plan = planBuffers(jaxpr, steps.map(plannedStep), { donate, storageKey });
-  for (const c of consts) if (c.device === 'cpu') sharedStorage.add(c._cpu);
+  for (const c of consts) if (c.device === 'cpu') sharedStorage.add(cpuData(c));
   const runners = steps.map(makeRunner);
   const buffers: (TypedArray | undefined)[] = new Array(plan.buffers.length);
   const slotOfOut = jaxpr.outs.map((o) => (o instanceof Lit ? undefined : plan.slotOf.get(o)!));
@@ -98,20 +98,20 @@ export function lowerCpu({ jaxpr, consts, steps: fused, donate, planBuffers }: L
 
   let timings: number[] | undefined;
   const run = (args: readonly Tensor[]): Tensor[] => {
-    const donors = anyDonated ? plan.donors(args.map((a) => (sharedStorage.has(a._cpu) ? undefined : a._cpu))).arg : undefined;
+    const donors = anyDonated ? plan.donors(args.map((a) => (sharedStorage.has(cpuData(a)) ? undefined : cpuData(a)))).arg : undefined;
     const fresh: TypedArray[] = plan.outputs.map((o, k) => {
       const i = donors ? donors[k]! : -1;
-      return i >= 0 ? args[i]!._cpu : arrayFor(o.dtype as DType, o.size);
+      return i >= 0 ? cpuData(args[i]!) : arrayFor(o.dtype as DType, o.size);
     });
     const storageOf = (slot: Slot): TypedArray => {
       switch (slot.kind) {
-        case 'arg': return args[slot.index]!._cpu;
-        case 'const': return consts[slot.index]!._cpu;
+        case 'arg': return cpuData(args[slot.index]!);
+        case 'const': return cpuData(consts[slot.index]!);
         case 'output': return fresh[slot.index]!;
         case 'buffer': return (buffers[slot.index] ??= arrayFor(plan.buffers[slot.index]!.dtype, plan.buffers[slot.index]!.size));
       }
     };
-    const read = (a: Atom): TypedArray => (a instanceof Lit ? a.value._cpu : storageOf(plan.slotOf.get(a)!));
+    const read = (a: Atom): TypedArray => (a instanceof Lit ? cpuData(a.value) : storageOf(plan.slotOf.get(a)!));
     const write = (v: Var): TypedArray => storageOf(plan.slotOf.get(v)!);
     if (timings) {
       runners.forEach((r, i) => {
