@@ -107,7 +107,9 @@ export interface SoftmaxCrossEntropyOptions extends LossOptions {
 /**
  * Cross-entropy of softmax(logits) against labels over the last axis. Labels are int32 class
  * indices [...batch] or float targets (one-hot or soft) shaped like the logits; both give the
- * same numbers. Uses logSoftmax, so logits of +-1000 stay finite.
+ * same numbers. Uses logSoftmax, so logits of +-1000 stay finite. An int32 label outside
+ * [-classes, classes) gives a NaN loss for its example (takeAlongAxis's fill contract, as in
+ * JAX), on every backend; `oneHot` of such a label is a zero row, whose loss is 0.
  * @example softmaxCrossEntropy(logits, labels)                       // labels int32 [batch]
  * @example softmaxCrossEntropy(logits, oneHot(labels, 10), { labelSmoothing: 0.1 })
  */
@@ -140,7 +142,8 @@ function pickNegLogProb(op: string, logp: Tensor, labels: Tensor): Tensor {
 }
 
 /**
- * Negative log-likelihood of int32 labels under log-probabilities [..., classes] (PyTorch's nll_loss).
+ * Negative log-likelihood of int32 labels under log-probabilities [..., classes] (PyTorch's
+ * nll_loss). A label outside [-classes, classes) gives NaN (takeAlongAxis's fill contract).
  * @example nll(logSoftmax(logits), labels)
  * @example nll(logProbs, labels, { reduction: 'none' })
  */

@@ -111,7 +111,7 @@ function around(shape: readonly number[], axis: number): [number, number, number
 /** Normalize a (possibly negative) index into [0, n), or n when out of range. */
 const normIndex = (e: Emit, raw: string, n: number): string => e.let(`select(${n}u, u32(select(${raw}, ${raw} + ${n}i, ${raw} < 0i)), ${raw} >= -${n}i && ${raw} < ${n}i)`, 'k');
 
-/** Out-of-range indices read 0 (the CPU backend throws; a kernel cannot). */
+/** Out-of-range indices read 0, as on the CPU (take and takeAlongAxis fill them). */
 const gatherPlan: Builder<'gather'> = ([x, idx], { axis }, out) => {
   const type = storageType(x!.dtype);
   const [, nx, inner] = around(x!.shape, axis);
@@ -126,7 +126,10 @@ const gatherPlan: Builder<'gather'> = ([x, idx], { axis }, out) => {
   }));
 };
 
-/** No float atomics: each output element loops over the indices that could land on it, in order. */
+/**
+ * No float atomics: each output element loops over the indices that could land on it, in order;
+ * out-of-range indices land nowhere (dropped, as on the CPU).
+ */
 const scatterAddPlan: Builder<'scatterAdd'> = ([base, idx], { axis }, out) => {
   const type = storageType(base!.dtype);
   const [, nb, inner] = around(base!.shape, axis);
