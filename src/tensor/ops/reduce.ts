@@ -5,7 +5,7 @@ import type { ReducePrim } from '../primitives';
 import { normalizeAxes, normalizeAxis, opError, fmtShape } from '../shape';
 import { asTensor, type TensorLike } from './create';
 import { astype, reshapeExact } from './broadcast';
-import { add, div, equal, exp, log, logicalNot, sqrt, square, stopGradient, sub, where } from './elementwise';
+import { abs, add, div, equal, exp, greater, less, log, logicalAnd, logicalNot, mul, sqrt, square, stopGradient, sub, where } from './elementwise';
 
 export interface ReduceOptions {
   /** One axis, several, or all (default). Negative axes count from the end. */
@@ -74,9 +74,22 @@ export function variance(x: TensorLike, options: VarianceOptions = {}): Tensor {
   return div(sum(square(centered), options), Math.max(n - (options.ddof ?? 0), 0));
 }
 
-/** Standard deviation: sqrt(variance). */
+/**
+ * Standard deviation: sqrt(variance), computed as s sqrt(variance(x / s)) with s the largest
+ * magnitude over the axes, so float32 squares do not underflow (std of [1e-30, -5e-31] is
+ * 7.5e-31, not 0) or overflow. @example std(x, { axis: 0, ddof: 1 })
+ */
 export function std(x: TensorLike, options: VarianceOptions = {}): Tensor {
-  return sqrt(variance(x, options));
+  let t = asTensor('std', x);
+  if (!isFloat(t.dtype)) t = astype(t, 'float32');
+  const axes = normalizeAxes('std', options.axis, t.ndim);
+  if (axes.some((a) => t.shape[a] === 0)) return sqrt(variance(t, options));
+  // A stopped constant scale: std is homogeneous, so the gradient is exact. 0, Infinity and NaN
+  // scales are replaced by 1 (they are the cases scaling cannot help).
+  const m = stopGradient(max(abs(t), { axis: axes, keepdims: true }));
+  const s = where(logicalAnd(greater(m, 0), less(m, Infinity)), m, 1);
+  const y = mul(sqrt(variance(div(t, s), { ...options, keepdims: true })), s);
+  return options.keepdims ? y : reshapeExact(y, t.shape.filter((_, i) => !axes.includes(i)));
 }
 
 /** True when every element is truthy; true over an empty axis (numpy). */
@@ -116,14 +129,25 @@ export const argmin = (x: TensorLike, options: ArgOptions = {}): Tensor => argRe
  * +-1000. The shift is a stopped-gradient constant, so derivatives are exactly softmax.
  */
 export function logsumexp(x: TensorLike, options: ReduceOptions = {}): Tensor {
-  let t = asTensor('logsumexp', x);
-  if (!isFloat(t.dtype)) t = astype(t, 'float32');
+  const t = floatTensor('logsumexp', x);
   const axes = normalizeAxes('logsumexp', options.axis, t.ndim);
-  const m = stopGradient(max(t, { axis: axes, keepdims: true }));
-  // Rows of -inf (or +inf) would give inf - inf = NaN; shifting by 0 there keeps the right answer.
-  const shift = where(equal(sub(m, m), 0), m, 0);
+  const shift = maxShift(t, axes);
   const s = add(log(sum(exp(sub(t, shift)), { axis: axes, keepdims: true })), shift);
   return options.keepdims ? s : reshapeExact(s, t.shape.filter((_, i) => !axes.includes(i)));
+}
+
+function floatTensor(op: string, x: TensorLike): Tensor {
+  const t = asTensor(op, x);
+  return isFloat(t.dtype) ? t : astype(t, 'float32');
+}
+
+/**
+ * The max over `axes` (kept) as a stopped-gradient shift that makes every exp at most 1. Rows of
+ * -inf (or +inf) would give inf - inf = NaN; shifting by 0 there keeps the right answer.
+ */
+function maxShift(t: Tensor, axes: readonly number[]): Tensor {
+  const m = stopGradient(max(t, { axis: axes, keepdims: true }));
+  return where(equal(sub(m, m), 0), m, 0);
 }
 
 export interface AxisOption {
@@ -131,16 +155,29 @@ export interface AxisOption {
   readonly axis?: number;
 }
 
-/** exp(x) / sum(exp(x)) along an axis, shifted by the max so it never overflows. */
+/**
+ * exp(x) / sum(exp(x)) along an axis (default -1), computed as e / sum(e) with e = exp(x - max):
+ * it never overflows, and equal logits get exactly equal shares (softmax([1000, 1000]) is 0.5).
+ * @example softmax(tensor([1000, 1000]))   // [0.5, 0.5]
+ */
 export function softmax(x: TensorLike, options: AxisOption = {}): Tensor {
-  return exp(logSoftmax(x, options));
+  const t = floatTensor('softmax', x);
+  const axis = normalizeAxis('softmax', options.axis ?? -1, t.ndim);
+  const e = exp(sub(t, maxShift(t, [axis])));
+  return div(e, sum(e, { axis, keepdims: true }));
 }
 
-/** x - logsumexp(x) along an axis (default -1). */
+/**
+ * x - logsumexp(x) along an axis (default -1), computed as (x - max) - log(sum(exp(x - max))):
+ * rounding the logsumexp first would lose the low digits at large logits (logSoftmax([1000,
+ * 1000]) is -0.6931472 in float32, not -0.69318).
+ * @example logSoftmax(tensor([1000, 1000]))   // [-0.6931472, -0.6931472]
+ */
 export function logSoftmax(x: TensorLike, options: AxisOption = {}): Tensor {
-  const t = asTensor('logSoftmax', x);
+  const t = floatTensor('logSoftmax', x);
   const axis = normalizeAxis('logSoftmax', options.axis ?? -1, t.ndim);
-  return sub(t, logsumexp(t, { axis, keepdims: true }));
+  const z = sub(t, maxShift(t, [axis]));
+  return sub(z, log(sum(exp(z), { axis, keepdims: true })));
 }
 
 export interface CumsumOptions {
