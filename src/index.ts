@@ -11,5 +11,6 @@ import './tensor';
 export * from './tensor/ops';
 export { Tensor, OpError, broadcastShapes, promoteTypes, resultType, isFloat, isDonated, setDebugNans, debugNansEnabled } from './tensor';
 export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, setCpuThreads, suggestedCpuThreads } from './tensor';
-export type { DType, Device, Shape, InitOptions } from './tensor';
+export { setWebGPUMemoryBudget, webgpuMemory, clearWebGPUCaches, setWebGPUCacheLimits, webgpuCacheSizes } from './tensor';
+export type { DType, Device, Shape, InitOptions, WebGPUMemory, WebGPUCacheLimits } from './tensor';
 export * from './grad';

@@ -10,8 +10,8 @@ export { matmulKernel } from './backend/cpu/matmul';
  * n = 256-512 (bench/threads.ts). Products below 256^3 always stay single-threaded.
  */
 export { setSgemmThreads as setCpuThreads, suggestedThreads as suggestedCpuThreads } from './backend/cpu/wasm/sgemm';
-export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice } from './backend/webgpu';
-export type { InitOptions } from './backend/webgpu';
+export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, setWebGPUMemoryBudget, webgpuMemory, clearWebGPUCaches, setWebGPUCacheLimits, webgpuCacheSizes } from './backend/webgpu';
+export type { InitOptions, WebGPUMemory, WebGPUCacheLimits } from './backend/webgpu';
 export type { Kernel } from './backend/cpu';
 export { erf as erfScalar } from './backend/cpu/special';
 

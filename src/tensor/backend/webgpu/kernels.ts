@@ -11,6 +11,7 @@ import { elementExpr } from './elementwise';
 import { dispatch, input, output, perElement, sourceIndex, unravel, dotIndex, type IndexMapPrim, type Plan } from './plan';
 import { argPlan, cumsumPlan, reducePlan } from './reduce';
 import { Emit, f32Lit, load, storageLiteral, storageType, store } from './wgsl';
+import { planCache } from './caches';
 
 type Builder<P extends Prim> = (ins: readonly Aval[], params: PrimParams[P], out: Aval) => Plan;
 
@@ -234,20 +235,18 @@ const builders = {
   randomBits: randomBitsPlan,
 } satisfies { [P in Prim]: Builder<P> };
 
-const cache = new Map<string, Plan>();
-
 /** JSON with non-finite numbers spelled out (JSON would write null for all of them). */
 export function paramsKey(params: unknown): string {
   return JSON.stringify(params, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 }
 
-/** The plan of one primitive application (cached). Refs: inputs, then output, then temps. */
+/** The plan of one primitive application (cached, bounded). Refs: inputs, then output, then temps. */
 export function planFor(prim: string, ins: readonly Aval[], params: any, out: Aval): Plan {
   const key = `${prim}|${ins.map((a) => `${a.dtype}[${a.shape}]`).join(',')}|${paramsKey(params)}`;
-  let plan = cache.get(key);
+  let plan = planCache.get(key);
   if (!plan) {
     plan = sizeOf(out.shape) === 0 ? single(null) : isPrim(prim) ? (builders[prim] as Builder<Prim>)(ins, params, out) : userPlan(prim, ins, params, out);
-    cache.set(key, plan);
+    planCache.set(key, plan);
   }
   return plan;
 }

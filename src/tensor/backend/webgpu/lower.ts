@@ -17,7 +17,7 @@ import type { DType } from '../../dtype';
 import { Lit, Var, type Atom, type Eqn } from '../../jaxpr';
 import { clusterWrites, type BufferSpec, type Cluster, type ClusterInput, type Executable, type LoweringInput, type PlannedStep } from '../../program';
 import { contiguousStrides, shapeEqual, sizeOf } from '../../shape';
-import { bufferOf, bytesFor, checkDtype, createBuffer, destroyBuffer, gpu, releaseOnCollect, takeDonated, wrapBuffer, type Releasable } from './device';
+import { bufferOf, bytesFor, checkDtype, createBuffer, destroyBuffer, deviceGeneration, gpu, releaseOnCollect, takeDonated, wrapBuffer, type Releasable } from './device';
 import { elementExpr } from './elementwise';
 import { planFor } from './kernels';
 import { dotIndex, encodeSteps, input, output, perElement, unravel, type Binding, type Step as GpuStep } from './plan';
@@ -173,8 +173,10 @@ function aliasStep(eqn: Eqn): ProgramStep {
   return { plan: [], refs: [], reads: eqn.inputs, writes: eqn.outs, alias: { from: eqn.inputs[0]!, to: eqn.outs[0]! } };
 }
 
+/** The buffers a program owns on one device generation (given back together). */
 class Owned implements Releasable {
   readonly buffers: GPUBuffer[] = [];
+  readonly generation = deviceGeneration();
   released = false;
   make(bytes: number): GPUBuffer {
     const b = createBuffer(bytes);
@@ -184,7 +186,8 @@ class Owned implements Releasable {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.buffers.forEach(destroyBuffer);
+    // A closed or lost device took its buffers with it.
+    if (this.generation === deviceGeneration()) this.buffers.forEach(destroyBuffer);
   }
 }
 
@@ -197,11 +200,6 @@ const storageKey = (b: BufferSpec): string => String(bytesFor(b.size));
  */
 export function lowerWebGPU({ jaxpr, consts, steps: fused, donate, planBuffers }: LoweringInput): Executable & { dispose(): void } {
   for (const v of [...jaxpr.constvars, ...jaxpr.invars]) checkDtype('jit', v.aval.dtype);
-  const owned = new Owned();
-  const constBuffers = consts.map((t) => (t.device === 'webgpu' ? bufferOf(t, 'jit') : upload(owned, t)));
-  const constSet = new Set<object>(constBuffers);
-  const litBuffers = new Map<Lit, GPUBuffer>();
-
   const steps: ProgramStep[] = [];
   let fusedCount = 0, kernelCount = 0;
   for (const s of fused) {
@@ -216,21 +214,48 @@ export function lowerWebGPU({ jaxpr, consts, steps: fused, donate, planBuffers }
     }
   }
   const plan = planBuffers(jaxpr, steps, { donate, storageKey });
-  const slots = plan.buffers.map((b) => owned.make(bytesFor(b.size)));
   const outSlot = jaxpr.outs.map((a) => (a instanceof Var ? plan.slotOf.get(a) : undefined));
   /** Output j owns its output slot's buffer when it is the first position returning that slot. */
   const ownsSlot = outSlot.map((s, j) => s?.kind === 'output' && outSlot.findIndex((t) => t === s) === j);
   // Per output slot of a donated argument's byte size: where it is computed before a late copy.
   const donatedBytes = new Set(jaxpr.invars.filter((_, i) => donate[i]).map((v) => bytesFor(sizeOf(v.aval.shape))));
-  const scratch = plan.outputs.map((o) => (donatedBytes.has(bytesFor(o.size)) ? owned.make(bytesFor(o.size)) : undefined));
-  const argStaging: (GPUBuffer | undefined)[] = [];
   const anyDonated = donate.some(Boolean);
 
+  /**
+   * The program's GPU side on one device: constants, planned buffers, scratch, staging. Built
+   * again when the device changed (closeWebGPU or a lost device), so the compiled program keeps
+   * working on the next device.
+   */
+  const build = () => {
+    const owned = new Owned();
+    const constBuffers = consts.map((t) => (t.device === 'webgpu' ? bufferOf(t, 'jit') : upload(owned, t)));
+    return {
+      owned,
+      constBuffers,
+      constSet: new Set<object>(constBuffers),
+      litBuffers: new Map<Lit, GPUBuffer>(),
+      slots: plan.buffers.map((b) => owned.make(bytesFor(b.size))),
+      scratch: plan.outputs.map((o) => (donatedBytes.has(bytesFor(o.size)) ? owned.make(bytesFor(o.size)) : undefined)),
+      argStaging: [] as (GPUBuffer | undefined)[],
+    };
+  };
+  let gpuSide = build();
+  let disposed = false;
+  const holder: Releasable = { release: () => gpuSide.owned.release() };
+
   const program: Executable & { dispose(): void } = {
-    stats: { steps: steps.length, fused: fusedCount, kernels: kernelCount, buffers: slots.length },
-    dispose: () => owned.release(),
+    stats: { steps: steps.length, fused: fusedCount, kernels: kernelCount, buffers: plan.buffers.length },
+    dispose: () => {
+      disposed = true;
+      holder.release();
+    },
     run(args) {
-      if (owned.released) throw new Error('webgpu jit: this compiled program was disposed');
+      if (disposed) throw new Error('webgpu jit: this compiled program was disposed');
+      if (gpuSide.owned.generation !== deviceGeneration()) {
+        gpuSide.owned.release();
+        gpuSide = build();
+      }
+      const { owned, constBuffers, constSet, litBuffers, slots, scratch, argStaging } = gpuSide;
       if (args.length !== jaxpr.invars.length) throw new Error(`webgpu jit: expected ${jaxpr.invars.length} arguments, got ${args.length}`);
       const argBuffers = args.map((a, i) => {
         const want = jaxpr.invars[i]!.aval;
@@ -290,7 +315,7 @@ export function lowerWebGPU({ jaxpr, consts, steps: fused, donate, planBuffers }
       });
     },
   };
-  releaseOnCollect(program, owned);
+  releaseOnCollect(program, holder);
   return program;
 }
 

@@ -1,0 +1,111 @@
+/**
+ * WebGPU devices come and go (issue 12, items 3 and 11): after closeWebGPU() and initWebGPU(),
+ * and after a lost device, eager ops and already compiled jit programs compute correct values on
+ * the new device (pipelines and program buffers are tied to the device that made them), and
+ * tensors of the old device refuse to be used. The pipeline and plan caches are bounded LRUs
+ * with a clear function; the LRU itself is checked against a model on drawn operations.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as T from '../src';
+import { gpu } from '../src/tensor/backend/webgpu/device';
+import { LruCache } from '../src/tensor/lru';
+import { webgpuOrWarn } from './webgpu.helpers';
+
+const SEED = 4711;
+
+describe(`LruCache matches a model on drawn operations (fast-check seed ${SEED})`, () => {
+  it('gets, sets and resizes like an array in use order', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('get' as const), key: fc.integer({ min: 0, max: 6 }) }),
+      fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 6 }), value: fc.integer() }),
+      fc.record({ kind: fc.constant('resize' as const), capacity: fc.integer({ min: 1, max: 5 }) }),
+    );
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 40 }), (capacity, ops) => {
+      const cache = new LruCache<number, number>(capacity);
+      let model: [number, number][] = []; // least recently used first
+      let cap = capacity;
+      for (const o of ops) {
+        if (o.kind === 'get') {
+          const hit = model.find(([k]) => k === o.key);
+          expect(cache.get(o.key)).toBe(hit?.[1]);
+          if (hit) model = [...model.filter(([k]) => k !== o.key), hit];
+        } else if (o.kind === 'set') {
+          cache.set(o.key, o.value);
+          model = [...model.filter(([k]) => k !== o.key), [o.key, o.value]];
+        } else {
+          cap = o.capacity;
+          cache.resize(cap);
+        }
+        model = model.slice(Math.max(0, model.length - cap));
+        expect(cache.size).toBe(model.length);
+      }
+      for (const [k, v] of model) expect(cache.get(k)).toBe(v);
+    }), { seed: SEED, numRuns: 200 });
+  });
+});
+
+const available = await webgpuOrWarn('webgpu lifecycle tests');
+
+/** An eager matmul and a jitted elementwise chain with a reduction, on device tensors. */
+async function compute(f: (x: T.Tensor, w: T.Tensor) => T.Tensor) {
+  const x = T.toDevice(T.tensor([[1, 2], [3, 4]]), 'webgpu');
+  const w = T.toDevice(T.tensor([[1, -1], [2, 0.5]]), 'webgpu');
+  return { eager: Array.from(await T.matmul(x, w).data()), jitted: Array.from(await f(x, w).data()), x };
+}
+const WANT = { eager: [5, 0, 11, -1], jitted: [2 * (1 - 2) + 1, 2 * (6 + 2) + 1] };
+
+describe.skipIf(!available)('webgpu survives closing and losing its device', () => {
+  it('closeWebGPU, initWebGPU: eager ops and a compiled program compute correct values', async () => {
+    const f = T.jit((x: T.Tensor, w: T.Tensor) => T.add(T.mul(T.sum(T.mul(x, w), { axis: 1 }), 2), 1));
+    const before = await compute(f);
+    expect([before.eager, before.jitted]).toEqual([WANT.eager, WANT.jitted]);
+    T.closeWebGPU();
+    expect(T.webgpuAvailable()).toBe(false);
+    expect(await T.initWebGPU()).toBe(true);
+    const after = await compute(f);
+    expect([after.eager, after.jitted]).toEqual([WANT.eager, WANT.jitted]);
+    expect(f.stats.traces).toBe(1); // the same compiled program, rebuilt for the new device
+    // A tensor of the closed device says so (it does not read zeros).
+    expect(() => T.add(before.x, 1)).toThrow(/device that was closed or lost/);
+    await expect(before.x.data()).rejects.toThrow(/device that was closed or lost/);
+  });
+
+  it('a lost device (destroyed under us): available turns false, initWebGPU works again', async () => {
+    const f = T.jit((x: T.Tensor, w: T.Tensor) => T.add(T.mul(T.sum(T.mul(x, w), { axis: 1 }), 2), 1));
+    expect((await compute(f)).jitted).toEqual(WANT.jitted);
+    const { device } = gpu();
+    device.destroy();
+    const info = await device.lost;
+    expect(info.reason).toBe('destroyed');
+    expect(T.webgpuAvailable()).toBe(false);
+    expect(await T.initWebGPU()).toBe(true);
+    const after = await compute(f);
+    expect([after.eager, after.jitted]).toEqual([WANT.eager, WANT.jitted]);
+    expect(T.webgpuMemory().liveBuffers).toBeGreaterThan(0); // counted afresh on the new device
+  });
+
+  it('the pipeline and plan caches are bounded LRUs, and clear', async () => {
+    T.setWebGPUCacheLimits({ pipelines: 4, plans: 6 });
+    const x = T.toDevice(T.tensor([0.5, 1, 2]), 'webgpu');
+    const ops = [T.exp, T.log, T.sqrt, T.tanh, T.sigmoid, T.neg, T.abs, T.square];
+    for (let round = 0; round < 2; round++) {
+      for (const op of ops) {
+        const got = Array.from(await op(x).data());
+        const want = Array.from(op(T.tensor([0.5, 1, 2])).dataSync());
+        got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[i]!))));
+        const { pipelines, plans, limits } = T.webgpuCacheSizes();
+        expect(pipelines).toBeLessThanOrEqual(limits.pipelines);
+        expect(plans).toBeLessThanOrEqual(limits.plans);
+      }
+    }
+    expect(T.webgpuCacheSizes().pipelines).toBe(4);
+    T.clearWebGPUCaches();
+    expect([T.webgpuCacheSizes().pipelines, T.webgpuCacheSizes().plans, T.webgpuMemory().pooledBytes]).toEqual([0, 0, 0]);
+    expect(Array.from(await T.exp(x).data())[1]).toBeCloseTo(Math.E, 5);
+    expect(() => T.setWebGPUCacheLimits({ pipelines: 0 })).toThrow(/^setWebGPUCacheLimits: pipelines must be an integer >= 1, got 0/);
+    expect(() => T.setWebGPUCacheLimits({ pipeline: 3 } as never)).toThrow(/unknown option "pipeline"/);
+    T.setWebGPUCacheLimits({ pipelines: 1024, plans: 4096 });
+    expect(T.webgpuCacheSizes().limits).toEqual({ pipelines: 1024, plans: 4096 });
+  });
+});
