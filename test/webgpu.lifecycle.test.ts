@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as T from '../src';
 import { gpu } from '../src/tensor/backend/webgpu/device';
+import { findCollector } from '../src/tensor/backend/webgpu/memory';
 import { LruCache } from '../src/tensor/lru';
 import { webgpuOrWarn } from './webgpu.helpers';
 
@@ -22,8 +23,10 @@ describe(`LruCache matches a model on drawn operations (fast-check seed ${SEED})
       fc.record({ kind: fc.constant('resize' as const), capacity: fc.integer({ min: 1, max: 5 }) }),
     );
     fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 40 }), (capacity, ops) => {
-      const cache = new LruCache<number, number>(capacity);
+      const evicted: [number, number][] = [];
+      const cache = new LruCache<number, number>(capacity, (value, key) => evicted.push([key, value]));
       let model: [number, number][] = []; // least recently used first
+      let dropped: [number, number][] = [];
       let cap = capacity;
       for (const o of ops) {
         if (o.kind === 'get') {
@@ -37,10 +40,15 @@ describe(`LruCache matches a model on drawn operations (fast-check seed ${SEED})
           cap = o.capacity;
           cache.resize(cap);
         }
+        dropped = [...dropped, ...model.slice(0, Math.max(0, model.length - cap))];
         model = model.slice(Math.max(0, model.length - cap));
         expect(cache.size).toBe(model.length);
       }
+      expect(evicted).toEqual(dropped); // onEvict sees exactly the evicted entries, in order
       for (const [k, v] of model) expect(cache.get(k)).toBe(v);
+      cache.clear();
+      expect(evicted).toEqual([...dropped, ...model]);
+      return cache.size === 0;
     }), { seed: SEED, numRuns: 200 });
   });
 });
@@ -83,6 +91,31 @@ describe.skipIf(!available)('webgpu survives closing and losing its device', () 
     const after = await compute(f);
     expect([after.eager, after.jitted]).toEqual([WANT.eager, WANT.jitted]);
     expect(T.webgpuMemory().liveBuffers).toBeGreaterThan(0); // counted afresh on the new device
+  });
+
+  it('a jitted signature evicted from its cache gives its program buffers back at once', async () => {
+    const c = T.tensor([[1, 2], [3, 4]]); // a captured constant: each program uploads its own copy
+    const g = (x: T.Tensor) => T.add(T.sum(T.exp(T.mul(x, 2))), T.sum(T.matmul(c, c)));
+    const f = T.jit(g, { cacheSize: 1 });
+    const x3 = T.toDevice(T.ones([3]), 'webgpu'), x5 = T.toDevice(T.ones([5]), 'webgpu');
+    const want = (n: number) => n * Math.exp(2) + 54;
+    // Earlier tests' garbage is finalized first, so that counts below move only with this program.
+    (await findCollector())?.();
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    const baseline = T.liveBufferCount();
+    const first = f(x3);
+    expect((await first.data())[0]).toBeCloseTo(want(3), 3);
+    T.dispose(first);
+    const withOne = T.liveBufferCount();
+    expect(withOne).toBeGreaterThan(baseline); // the [3] program's buffers
+    const second = f(x5); // evicts the [3] program
+    expect((await second.data())[0]).toBeCloseTo(want(5), 3);
+    T.dispose(second);
+    expect(T.liveBufferCount()).toBe(withOne); // one program's buffers, not two
+    f.clearCache();
+    expect(T.liveBufferCount()).toBe(baseline);
+    expect((await f(x3).data())[0]).toBeCloseTo(want(3), 3);
+    expect(f.stats.traces).toBe(3);
   });
 
   it('the pipeline and plan caches are bounded LRUs, and clear', async () => {

@@ -1,14 +1,18 @@
 /**
  * A least-recently-used cache: a Map in use order (reads move an entry to the back), so the
- * front entry is the one evicted when the cache is full.
+ * front entry is the one evicted when the cache is full. `onEvict` sees every entry that leaves
+ * by eviction or `clear()` (to free what it holds); an entry replaced by `set` is not evicted.
  */
 export class LruCache<K, V> {
   readonly #entries = new Map<K, V>();
   #capacity: number;
 
-  /** @example const cache = new LruCache<string, number>(512); */
-  constructor(capacity: number) {
+  readonly #onEvict: ((value: V, key: K) => void) | undefined;
+
+  /** @example const cache = new LruCache<string, Program>(64, (program) => program.dispose()); */
+  constructor(capacity: number, onEvict?: (value: V, key: K) => void) {
     this.#capacity = capacity;
+    this.#onEvict = onEvict;
   }
 
   get size(): number {
@@ -43,13 +47,17 @@ export class LruCache<K, V> {
   }
 
   clear(): void {
+    const entries = [...this.#entries];
     this.#entries.clear();
+    if (this.#onEvict) for (const [key, value] of entries) this.#onEvict(value, key);
   }
 
   #evict(): void {
     for (const key of this.#entries.keys()) {
       if (this.#entries.size <= this.#capacity) return;
+      const value = this.#entries.get(key)!;
       this.#entries.delete(key);
+      this.#onEvict?.(value, key);
     }
   }
 }

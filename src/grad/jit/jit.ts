@@ -7,6 +7,8 @@
  */
 import * as T from '../../tensor';
 import { debugNansEnabled, evalJaxpr, markDonated, registerImpl, Tensor, Tracer, type Device, type Executable, type Jaxpr } from '../../tensor';
+import { LruCache } from '../../tensor/lru';
+import { checkNumber } from '../../tensor/validate';
 import { flatten, unflatten, type TreeDef } from '../../tree';
 import { traceToJaxpr } from '../staging';
 import { lowerFor } from './lower';
@@ -17,13 +19,23 @@ export interface JitOptions {
   readonly staticArgnums?: number | readonly number[];
   /** Arguments whose buffers the compiled program may reuse for its outputs; they become invalid. */
   readonly donateArgnums?: number | readonly number[];
+  /**
+   * How many signatures (argument shapes, dtypes, tree structures, static values) keep their
+   * compiled program; the least recently used beyond that are dropped, with their GPU buffers
+   * (default 64).
+   */
+  readonly cacheSize?: number;
 }
+
+/** Signatures a jitted function keeps compiled unless `jit(f, { cacheSize })` says otherwise. */
+export const DEFAULT_JIT_CACHE_SIZE = 64;
 
 export interface JitStats {
   /** How many times the function was traced (one per new signature). */
   readonly traces: number;
   /** Calls answered from the cache. */
   readonly cacheHits: number;
+  /** Signatures compiled and kept now (at most the cacheSize option). */
   readonly cacheSize: number;
 }
 
@@ -67,6 +79,8 @@ export type Jitted<F> = F & {
   lower(...args: unknown[]): Jaxpr;
   /** Run once on CPU arguments and time every compiled step, slowest first. */
   profile(...args: unknown[]): { step: string; ms: number }[];
+  /** Drop every compiled signature and its device buffers (the next call traces again). */
+  clearCache(): void;
 };
 
 /**
@@ -77,7 +91,8 @@ export type Jitted<F> = F & {
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> {
   const statics = asList(options.staticArgnums);
   const donated = asList(options.donateArgnums);
-  const cache = new Map<string, Compiled>();
+  const cacheSize = options.cacheSize === undefined ? DEFAULT_JIT_CACHE_SIZE : checkNumber('jit', 'cacheSize', options.cacheSize, { integer: true, min: 1 });
+  const cache = new LruCache<string, Compiled>(cacheSize, release);
   const stats = { traces: 0, cacheHits: 0, cacheSize: 0 };
   const name = f.name || 'f';
 
@@ -154,6 +169,10 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     return exe.profile(leaves).sort((a, b) => b.ms - a.ms);
   };
   (jitted as { lower: unknown }).lower = (...args: unknown[]) => lookup(args, false).compiled.jaxpr;
+  (jitted as { clearCache: unknown }).clearCache = () => {
+    cache.clear();
+    stats.cacheSize = 0;
+  };
   return jitted;
 }
 
@@ -163,6 +182,15 @@ function toLeaf(name: string, x: unknown, arg: number, k: number): Tensor {
   if (typeof x === 'boolean') return T.scalar(x, 'bool');
   const where = arg < 0 ? `output leaf ${k}` : `argument ${arg} leaf ${k}`;
   throw new Error(`jit(${name}): ${where} is ${x === null ? 'null' : typeof x}, not a tensor; mark non-tensor arguments with staticArgnums`);
+}
+
+/**
+ * A signature left the cache: give its programs' device buffers back now rather than at garbage
+ * collection. Whoever still holds it (a jaxpr staged by an outer trace) compiles it again on use.
+ */
+function release(compiled: Compiled): void {
+  for (const exe of compiled.executables.values()) exe.dispose?.();
+  compiled.executables.clear();
 }
 
 /** The compiled program for the arguments' device (compiled on first use). */
