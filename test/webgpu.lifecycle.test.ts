@@ -79,6 +79,17 @@ describe.skipIf(!available)('webgpu survives closing and losing its device', () 
     await expect(before.x.data()).rejects.toThrow(/device that was closed or lost/);
   });
 
+  it('closeWebGPU while initWebGPU is opening a device: no device appears; ops say none is open', async () => {
+    T.closeWebGPU();
+    const opening = T.initWebGPU();
+    T.closeWebGPU();
+    expect(await opening).toBe(false);
+    expect(T.webgpuAvailable()).toBe(false);
+    expect(() => T.toDevice(T.ones([2]), 'webgpu')).toThrow(/no device is open \(none yet, or it was closed or lost\); call `await initWebGPU\(\)`/);
+    expect(await T.initWebGPU()).toBe(true);
+    expect(Array.from(await T.add(T.toDevice(T.ones([2]), 'webgpu'), 1).data())).toEqual([2, 2]);
+  });
+
   it('a lost device (destroyed under us): available turns false, initWebGPU works again', async () => {
     const f = T.jit((x: T.Tensor, w: T.Tensor) => T.add(T.mul(T.sum(T.mul(x, w), { axis: 1 }), 2), 1));
     expect((await compute(f)).jitted).toEqual(WANT.jitted);

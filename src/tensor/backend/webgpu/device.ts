@@ -32,6 +32,8 @@ let pending: Promise<boolean> | null = null;
 /** Dawn for Node lives only while its GPU object is referenced: keep it with the device. */
 let gpuObject: GPU | null = null;
 export const gpuEntry = (): GPU | null => gpuObject;
+/** Advances at every closeWebGPU(): a device opened by an earlier initWebGPU() is unwanted. */
+let openings = 0;
 /** Advances whenever a device goes away; what was made for an older generation is stale. */
 let generation = 0;
 
@@ -72,9 +74,10 @@ export function initWebGPU(options: InitOptions = {}): Promise<boolean> {
   checkOptions('initWebGPU', options, ['adapter', 'dawnFlags', 'memoryBudget']);
   if (options.memoryBudget !== undefined) setWebGPUMemoryBudget(checkNumber('initWebGPU', 'memoryBudget', options.memoryBudget, { above: 0, allowNonFinite: true }));
   if (context) return Promise.resolve(true);
-  pending ??= (async () => {
+  if (pending) return pending;
+  const opening = openings;
+  pending = (async () => {
     const found = await findGpu(options);
-    gpuObject = found ?? null;
     const adapter = await found?.requestAdapter(options.adapter);
     if (!adapter) return false;
     const limits = adapter.limits;
@@ -86,6 +89,12 @@ export function initWebGPU(options: InitOptions = {}): Promise<boolean> {
       },
     });
     setCollector(await findCollector());
+    // closeWebGPU() ran while this device was being opened: it must not appear afterwards.
+    if (opening !== openings) {
+      device.destroy();
+      return false;
+    }
+    gpuObject = found!;
     context = { device, maxStorageBuffers: limits.maxStorageBuffersPerShaderStage };
     void device.lost.then(() => forgetDevice(device));
     return true;
@@ -116,6 +125,7 @@ export function closeWebGPU(): void {
   }
   pending = null;
   gpuObject = null;
+  openings++;
 }
 
 /** Whether `initWebGPU` has opened a device (false again after `closeWebGPU()` or a device loss). */
@@ -124,7 +134,7 @@ export function webgpuAvailable(): boolean {
 }
 
 export function gpu(): GpuContext {
-  if (!context) throw new Error('webgpu: no device is open; call `await initWebGPU()` first (it resolves to false when no adapter exists)');
+  if (!context) throw new Error('webgpu: no device is open (none yet, or it was closed or lost); call `await initWebGPU()` first (it resolves to false when no adapter exists)');
   return context;
 }
 
