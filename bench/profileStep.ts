@@ -12,7 +12,7 @@
  * the parts is compared against the real jitted call, timed in the same process.
  */
 import * as T from '../src';
-import { arrayFor, cpuKernels, sizeOf, type Prim, type TypedArray } from '../src/tensor';
+import { arrayFor, cpuData, cpuKernels, sizeOf, type Prim, type TypedArray } from '../src/tensor';
 import { Lit, Var, type Atom, type Jaxpr } from '../src/tensor';
 import { fuse } from '../src/grad/jit/fusion';
 import type { Step } from '../src/tensor';
@@ -62,9 +62,9 @@ const describe = (s: Step): string => {
 const group = (s: Step): string => (s.kind === 'fused' ? (s.cluster.reduce ? 'fused+reduce' : 'fused elementwise') : s.kind === 'alias' ? 'alias' : s.eqn.prim);
 
 const store = new Map<Var, TypedArray>();
-jaxpr.invars.forEach((v, i) => store.set(v, flatArgs[i]!._cpu));
-jaxpr.constvars.forEach((v, i) => store.set(v, consts[i]!._cpu));
-const read = (a: Atom): TypedArray => (a instanceof Lit ? a.value._cpu : store.get(a as Var) ?? alloc(a as Var));
+jaxpr.invars.forEach((v, i) => store.set(v, cpuData(flatArgs[i]!)));
+jaxpr.constvars.forEach((v, i) => store.set(v, cpuData(consts[i]!)));
+const read = (a: Atom): TypedArray => (a instanceof Lit ? cpuData(a.value) : store.get(a as Var) ?? alloc(a as Var));
 const alloc = (v: Var): TypedArray => {
   const b = arrayFor(v.aval.dtype, sizeOf(v.aval.shape));
   store.set(v, b);
@@ -87,9 +87,9 @@ const runners: Runner[] = steps.map((s) => {
   }
   const e = s.eqn;
   const kernel = cpuKernels[e.prim as Prim] as (xs: unknown[], p: unknown, out: unknown, y: TypedArray) => void;
-  const views = e.inputs.map((a) => ({ shape: a.aval.shape, dtype: a.aval.dtype, _storage: undefined as unknown }));
+  const views = e.inputs.map((a) => ({ shape: a.aval.shape, dtype: a.aval.dtype, data: undefined as unknown as TypedArray }));
   return () => {
-    e.inputs.forEach((a, i) => (views[i]!._storage = read(a)));
+    e.inputs.forEach((a, i) => (views[i]!.data = read(a)));
     kernel(views, e.params, e.outs[0]!.aval, store.get(e.outs[0]!) ?? alloc(e.outs[0]!));
   };
 });

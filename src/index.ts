@@ -11,7 +11,8 @@ import './tensor';
 export * from './tensor/ops';
 export { Tensor, OpError, broadcastShapes, promoteTypes, resultType, isFloat, isDonated, setDebugNans, debugNansEnabled } from './tensor';
 export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, setCpuThreads, suggestedCpuThreads } from './tensor';
-export type { DType, Device, Shape, AdapterOptions, InitOptions, TensorMethods } from './tensor';
+export { setWebGPUMemoryBudget, webgpuMemory, clearWebGPUCaches, setWebGPUCacheLimits, webgpuCacheSizes } from './tensor';
+export type { DType, Device, Shape, AdapterOptions, InitOptions, TensorMethods, WebGPUMemory, WebGPUCacheLimits } from './tensor';
 export * from './grad';
 export * as linalg from './linalg';
 // The pytree stopGradient (src/grad) takes precedence over the tensor-only one of './tensor/ops'.

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import * as T from '../src';
 import * as jitLaws from '../laws/jit';
 import { sameValue } from '../laws/approx';
 import { donationCases } from './donation.helpers';
+import { cpuData } from '../src/tensor';
 
 const f64 = (v: number[] | number[][]) => T.tensor(v, { dtype: 'float64' });
 const sameBits = (a: unknown, b: unknown) => expect(sameValue.equals(a, b)).toBe(true);
@@ -58,6 +60,54 @@ describe('jit: caching and retracing', () => {
       return T.add(x, name.length);
     });
     expect(() => jf(T.ones([1]), 'abc')).toThrow(/jit\(step\): argument 1 leaf 0 is string.*staticArgnums/);
+  });
+});
+
+const CACHE_SEED = 1212;
+
+describe(`jit: a bounded LRU cache of signatures (fast-check seed ${CACHE_SEED})`, () => {
+  it('traces exactly on the misses of an LRU of cacheSize signatures, and agrees with eager', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 30 }), (cacheSize, lengths) => {
+      const g = (x: T.Tensor) => T.sum(T.mul(T.exp(x), 2));
+      const jf = T.jit(g, { cacheSize });
+      let model: number[] = []; // signatures, least recently used first
+      let misses = 0;
+      for (const n of lengths) {
+        if (!model.includes(n)) misses++;
+        model = [...model.filter((m) => m !== n), n].slice(-cacheSize);
+        const x = T.div(T.astype(T.arange(n), 'float32'), 7);
+        expect(jf(x).dataSync()).toEqual(g(x).dataSync());
+        expect(jf.stats.cacheSize).toBe(model.length);
+      }
+      expect(jf.stats.traces).toBe(misses);
+      expect(jf.stats.cacheHits).toBe(lengths.length - misses);
+      return true;
+    }), { seed: CACHE_SEED, numRuns: 40 });
+  });
+
+  it('keeps 64 signatures by default; clearCache drops them all', () => {
+    const jf = T.jit((x: T.Tensor) => T.add(x, 1));
+    for (let n = 1; n <= 70; n++) jf(T.zeros([n]));
+    expect(jf.stats).toEqual({ traces: 70, cacheHits: 0, cacheSize: 64 });
+    jf(T.zeros([70]));
+    jf(T.zeros([1])); // evicted: traced again
+    expect(jf.stats).toMatchObject({ traces: 71, cacheHits: 1, cacheSize: 64 });
+    jf.clearCache();
+    expect(jf.stats.cacheSize).toBe(0);
+    expect(jf(T.zeros([2])).toArray()).toEqual([1, 1]);
+    expect(jf.stats).toMatchObject({ traces: 72, cacheSize: 1 });
+  });
+
+  it('a staged call of an evicted signature still runs (it compiles again)', () => {
+    const inner = T.jit((x: T.Tensor) => T.mul(x, 3), { cacheSize: 1 });
+    const outer = T.jit((x: T.Tensor) => T.add(inner(x), 1));
+    expect(outer(T.ones([2])).toArray()).toEqual([4, 4]);
+    inner(T.ones([5])); // evicts the signature outer staged
+    expect(outer(T.ones([2])).toArray()).toEqual([4, 4]);
+  });
+
+  it('rejects a cacheSize that is not a positive integer', () => {
+    for (const bad of [0, -1, 2.5, NaN, '8']) expect(() => T.jit((x: T.Tensor) => x, { cacheSize: bad as number })).toThrow(/^jit: cacheSize must be/);
   });
 });
 
@@ -201,9 +251,9 @@ describe('jit: donation', () => {
   it('reuses a donated buffer for an output updated in place', () => {
     const donating = T.jit(update, { donateArgnums: 0 });
     const p = { w: T.tensor([1, 2, 3]), b: T.scalar(0) };
-    const storage = p.w._cpu;
+    const storage = cpuData(p.w);
     const next = donating(p, T.ones([3]));
-    expect(next.w._cpu).toBe(storage);
+    expect(cpuData(next.w)).toBe(storage);
     expect(next.w.toArray()).toEqual([0.5, 1.5, 2.5]);
   });
 

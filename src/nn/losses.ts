@@ -85,9 +85,11 @@ export function huber(predictions: Tensor, targets: Tensor, options: LossOptions
   sameShape('huber', predictions, targets);
   const delta = options.delta ?? 1;
   const a = T.abs(T.sub(predictions, targets));
-  // min(|d|, delta) keeps both branches finite so the unused one cannot leak a NaN derivative.
+  // 0.5 min(|d|, delta)^2 + delta max(|d| - delta, 0): both pieces stay finite (no NaN derivative
+  // from an unused branch), and no two large terms cancel in the gradient (|d| - min(|d|, delta)
+  // would absorb a derivative of 1e-30 into 1 - 1).
   const q = T.minimum(a, delta);
-  return reduceLoss(T.add(T.mul(0.5, T.square(q)), T.mul(delta, T.sub(a, q))), options.reduction);
+  return reduceLoss(T.add(T.mul(0.5, T.square(q)), T.mul(delta, T.maximum(T.sub(a, delta), 0))), options.reduction);
 }
 
 /**
@@ -127,7 +129,9 @@ export interface SoftmaxCrossEntropyOptions extends LossOptions {
 /**
  * Cross-entropy of softmax(logits) against labels over the last axis. Labels are int32 class
  * indices [...batch] or float targets (one-hot or soft) shaped like the logits; both give the
- * same numbers. Uses logSoftmax, so logits of +-1000 stay finite.
+ * same numbers. Uses logSoftmax, so logits of +-1000 stay finite. An int32 label outside
+ * [-classes, classes) gives a NaN loss for its example (takeAlongAxis's fill contract, as in
+ * JAX), on every backend; `oneHot` of such a label is a zero row, whose loss is 0.
  * @example softmaxCrossEntropy(logits, labels)                       // labels int32 [batch]
  * @example softmaxCrossEntropy(logits, oneHot(labels, 10), { labelSmoothing: 0.1 })
  */
@@ -161,7 +165,8 @@ function pickNegLogProb(op: string, logp: Tensor, labels: Tensor): Tensor {
 }
 
 /**
- * Negative log-likelihood of int32 labels under log-probabilities [..., classes] (PyTorch's nll_loss).
+ * Negative log-likelihood of int32 labels under log-probabilities [..., classes] (PyTorch's
+ * nll_loss). A label outside [-classes, classes) gives NaN (takeAlongAxis's fill contract).
  * @example nll(logSoftmax(logits), labels)
  * @example nll(logProbs, labels, { reduction: 'none' })
  */
@@ -192,6 +197,9 @@ export function klDivergence(p: Tensor, q: Tensor, options: LossOptions = {}): T
 /**
  * Cosine similarity along an axis: x.y / (max(|x|, eps) max(|y|, eps)) (eps 1e-8, like
  * PyTorch). It is a similarity, not a loss: use `1 - cosineSimilarity(a, b)` as a distance.
+ * The norms are eps-guarded inside the square root, sqrt(max(|x|^2, eps^2)), so the gradient is
+ * finite everywhere: at a zero vector x the similarity is 0 and its gradient with respect to x is
+ * y / (eps max(|y|, eps)) (about 1e8 y/|y| with the default eps), as with a constant norm eps.
  * @example cosineSimilarity(a, b)                 // [batch]
  * @example T.mean(T.sub(1, cosineSimilarity(emb1, emb2)))
  */
@@ -199,7 +207,8 @@ export function cosineSimilarity(x: Tensor, y: Tensor, options: { readonly axis?
   lossArgs('cosineSimilarity', ['x', 'y'], x, y, options, ['axis', 'eps']);
   const axis = options.axis ?? -1;
   const eps = options.eps ?? 1e-8;
-  const norm = (v: Tensor): Tensor => T.maximum(T.sqrt(T.sum(T.square(v), { axis })), eps);
+  // max(|v|, eps) as sqrt(max(|v|^2, eps^2)): the sqrt never sees 0, so its derivative stays finite.
+  const norm = (v: Tensor): Tensor => T.sqrt(T.maximum(T.sum(T.square(v), { axis }), eps * eps));
   return T.div(T.sum(T.mul(x, y), { axis }), T.mul(norm(x), norm(y)));
 }
 

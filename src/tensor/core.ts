@@ -66,27 +66,52 @@ export interface Tensor extends TensorMethods {
   readonly at: AtIndexer;
 }
 
+/** The capability to give a tensor storage: only this module's factories hold it. */
+const MINT: unique symbol = Symbol('tensorlaw.mint');
+/** Reads a tensor's private storage (set in the class's static block). */
+let readStorage: (t: Tensor) => unknown;
+
 /**
  * An immutable n-dimensional array. Concrete tensors hold data; tracers (subclasses) stand for
  * values inside a transformation. No public method mutates: operations return new tensors and
  * reads return copies.
+ *
+ * Immutable from every JS door: a concrete tensor is frozen (its `shape`, `dtype`, `device` and
+ * `_id` cannot be assigned, deleted or redefined, its prototype cannot be swapped, and `shape` is
+ * a frozen array; strict-mode code that tries gets a TypeError, sloppy code is silently
+ * ignored), its storage is a private field no property reaches, and the constructor is internal
+ * (tensors come from `tensor`, `zeros` and the other creation functions, which copy what they
+ * are given).
+ * @example const x = tensor([1, 2]); x.dataSync()[0] = 9; x.toArray();   // [1, 2]
  */
 export class Tensor implements Aval {
   readonly shape: readonly number[];
   readonly dtype: DType;
   readonly device: Device;
-  /** Backend storage; `undefined` for tracers. Never written after construction. */
-  readonly _storage: unknown;
   /** Identity for debugging and jaxpr printing. */
   readonly _id: number;
+  /** Backend storage; `undefined` for tracers. Never written after construction. */
+  readonly #storage: unknown;
 
-  /** @internal Use `tensor(...)` and the other creation functions. */
-  constructor(shape: Shape, dtype: DType, device: Device, storage: unknown) {
+  /**
+   * @internal Use `tensor(...)` and the other creation functions: a Tensor cannot be made from
+   * outside (there is no way to hand it storage). Tracer subclasses call it without storage.
+   */
+  constructor(shape: Shape, dtype: DType, device: Device, storage?: unknown, mint?: typeof MINT) {
+    if (mint !== MINT && (new.target === Tensor || storage !== undefined)) {
+      opError('Tensor', 'the constructor is internal; make tensors with tensor(), zeros(), full() and the other creation functions');
+    }
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
     this.device = device;
-    this._storage = storage;
+    this.#storage = storage;
     this._id = nextId++;
+    // Tracers (subclasses) add their interpreter's fields after this constructor returns.
+    if (new.target === Tensor) Object.freeze(this);
+  }
+
+  static {
+    readStorage = (t) => t.#storage;
   }
 
   get ndim(): number {
@@ -97,22 +122,17 @@ export class Tensor implements Aval {
     return sizeOf(this.shape);
   }
 
-  /** CPU storage of a concrete tensor (the backend's typed array). */
-  get _cpu(): TypedArray {
-    return concrete(this, 'read')._storage as TypedArray;
-  }
-
   /** A typed-array copy of the data (synchronous; CPU tensors). */
   dataSync(): TypedArray {
     const t = concrete(this, 'dataSync');
     if (t.device !== 'cpu') opError('dataSync', `a ${t.device} tensor must be read with 'await x.data()'`);
-    return (t._storage as TypedArray).slice();
+    return (readStorage(t) as TypedArray).slice();
   }
 
   /** A typed-array copy of the data; works for every device. */
   async data(): Promise<TypedArray> {
     const t = concrete(this, 'data');
-    if (t.device === 'cpu') return (t._storage as TypedArray).slice();
+    if (t.device === 'cpu') return (readStorage(t) as TypedArray).slice();
     const backend = getBackend(t.device);
     if (!backend.read) opError('data', `backend ${t.device} cannot read data`);
     return backend.read(t);
@@ -360,7 +380,7 @@ export function debugNansEnabled(): boolean {
 
 function nonFinite(t: Tensor): boolean {
   if (t.device !== 'cpu' || (t.dtype !== 'float32' && t.dtype !== 'float64')) return false;
-  const d = t._storage as TypedArray;
+  const d = readStorage(t) as TypedArray;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return true;
   return false;
 }
@@ -405,9 +425,24 @@ function annotate(e: unknown): unknown {
   return e;
 }
 
-/** Make a concrete CPU tensor that owns `data` (the caller must not keep or write it). */
+/** Make a concrete CPU tensor that owns `data` (the caller must not keep or write it). Internal. */
 export function fromStorage(shape: Shape, dtype: DType, data: TypedArray): Tensor {
-  return new Tensor(shape, dtype, 'cpu', data);
+  return new Tensor(shape, dtype, 'cpu', data, MINT);
+}
+
+/** Make a concrete tensor on `device` owning a backend's `storage` (backends only). Internal. */
+export function wrapStorage(shape: Shape, dtype: DType, device: Device, storage: unknown): Tensor {
+  return new Tensor(shape, dtype, device, storage, MINT);
+}
+
+/** A concrete tensor's backend storage (internal: backends and jit read it; users cannot). */
+export function storageOf(t: Tensor): unknown {
+  return readStorage(t);
+}
+
+/** The typed array of a CPU tensor (or of a tracer's known CPU value). Internal: never write it. */
+export function cpuData(t: Tensor): TypedArray {
+  return readStorage(concrete(t, 'read')) as TypedArray;
 }
 
 export function emptyCpu(shape: Shape, dtype: DType): TypedArray {

@@ -9,12 +9,12 @@ export { matmulKernel } from './backend/cpu/matmul';
  * can share memory): `setCpuThreads(0)` turns them off, `suggestedCpuThreads()` is the default.
  */
 export { setSgemmThreads as setCpuThreads, suggestedThreads as suggestedCpuThreads } from './backend/cpu/wasm/sgemm';
-export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice } from './backend/webgpu';
-export type { AdapterOptions, InitOptions } from './backend/webgpu';
+export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, toDevice, setWebGPUMemoryBudget, webgpuMemory, clearWebGPUCaches, setWebGPUCacheLimits, webgpuCacheSizes } from './backend/webgpu';
+export type { AdapterOptions, InitOptions, WebGPUMemory, WebGPUCacheLimits } from './backend/webgpu';
 export type { Kernel } from './backend/cpu';
 export { erf as erfScalar } from './backend/cpu/special';
 
-export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, installHigherOrderImpl, withMainTrace, withDynamicTrace, isMainActive, markDonated, isDonated, checkLive, setDebugNans, debugNansEnabled, transformationStack, fromStorage, registerBackend, getBackend } from './core';
+export { Tensor, Tracer, Trace, bind, bind1, evalPrimitive, installHigherOrderImpl, withMainTrace, withDynamicTrace, isMainActive, markDonated, isDonated, checkLive, setDebugNans, debugNansEnabled, transformationStack, fromStorage, wrapStorage, storageOf, cpuData, registerBackend, getBackend } from './core';
 export type { Backend, Device, MainTrace, TensorMethods } from './core';
 export type { DType, TypedArray } from './dtype';
 export { arrayFor, isFloat, promoteTypes, resultType } from './dtype';

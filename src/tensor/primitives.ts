@@ -71,9 +71,12 @@ export interface PrimParams {
   concatenate: { readonly axis: number };
   // linear algebra: batched matmul [...b, m, k] x [...b, k, n] -> [...b, m, n], equal batch dims
   dot: {};
-  /** takeAlongAxis: out[..i..] = x[.. idx[..i..] ..] along axis; idx has x's shape except on axis. */
+  /**
+   * takeAlongAxis: out[..i..] = x[.. idx[..i..] ..] along axis; idx has x's shape except on axis.
+   * Indices in [-n, n) wrap once; others read 0 (linear; the op layer fills them).
+   */
   gather: { readonly axis: number };
-  /** scatterAdd(base, idx, updates): base with updates added at idx along axis (transpose of gather). */
+  /** scatterAdd(base, idx, updates): base with updates added at idx along axis (transpose of gather: out-of-range updates are dropped). */
   scatterAdd: { readonly axis: number };
   /** Sliding windows of NCHW input: [n, c, h, w] -> [n, c, kh, kw, oh, ow]. */
   patches: PatchesParams;

@@ -18,14 +18,24 @@ function sameShapeAndDtype(prim: string, args: readonly Aval[]): void {
 }
 
 const floatOnly = new Set<string>(FLOAT_ONLY);
+/**
+ * Arithmetic that has no bool meaning (lax rejects these on bools too). The op layer gives bools
+ * JAX's meaning before binding: add and max are or, mul and min are and, sums count in int32.
+ */
+const NOT_FOR_BOOL = new Set<string>(['neg', 'sign', 'sub', 'div', 'pow', 'atan2', 'reduceSum', 'reduceProd', 'cumsum']);
+function noBool(prim: string, x: Aval): void {
+  if (x.dtype === 'bool' && NOT_FOR_BOOL.has(prim)) opError(prim, `is not defined for bool tensors, got ${fmtAval(x)}`);
+}
 const unary = (prim: UnaryPrim): ShapeRule<any> => (args) => {
   const x = args[0]!;
+  noBool(prim, x);
   if (floatOnly.has(prim) && !isFloat(x.dtype)) opError(prim, `expects a float tensor, got ${fmtAval(x)}`);
   if (prim === 'logicalNot' && x.dtype !== 'bool') opError(prim, `expects a bool tensor, got ${fmtAval(x)}`);
   return x;
 };
 const binary = (prim: string): ShapeRule<any> => (args) => {
   sameShapeAndDtype(prim, args);
+  noBool(prim, args[0]!);
   return args[0]!;
 };
 const compare = (prim: string): ShapeRule<any> => (args) => {
@@ -39,6 +49,7 @@ function checkAxes(prim: string, x: Aval, axes: readonly number[]): void {
 const reduce = (prim: string): ShapeRule<any> => (args, { axes }) => {
   const x = args[0]!;
   checkAxes(prim, x, axes);
+  noBool(prim, x);
   return aval(x.shape.filter((_, i) => !axes.includes(i)), x.dtype);
 };
 const arg = (prim: string): ShapeRule<any> => (args, { axis }) => {
@@ -93,6 +104,7 @@ export const shapeRules = {
   argmin: arg('argmin'),
   cumsum: (args, { axis }) => {
     checkAxes('cumsum', args[0]!, [axis]);
+    noBool('cumsum', args[0]!);
     return args[0]!;
   },
   argsort: (args, { axis }) => {

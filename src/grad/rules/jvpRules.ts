@@ -53,6 +53,37 @@ const extremumReduce = (prim: 'reduceMax' | 'reduceMin'): JvpRule<PrimParams['re
   return [[y], [T.div(T.sum(T.mul(t!, mask), { axis: params.axes }), count)]];
 };
 
+/**
+ * The tangent of a product over `axes` by the product rule over a pairwise tree (JAX's
+ * _reduce_jvp): halves multiply as (a, ta) * (b, tb) = (a b, ta b + a tb) until one row is left.
+ * Only multiplications, so it is exact where elements are 0 (grad of prod at [0, 3] is [3, 0]),
+ * and so are its own derivatives.
+ */
+function prodTangent(x: Tensor, t: Tensor, axes: readonly number[]): Tensor {
+  const rest = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const n = axes.reduce((k, a) => k * x.shape[a]!, 1);
+  const front = (v: Tensor) => T.reshape(T.transpose(v, [...axes, ...rest]), [n, ...rest.map((i) => x.shape[i]!)]);
+  let [v, dv] = [front(x), front(t)];
+  if (n === 0) return T.zeros(rest.map((i) => x.shape[i]!), x.dtype);
+  const rows = (u: Tensor, start: number, stop: number) => bind1('slice', [u], { starts: u.shape.map((_, i) => (i === 0 ? start : 0)), limits: u.shape.map((d, i) => (i === 0 ? stop : d)), strides: u.shape.map(() => 1) });
+  const padRow = (u: Tensor, value: number) => bind1('pad', [u], { lo: u.shape.map(() => 0), hi: u.shape.map((_, i) => (i === 0 ? 1 : 0)), value });
+  while (v.shape[0]! > 1) {
+    const m = v.shape[0]!, h = Math.ceil(m / 2);
+    let [b, db] = [rows(v, h, m), rows(dv, h, m)];
+    if (m % 2 === 1) [b, db] = [padRow(b, 1), padRow(db, 0)];
+    const [a, da] = [rows(v, 0, h), rows(dv, 0, h)];
+    [v, dv] = [T.mul(a, b), T.add(T.mul(da, b), T.mul(a, db))];
+  }
+  return T.reshape(dv, rest.map((i) => x.shape[i]!));
+}
+
+/** u / (a^2 + b^2), computed with a, b and u scaled by s = max(|a|, |b|): (u/s) / ((a/s)^2 + (b/s)^2) / s. */
+function atan2Partial(u: Tensor, a: Tensor, b: Tensor): Tensor {
+  const s = T.stopGradient(T.maximum(T.abs(a), T.abs(b)));
+  const [ua, as, bs] = [T.div(u, s), T.div(a, s), T.div(b, s)];
+  return T.div(T.div(ua, T.add(T.square(as), T.square(bs))), s);
+}
+
 /** Replace zeros by ones where a log would otherwise be taken of 0 (its term is multiplied by 0). */
 const replaceZero = (x: Tensor): Tensor => T.where(T.equal(x, 0), 1, x);
 
@@ -95,7 +126,9 @@ export const jvpRules = {
   // Ties split the tangent evenly between the operands, like JAX.
   max: binary('max', (a, b) => T.where(T.greater(a, b), 1, T.where(T.equal(a, b), 0.5, 0)), (a, b) => T.where(T.less(a, b), 1, T.where(T.equal(a, b), 0.5, 0))),
   min: binary('min', (a, b) => T.where(T.less(a, b), 1, T.where(T.equal(a, b), 0.5, 0)), (a, b) => T.where(T.greater(a, b), 1, T.where(T.equal(a, b), 0.5, 0))),
-  atan2: binary('atan2', (a, b) => T.div(b, T.add(T.square(a), T.square(b))), (a, b) => T.neg(T.div(a, T.add(T.square(a), T.square(b))))),
+  // d atan2(a, b) = (b da - a db) / (a^2 + b^2), with a and b scaled by max(|a|, |b|) first so the
+  // squares neither underflow (1e-30 in float32) nor overflow.
+  atan2: binary('atan2', (a, b) => atan2Partial(b, a, b), (a, b) => T.neg(atan2Partial(a, a, b))),
   tan: unary('tan', (_x, y) => T.add(1, T.square(y))),
   // (1 - x)(1 + x) rather than 1 - x^2: exact near +-1, where the derivatives blow up.
   asin: unary('asin', (x) => T.rsqrt(T.mul(T.sub(1, x), T.add(1, x)))),
@@ -126,12 +159,9 @@ export const jvpRules = {
   reduceSum: linear('reduceSum'),
   reduceMax: extremumReduce('reduceMax'),
   reduceMin: extremumReduce('reduceMin'),
-  // d prod(x) = sum(t * prod(x) / x): exact away from zeros (the law generators avoid 0).
   reduceProd: ([x], [t], params: PrimParams['reduceProd']) => {
     const y = T.bind1('reduceProd', [x!], params);
-    if (isZero(t)) return [[y], [new Zero(y)]];
-    const keptShape = x!.shape.map((d, i) => (params.axes.includes(i) ? 1 : d));
-    return [[y], [T.sum(T.mul(t!, T.div(T.reshape(y, keptShape), x!)), { axis: params.axes })]];
+    return [[y], [isZero(t) ? new Zero(y) : prodTangent(x!, t!, params.axes)]];
   },
   argmax: zeroTangent('argmax'),
   argmin: zeroTangent('argmin'),

@@ -3,12 +3,13 @@ import type { Tensor } from '../core';
 import { checkNumber, checkOptions, describeValue, optionKeys } from '../validate';
 import { opError } from '../shape';
 import { asTensor, type TensorLike } from './create';
-import { abs, add, erf, exp, expm1, greater, greaterEqual, log1p, maximum, minimum, mul, neg, sigmoid, tanh, where } from './elementwise';
+import { abs, add, erf, exp, expm1, greater, greaterEqual, lessEqual, log1p, maximum, mul, neg, sigmoid, tanh, where } from './elementwise';
 
-/** max(x, 0); its derivative at 0 is 0, like JAX. */
+/** max(x, 0); NaN stays NaN and the derivative at 0 is 0, like JAX. @example relu(tensor([-1, NaN, 2]))   // [0, NaN, 2] */
 export function relu(x: TensorLike): Tensor {
   const t = asTensor('relu', x);
-  return where(greater(t, 0), t, 0);
+  // Test x <= 0 rather than x > 0: NaN fails both, and this way it keeps its value.
+  return where(lessEqual(t, 0), 0, t);
 }
 
 /**
@@ -50,14 +51,16 @@ export function silu(x: TensorLike): Tensor {
 }
 
 /**
- * x for x > 0, alpha * (e^x - 1) otherwise.
+ * x for x > 0, alpha * (e^x - 1) otherwise; its derivative at 0 is alpha, like JAX.
  * @example elu(x)                         // elu(x, 0.5) or elu(x, { alpha: 0.5 })
  */
 export function elu(x: TensorLike, alpha?: number | { readonly alpha?: number }): Tensor {
   const a = numberOrOption('elu', 'alpha', alpha, 1);
   const t = asTensor('elu', x);
-  // expm1 of min(x, 0) keeps the unused branch finite, so its zero derivative is not NaN.
-  return where(greater(t, 0), t, mul(a, expm1(minimum(t, 0))));
+  const positive = greater(t, 0);
+  // expm1 of 0 where x > 0 keeps the unused branch finite (so its zero derivative is not NaN);
+  // a where rather than min(x, 0), whose tie at 0 would halve the derivative there.
+  return where(positive, t, mul(a, expm1(where(positive, 0, t))));
 }
 
 export interface GeluOptions {

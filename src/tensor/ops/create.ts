@@ -63,7 +63,7 @@ function flattenNested(values: NestedArray, out: (number | boolean)[], path: num
 /**
  * Make a tensor from nested arrays, or from a flat array / typed array with `{ shape }`.
  * Numbers default to float32, booleans to bool; typed arrays keep their type. The values are
- * always copied: changing the array afterwards does not change the tensor.
+ * copied: writing into the array afterwards does not change the tensor (tensors are immutable).
  * @example tensor([[1, 2], [3, 4]])            // float32 [2, 2]
  * @example tensor([1, 2], 'int32')              // or tensor([1, 2], { dtype: 'int32' })
  * @example tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2] })

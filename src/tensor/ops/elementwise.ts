@@ -4,11 +4,28 @@ import { isFloat, type DType } from '../dtype';
 import type { BinaryPrim, ComparePrim, UnaryPrim } from '../primitives';
 import { asTensor, resultTypeOf, type TensorLike } from './create';
 import { astype, broadcastOperands, broadcastTo } from './broadcast';
-import { broadcastShapes } from '../shape';
+import { broadcastShapes, fmtShape, opError } from '../shape';
 import { checkNumber, checkOptions } from '../validate';
 
-function unary(prim: UnaryPrim, x: TensorLike): Tensor {
-  return bind1(prim, [asTensor(prim, x)], {});
+/**
+ * Bools follow JAX: arithmetic that has a logical meaning gets it (add and maximum are or,
+ * multiply and minimum are and), pow and square count in int32, div and the float math give
+ * float32, and what has none (subtract, negative, sign) is an error naming the op.
+ */
+const BOOL_LOGICAL: Partial<Record<BinaryPrim, 'logicalOr' | 'logicalAnd'>> = { add: 'logicalOr', max: 'logicalOr', mul: 'logicalAnd', min: 'logicalAnd' };
+const BOOL_HINT: Partial<Record<string, string>> = {
+  sub: 'use notEqual(a, b) for exclusive or, or astype(x, \'int32\') to subtract counts',
+  neg: 'use logicalNot(x), or astype(x, \'int32\') first',
+  sign: 'cast with astype(x, \'int32\') first',
+};
+function rejectBool(op: string, prim: string, t: Tensor): void {
+  if (t.dtype === 'bool') opError(op, `is not defined for bool tensors (as in JAX), got bool ${fmtShape(t.shape)}; ${BOOL_HINT[prim]}`);
+}
+
+function unary(prim: UnaryPrim, x: TensorLike, op: string = prim): Tensor {
+  const t = asTensor(op, x);
+  if (prim === 'neg' || prim === 'sign') rejectBool(op, prim, t);
+  return bind1(prim, [t], {});
 }
 
 /** Float-only math (exp, log, ...) promotes integer and bool inputs to float32, like JAX. */
@@ -17,8 +34,13 @@ function floatUnary(prim: UnaryPrim, x: TensorLike): Tensor {
   return bind1(prim, [isFloat(t.dtype) ? t : astype(t, 'float32')], {});
 }
 
-function binary(prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = broadcastOperands(prim, [a, b]);
+function binary(prim: BinaryPrim, a: TensorLike, b: TensorLike, op: string = prim): Tensor {
+  const [x, y] = broadcastOperands(op, [a, b]);
+  if (x!.dtype !== 'bool') return bind1(prim, [x!, y!], {});
+  const logical = BOOL_LOGICAL[prim];
+  if (logical) return bind1(logical, [x!, y!], {});
+  if (prim === 'pow') return bind1('pow', [astype(x!, 'int32'), astype(y!, 'int32')], {});
+  rejectBool(op, prim, x!);
   return bind1(prim, [x!, y!], {});
 }
 
@@ -33,23 +55,24 @@ function compare(prim: ComparePrim, a: TensorLike, b: TensorLike): Tensor {
   return bind1(prim, [x!, y!], {});
 }
 
-/** a + b with broadcasting. @example add(x, 1) */
+/** a + b with broadcasting; on two bools, logical or (JAX). @example add(x, 1) */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);
-/** a - b with broadcasting. */
+/** a - b with broadcasting; an error on two bools (JAX), use notEqual for exclusive or. @example sub(x, 1) */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b);
-/** a * b with broadcasting. */
+/** a * b with broadcasting; on two bools, logical and (JAX). @example mul(x, 2) */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
 /** True division: integer operands give float32 (like numpy's `/`). */
 export const div = (a: TensorLike, b: TensorLike): Tensor => floatBinary('div', a, b);
-/** a ** b. */
+/** a ** b; two bools give int32 (JAX). @example pow(x, 2) */
 export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
-/** Elementwise maximum (NaN propagates). */
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('max', a, b);
-/** Elementwise minimum (NaN propagates). */
-export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('min', a, b);
+/** Elementwise maximum (NaN propagates); on two bools, logical or. @example maximum(x, 0) */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('max', a, b, 'maximum');
+/** Elementwise minimum (NaN propagates); on two bools, logical and. @example minimum(x, 1) */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('min', a, b, 'minimum');
 /** Angle of the point (b, a), elementwise. */
 export const atan2 = (a: TensorLike, b: TensorLike): Tensor => floatBinary('atan2', a, b);
 
+/** -x; an error on bools (JAX), use logicalNot. @example neg(x) */
 export const neg = (x: TensorLike): Tensor => unary('neg', x);
 export const exp = (x: TensorLike): Tensor => floatUnary('exp', x);
 export const log = (x: TensorLike): Tensor => floatUnary('log', x);
@@ -62,6 +85,7 @@ export const cos = (x: TensorLike): Tensor => floatUnary('cos', x);
 export const tanh = (x: TensorLike): Tensor => floatUnary('tanh', x);
 export const erf = (x: TensorLike): Tensor => floatUnary('erf', x);
 export const abs = (x: TensorLike): Tensor => unary('abs', x);
+/** -1, 0 or 1 by the sign of x (NaN stays NaN, -0 stays -0); an error on bools (JAX). @example sign(x) */
 export const sign = (x: TensorLike): Tensor => unary('sign', x);
 export const floor = (x: TensorLike): Tensor => unary('floor', x);
 export const ceil = (x: TensorLike): Tensor => unary('ceil', x);
@@ -164,8 +188,10 @@ export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /** x * x. */
+/** x * x; a bool gives int32 (JAX). @example square(x) */
 export const square = (x: TensorLike): Tensor => {
-  const t = asTensor('square', x);
+  const t0 = asTensor('square', x);
+  const t = t0.dtype === 'bool' ? astype(t0, 'int32') : t0;
   return bind1('mul', [t, t], {});
 };
 /** 1 / x. */

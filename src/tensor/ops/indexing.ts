@@ -1,13 +1,44 @@
-/** Integer-array indexing: take, takeAlongAxis and oneHot, all built on the gather primitive. */
-import { bind1, Tensor } from '../core';
+/**
+ * Integer-array indexing: take, takeAlongAxis and oneHot, all built on the gather primitive.
+ *
+ * Out-of-range indices follow one contract on every backend, JAX's default (`mode='fill'`): an
+ * index in [-n, n) picks element i mod n (negative ones count from the end), and any other index
+ * reads the fill value of the dtype: NaN for floats, the int32 minimum (-2147483648) for int32,
+ * true for bool. So a bad label makes a loss NaN rather than a plausible number. The gradient of
+ * a filled element is 0 (its cotangent is dropped).
+ */
+import { bind1, cpuData, Tensor, Tracer } from '../core';
 import { fmtAval } from '../aval';
-import type { DType } from '../dtype';
+import { isFloat, type DType } from '../dtype';
 import { broadcastShapes, normalizeAxis, opError } from '../shape';
 import { axisOrOptions, checkNumber, describeValue, dtypeOrOptions, optionKeys } from '../validate';
 import { arange, asTensor, tensor, type NestedArray, type TensorLike } from './create';
 import { astype, broadcastTo, reshapeExact } from './broadcast';
-import { equal } from './elementwise';
+import { equal, greaterEqual, less, logicalAnd, where } from './elementwise';
 import { expandDims } from './shape';
+
+/** What an out-of-range index reads (JAX's fill values). */
+function fillValueOf(dtype: DType): number | boolean {
+  return isFloat(dtype) ? NaN : dtype === 'int32' ? -2147483648 : true;
+}
+
+/** Whether every index is known (a concrete CPU tensor) to lie in [-n, n). */
+function knownInRange(idx: Tensor, n: number): boolean {
+  if (idx instanceof Tracer || idx.device !== 'cpu') return false;
+  const data = cpuData(idx);
+  for (let i = 0; i < data.length; i++) if (!(data[i]! >= -n && data[i]! < n)) return false;
+  return true;
+}
+
+/**
+ * The fill contract: `y` gathered with `idx` (broadcastable to y) from an axis of size `n`, with
+ * out-of-range positions set to the fill value (gather reads 0 there). Skipped when the indices
+ * are concrete and in range.
+ */
+function fillOutOfRange(y: Tensor, idx: Tensor, n: number): Tensor {
+  if (knownInRange(idx, n)) return y;
+  return where(logicalAnd(greaterEqual(idx, -n), less(idx, n)), y, fillValueOf(y.dtype));
+}
 
 /** Indices: an int32 tensor, a JS integer, or nested JS arrays of integers. */
 export type IndicesLike = Tensor | number | NestedArray;
@@ -32,8 +63,10 @@ const takeKeys = optionKeys<TakeOptions>({ axis: true });
 
 /**
  * Pick elements along an axis by integer indices (numpy.take); the indices' shape replaces the
- * axis. Negative indices count from the end; out-of-range ones are an error.
+ * axis. Negative indices count from the end; an index outside [-n, n) reads the fill value (NaN
+ * for floats, -2147483648 for int32, true for bool), as jnp.take does by default.
  * @example take(tensor([10, 20, 30]), [2, 0])               // [30, 10]
+ * @example take(tensor([10, 20, 30]), [3])                  // [NaN]
  * @example take(x, tensor([[0, 1]], { dtype: 'int32' }), { axis: 1 })   // or take(x, ..., 1)
  */
 export function take(x: TensorLike, indices: IndicesLike, axis?: number | null | TakeOptions): Tensor {
@@ -51,7 +84,7 @@ export function take(x: TensorLike, indices: IndicesLike, axis?: number | null |
   const k = idx.size;
   const laid = reshapeExact(idx, [...before.map(() => 1), k, ...after.map(() => 1)]);
   const full = broadcastTo(laid, [...before, k, ...after]);
-  const y = bind1('gather', [t, full], { axis: ax });
+  const y = fillOutOfRange(bind1('gather', [t, full], { axis: ax }), laid, t.shape[ax]!);
   return reshapeExact(y, [...before, ...idx.shape, ...after]);
 }
 
@@ -59,6 +92,8 @@ export function take(x: TensorLike, indices: IndicesLike, axis?: number | null |
  * numpy.take_along_axis: out[..., j, ...] = x[..., indices[..., j, ...], ...] along `axis`.
  * Off the axis, indices and x broadcast against each other; `axis: null` flattens x (then
  * indices must be 1-D). Used for picking per-row labels: takeAlongAxis(logp, labels[:, None], 1).
+ * Negative indices count from the end; an index outside [-n, n) reads the fill value (NaN for
+ * floats, -2147483648 for int32, true for bool), as jnp.take_along_axis does by default.
  * @example takeAlongAxis(tensor([[1, 2], [3, 4]]), [[1], [0]], 1)     // [[2], [3]]
  * @example takeAlongAxis(logp, labels, { axis: -1 })
  */
@@ -77,7 +112,7 @@ export function takeAlongAxis(x: TensorLike, indices: IndicesLike, axis: number 
   const off = broadcastShapes('takeAlongAxis', drop(t.shape), drop(idx.shape));
   const xb = broadcastTo(t, off.map((d, i) => (i === ax ? t.shape[ax]! : d)));
   const ib = broadcastTo(idx, off.map((d, i) => (i === ax ? idx.shape[ax]! : d)));
-  return bind1('gather', [xb, ib], { axis: ax });
+  return fillOutOfRange(bind1('gather', [xb, ib], { axis: ax }), ib, t.shape[ax]!);
 }
 
 export interface OneHotOptions {
@@ -88,8 +123,9 @@ export interface OneHotOptions {
 const oneHotKeys = optionKeys<OneHotOptions>({ dtype: true });
 
 /**
- * One-hot encoding along a new last axis; indices outside [0, numClasses) give all zeros
- * (like jax.nn.one_hot).
+ * One-hot encoding along a new last axis; indices outside [0, numClasses) give all zeros, negative
+ * ones too (like jax.nn.one_hot). A loss over one-hot targets therefore counts such a label as 0;
+ * pass the int32 labels to the loss instead to get NaN for them (take's fill contract).
  * @example oneHot([0, 2], 3)       // [[1, 0, 0], [0, 0, 1]]
  * @example oneHot(labels, 10, 'int32')   // or oneHot(labels, 10, { dtype: 'int32' })
  */

@@ -6,7 +6,7 @@ import { normalizeAxes, normalizeAxis, opError, fmtShape } from '../shape';
 import { axisOrOptions, checkBoolean, checkNumber, optionKeys } from '../validate';
 import { asTensor, type TensorLike } from './create';
 import { astype, reshapeExact } from './broadcast';
-import { add, div, equal, exp, log, logicalNot, sqrt, square, stopGradient, sub, where } from './elementwise';
+import { abs, add, div, equal, exp, greater, less, log, logicalAnd, logicalNot, mul, sqrt, square, stopGradient, sub, where } from './elementwise';
 
 /** One axis, several, or `null` for all of them. Negative axes count from the end. */
 export type Axis = number | readonly number[] | null;
@@ -108,9 +108,23 @@ export function variance(x: TensorLike, axis?: Axis | VarianceOptions): Tensor {
   return varianceOf('variance', x, axis);
 }
 
-/** Standard deviation: sqrt(variance). @example std(x, -1) */
+/**
+ * Standard deviation: sqrt(variance), computed as s sqrt(variance(x / s)) with s the largest
+ * magnitude over the axes, so float32 squares do not underflow (std of [1e-30, -5e-31] is
+ * 7.5e-31, not 0) or overflow. @example std(x, -1)   // or std(x, { axis: 0, ddof: 1 })
+ */
 export function std(x: TensorLike, axis?: Axis | VarianceOptions): Tensor {
-  return sqrt(varianceOf('std', x, axis));
+  const options = reduceOptions('std', axis, varianceKeys);
+  let t = asTensor('std', x);
+  if (!isFloat(t.dtype)) t = astype(t, 'float32');
+  const axes = normalizeAxes('std', options.axis, t.ndim);
+  if (axes.some((a) => t.shape[a] === 0)) return sqrt(varianceOf('std', t, options));
+  // A stopped constant scale: std is homogeneous, so the gradient is exact. 0, Infinity and NaN
+  // scales are replaced by 1 (they are the cases scaling cannot help).
+  const m = stopGradient(max(abs(t), { axis: axes, keepdims: true }));
+  const s = where(logicalAnd(greater(m, 0), less(m, Infinity)), m, 1);
+  const y = mul(sqrt(varianceOf('std', div(t, s), { ...options, keepdims: true })), s);
+  return options.keepdims ? y : reshapeExact(y, t.shape.filter((_, i) => !axes.includes(i)));
 }
 
 /** True when every element is truthy; true over an empty axis (numpy). @example all(greater(x, 0)) */
@@ -161,14 +175,25 @@ export const argmin = (x: TensorLike, axis?: number | null | ArgOptions): Tensor
  */
 export function logsumexp(x: TensorLike, axis?: Axis | ReduceOptions): Tensor {
   const options = reduceOptions('logsumexp', axis, reduceKeys);
-  let t = asTensor('logsumexp', x);
-  if (!isFloat(t.dtype)) t = astype(t, 'float32');
+  const t = floatTensor('logsumexp', x);
   const axes = normalizeAxes('logsumexp', options.axis, t.ndim);
-  const m = stopGradient(max(t, { axis: axes, keepdims: true }));
-  // Rows of -inf (or +inf) would give inf - inf = NaN; shifting by 0 there keeps the right answer.
-  const shift = where(equal(sub(m, m), 0), m, 0);
+  const shift = maxShift(t, axes);
   const s = add(log(sum(exp(sub(t, shift)), { axis: axes, keepdims: true })), shift);
   return options.keepdims ? s : reshapeExact(s, t.shape.filter((_, i) => !axes.includes(i)));
+}
+
+function floatTensor(op: string, x: TensorLike): Tensor {
+  const t = asTensor(op, x);
+  return isFloat(t.dtype) ? t : astype(t, 'float32');
+}
+
+/**
+ * The max over `axes` (kept) as a stopped-gradient shift that makes every exp at most 1. Rows of
+ * -inf (or +inf) would give inf - inf = NaN; shifting by 0 there keeps the right answer.
+ */
+function maxShift(t: Tensor, axes: readonly number[]): Tensor {
+  const m = stopGradient(max(t, { axis: axes, keepdims: true }));
+  return where(equal(sub(m, m), 0), m, 0);
 }
 
 export interface AxisOption {
@@ -179,23 +204,30 @@ export interface AxisOption {
 const axisKeys = optionKeys<AxisOption>({ axis: true });
 
 /**
- * exp(x) / sum(exp(x)) along an axis (default -1), shifted by the max so it never overflows.
- * @example softmax(logits)               // softmax(logits, 0) or softmax(logits, { axis: 0 })
+ * exp(x) / sum(exp(x)) along an axis (default -1), computed as e / sum(e) with e = exp(x - max):
+ * it never overflows, and equal logits get exactly equal shares (softmax([1000, 1000]) is 0.5).
+ * @example softmax(tensor([1000, 1000]))   // [0.5, 0.5]; softmax(logits, 0) or softmax(logits, { axis: 0 })
  */
 export function softmax(x: TensorLike, axis?: number | AxisOption): Tensor {
-  return exp(logSoftmaxOf('softmax', x, axis));
+  const options = axisOrOptions<AxisOption>('softmax', axis, axisKeys);
+  const t = floatTensor('softmax', x);
+  const ax = normalizeAxis('softmax', options.axis ?? -1, t.ndim);
+  const e = exp(sub(t, maxShift(t, [ax])));
+  return div(e, sum(e, { axis: ax, keepdims: true }));
 }
 
-/** x - logsumexp(x) along an axis (default -1). @example logSoftmax(logits, -1) */
+/**
+ * x - logsumexp(x) along an axis (default -1), computed as (x - max) - log(sum(exp(x - max))):
+ * rounding the logsumexp first would lose the low digits at large logits (logSoftmax([1000,
+ * 1000]) is -0.6931472 in float32, not -0.69318).
+ * @example logSoftmax(tensor([1000, 1000]))   // [-0.6931472, -0.6931472]; logSoftmax(logits, -1)
+ */
 export function logSoftmax(x: TensorLike, axis?: number | AxisOption): Tensor {
-  return logSoftmaxOf('logSoftmax', x, axis);
-}
-
-function logSoftmaxOf(op: string, x: TensorLike, arg: number | AxisOption | undefined): Tensor {
-  const options = axisOrOptions<AxisOption>(op, arg, axisKeys);
-  const t = asTensor(op, x);
-  const axis = normalizeAxis(op, options.axis ?? -1, t.ndim);
-  return sub(t, logsumexp(t, { axis, keepdims: true }));
+  const options = axisOrOptions<AxisOption>('logSoftmax', axis, axisKeys);
+  const t = floatTensor('logSoftmax', x);
+  const ax = normalizeAxis('logSoftmax', options.axis ?? -1, t.ndim);
+  const z = sub(t, maxShift(t, [ax]));
+  return sub(z, log(sum(exp(z), { axis: ax, keepdims: true })));
 }
 
 export interface CumsumOptions {

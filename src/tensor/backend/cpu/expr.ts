@@ -4,9 +4,9 @@
  * computes the same bits, a Wasm SIMD emitter. Eager kernels (./elementwise.ts, ./reduce.ts) and
  * jit's fused kernels (./jit/) are generated from these rows, so they cannot drift apart.
  *
- * Values are rounded to their dtype when stored: eagerly by the typed array, in fused code by
- * `roundTo` after every operation (Math.fround for float32, ToInt32 for int32, ToUint8 for
- * bool), which is the same rounding, so eager and jit agree bit for bit.
+ * Values are rounded to their dtype when stored: eagerly by the typed array (and `roundTo` for
+ * bool), in fused code by `roundTo` after every operation (Math.fround for float32, ToInt32 for
+ * int32, truthiness for bool), which is the same rounding, so eager and jit agree bit for bit.
  */
 import type { DType } from '../../dtype';
 import type { ElementwisePrim, PrimParams, ReducePrim } from '../../primitives';
@@ -132,13 +132,15 @@ export const exprRow = (prim: ElementwisePrim): ExprRow<any> => EXPR[prim];
 
 /**
  * An expression rounded to what storing it in an array of `dtype` keeps (what eager kernels do
- * by storing): float32 rounding, ToInt32 and ToUint8.
+ * by storing): float32 rounding and ToInt32. A bool is the truthiness of the value, 0 or 1
+ * (eager kernels apply it too), so the arithmetic bools allow (add, mul, max, min on 0/1: JAX's
+ * or, and, or, and) always stores a valid bool, on the CPU as on WebGPU.
  */
 export function roundTo(dtype: DType, expr: string): string {
   switch (dtype) {
     case 'float32': return `Math.fround(${expr})`;
     case 'int32': return `(${expr}|0)`;
-    case 'bool': return `(${expr}&255)`;
+    case 'bool': return `(${expr}?1:0)`;
     case 'float64': return expr;
     default: return unreachable(dtype);
   }

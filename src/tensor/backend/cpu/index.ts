@@ -2,8 +2,8 @@
  * The CPU backend: typed-array kernels (./kernels.ts) for eager evaluation, and the jit lowering
  * (./jit/) that compiles fused programs into generated JS and Wasm SIMD loops.
  */
-import { fromStorage, registerBackend, type Backend } from '../../core';
-import { arrayFor } from '../../dtype';
+import { fromStorage, registerBackend, storageOf, type Backend } from '../../core';
+import { arrayFor, type TypedArray } from '../../dtype';
 import { sizeOf } from '../../shape';
 import { cpuKernel } from './kernels';
 import { lowerCpu } from './jit/lower';
@@ -14,7 +14,7 @@ export const cpuBackend: Backend = {
   name: 'cpu',
   run(prim, inputs, params, out) {
     const y = arrayFor(out.dtype, sizeOf(out.shape));
-    cpuKernel(prim)(inputs, params, out, y);
+    cpuKernel(prim)(inputs.map((t) => ({ data: storageOf(t) as TypedArray, shape: t.shape, dtype: t.dtype })), params, out, y);
     return fromStorage(out.shape, out.dtype, y);
   },
   lower: lowerCpu,

@@ -1,12 +1,16 @@
-/** gather (takeAlongAxis) and its transpose scatterAdd. */
+/**
+ * gather (takeAlongAxis) and its transpose scatterAdd. An index in [-n, n) picks position
+ * i mod n (negative ones count from the end); any other index reads 0 in gather and is dropped by
+ * scatterAdd, which keeps the pair linear and adjoint (the WebGPU kernels do the same, and
+ * take/takeAlongAxis turn those zeros into JAX's fill values).
+ */
 import type { TypedArray } from '../../dtype';
-import { opError, sizeOf, stridesOf, type Shape } from '../../shape';
+import { sizeOf, stridesOf, type Shape } from '../../shape';
 
-function checkIndex(op: string, i: number, n: number): number {
-  // Negative indices count from the end, like numpy; anything else out of range is an error.
+/** The position of index `i` on an axis of size `n`, or -1 when it is out of range. */
+function position(i: number, n: number): number {
   const j = i < 0 ? i + n : i;
-  if (j < 0 || j >= n) opError(op, `index ${i} is out of bounds for an axis of size ${n}`);
-  return j;
+  return j >= 0 && j < n ? j : -1;
 }
 
 /** Split a shape around `axis` into (outer, axis size, inner). */
@@ -21,8 +25,8 @@ export function gatherKernel(x: TypedArray, xShape: Shape, idx: TypedArray, idxS
     for (let j = 0; j < ni; j++) {
       for (let i = 0; i < inner; i++) {
         const at = (o * ni + j) * inner + i;
-        const src = checkIndex('gather', idx[at]!, nx);
-        out[at] = x[(o * nx + src) * inner + i]!;
+        const src = position(idx[at]!, nx);
+        out[at] = src < 0 ? 0 : x[(o * nx + src) * inner + i]!;
       }
     }
   }
@@ -36,8 +40,8 @@ export function scatterAddKernel(base: TypedArray, baseShape: Shape, idx: TypedA
     for (let j = 0; j < ni; j++) {
       for (let i = 0; i < inner; i++) {
         const at = (o * ni + j) * inner + i;
-        const dst = checkIndex('scatterAdd', idx[at]!, nb);
-        out[(o * nb + dst) * inner + i] += upd[at]!;
+        const dst = position(idx[at]!, nb);
+        if (dst >= 0) out[(o * nb + dst) * inner + i] += upd[at]!;
       }
     }
   }

@@ -3,11 +3,10 @@
  * without its kernel is a compile error here). A kernel writes a preallocated result and never
  * its inputs. User primitives (tensorlaw/extend) run their own kernel.
  */
-import type { Tensor } from '../../core';
 import type { TypedArray } from '../../dtype';
 import type { Aval } from '../../aval';
 import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type ElementwisePrim, type Prim, type PrimParams, type ReducePrim } from '../../primitives';
-import { userPrimitive } from '../../userPrimitives';
+import { userPrimitive, type CpuArray } from '../../userPrimitives';
 import { sizeOf } from '../../shape';
 import { elementwiseLoop } from './elementwise';
 import { matmulKernel } from './matmul';
@@ -21,10 +20,10 @@ import { eighKernel, svdKernel } from './linalg/spectral';
 import { argsortKernel } from './sort';
 import { dynamicSliceKernel, dynamicUpdateSliceKernel } from './dynamic';
 
-/** A kernel reads its inputs' `shape` and `_storage` and writes the preallocated result `y`. */
-export type Kernel<P extends Prim> = (xs: readonly Pick<Tensor, 'shape' | 'dtype' | '_storage'>[], params: PrimParams[P], out: Aval, y: TypedArray) => void;
+/** A kernel reads its inputs' `data` (with their shape and dtype) and writes the preallocated result `y`. */
+export type Kernel<P extends Prim> = (xs: readonly CpuArray[], params: PrimParams[P], out: Aval, y: TypedArray) => void;
 
-const d = (t: Pick<Tensor, '_storage'>): TypedArray => t._storage as TypedArray;
+const d = (t: CpuArray): TypedArray => t.data;
 
 /** Every elementwise primitive: its loop generated from the expression table. */
 const elementwise = (prim: ElementwisePrim): Kernel<any> => (xs, params, o, out) => {
@@ -71,5 +70,5 @@ export const cpuKernels = {
 export function cpuKernel(prim: string): Kernel<any> {
   if (isPrim(prim)) return cpuKernels[prim] as Kernel<any>;
   const user = userPrimitive(prim, 'CPU kernel');
-  return (xs, params, out, y) => user.cpu(xs.map((x) => ({ data: d(x), shape: x.shape, dtype: x.dtype })), params, { data: y, shape: out.shape, dtype: out.dtype });
+  return (xs, params, out, y) => user.cpu(xs, params, { data: y, shape: out.shape, dtype: out.dtype });
 }

@@ -1,14 +1,23 @@
 /// <reference types="@webgpu/types" />
 /**
- * The WebGPU device, buffers and tensor storage. A webgpu Tensor stores a `GpuStorage`: one
- * GPUBuffer that nothing writes after the kernel that produced it. Buffers are released by
- * `dispose`, by donation to a jitted program, or by a FinalizationRegistry backstop when the
- * tensor is garbage collected; `liveBufferCount` counts what this module created and not yet
- * released (leak tests watch it).
+ * The WebGPU device and tensor storage. A webgpu Tensor stores a `GpuStorage`: one GPUBuffer
+ * that nothing writes after the kernel that produced it. Buffers come from and go back to the
+ * memory module's pool (./memory.ts: recycling, accounting, the memory budget); a tensor gives
+ * its buffer back when disposed, when donated to a jitted program, when a FinalizationRegistry
+ * sees it collected, or when a sweep under memory pressure finds it collected.
+ *
+ * Devices come and go: `closeWebGPU()`, or a lost device (`device.lost`). Each device is a
+ * generation; everything tied to one (buffers, the pool, pipelines, compiled programs' buffers)
+ * belongs to its generation. When a device goes, the generation advances: tensors of the old one
+ * refuse to be used with a clear error, and caches rebuild on the next device.
  */
-import { Tensor } from '../../core';
+import { storageOf, wrapStorage, type Tensor } from '../../core';
 import type { DType } from '../../dtype';
 import { opError } from '../../shape';
+import { checkNumber, checkOptions } from '../../validate';
+import { allocate, findCollector, recycle, resetMemory, setCollector, setWebGPUMemoryBudget, track, untrack, type Owner, type Tracked } from './memory';
+
+export { liveBufferCount, setWebGPUMemoryBudget, webgpuMemory, type WebGPUMemory } from './memory';
 
 export const USAGE = { MAP_READ: 0x01, COPY_SRC: 0x04, COPY_DST: 0x08, STORAGE: 0x80, INDIRECT: 0x100 } as const;
 export const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
@@ -24,6 +33,15 @@ let pending: Promise<boolean> | null = null;
 /** Dawn for Node lives only while its GPU object is referenced: keep it with the device. */
 let gpuObject: GPU | null = null;
 export const gpuEntry = (): GPU | null => gpuObject;
+/** Advances at every closeWebGPU(): a device opened by an earlier initWebGPU() is unwanted. */
+let openings = 0;
+/** Advances whenever a device goes away; what was made for an older generation is stale. */
+let generation = 0;
+
+/** The current device generation (caches and compiled programs key their GPU objects by it). */
+export function deviceGeneration(): number {
+  return generation;
+}
 
 /**
  * The adapter request of WebGPU's `requestAdapter` (GPURequestAdapterOptions), declared here so
@@ -39,6 +57,8 @@ export interface InitOptions {
   readonly adapter?: AdapterOptions;
   /** Node only: flags for Dawn's `create(...)` (e.g. `['backend=vulkan']`). */
   readonly dawnFlags?: readonly string[];
+  /** The memory budget in bytes (default 256 MiB; see `setWebGPUMemoryBudget`). */
+  readonly memoryBudget?: number;
 }
 
 async function findGpu(options: InitOptions): Promise<GPU | undefined> {
@@ -56,14 +76,18 @@ async function findGpu(options: InitOptions): Promise<GPU | undefined> {
 
 /**
  * Open a WebGPU device: `navigator.gpu` in browsers, the `webgpu` package (Dawn) in Node.
- * Resolves to false when no adapter exists. Safe to call repeatedly.
- * @example if (await initWebGPU()) x = toDevice(x, 'webgpu');
+ * Resolves to false when no adapter exists. Safe to call repeatedly, and again after
+ * `closeWebGPU()` or a lost device (`webgpuAvailable()` turns false when the device is lost).
+ * @example if (await initWebGPU({ memoryBudget: 512 * 2 ** 20 })) x = toDevice(x, 'webgpu');
  */
 export function initWebGPU(options: InitOptions = {}): Promise<boolean> {
+  checkOptions('initWebGPU', options, ['adapter', 'dawnFlags', 'memoryBudget']);
+  if (options.memoryBudget !== undefined) setWebGPUMemoryBudget(checkNumber('initWebGPU', 'memoryBudget', options.memoryBudget, { above: 0, allowNonFinite: true }));
   if (context) return Promise.resolve(true);
-  pending ??= (async () => {
+  if (pending) return pending;
+  const opening = openings;
+  pending = (async () => {
     const found = await findGpu(options);
-    gpuObject = found ?? null;
     const adapter = await found?.requestAdapter(options.adapter);
     if (!adapter) return false;
     const limits = adapter.limits;
@@ -74,60 +98,72 @@ export function initWebGPU(options: InitOptions = {}): Promise<boolean> {
         maxBufferSize: limits.maxBufferSize,
       },
     });
+    setCollector(await findCollector());
+    // closeWebGPU() ran while this device was being opened: it must not appear afterwards.
+    if (opening !== openings) {
+      device.destroy();
+      return false;
+    }
+    gpuObject = found!;
     context = { device, maxStorageBuffers: limits.maxStorageBuffersPerShaderStage };
-    device.lost.then(() => {
-      if (context?.device === device) context = null;
-      pending = null;
-    });
+    void device.lost.then(() => forgetDevice(device));
     return true;
   })();
   return pending;
 }
 
-/**
- * Close the device (Node keeps running while Dawn is alive; call this before exiting).
- * Tensors and compiled programs on the device become unusable.
- */
-export function closeWebGPU(): void {
-  context?.device.destroy();
+/** The device is gone: advance the generation and drop what belonged to it. */
+function forgetDevice(device: GPUDevice): void {
+  if (context?.device !== device) return;
   context = null;
   pending = null;
-  gpuObject = null;
+  generation++;
+  resetMemory();
 }
 
-/** Whether `initWebGPU` has opened a device. */
+/**
+ * Close the device (Node keeps running while Dawn is alive; call this before exiting). Tensors
+ * on the device become unusable (using one throws); compiled programs and caches rebuild on the
+ * next device `initWebGPU()` opens.
+ * @example closeWebGPU(); await initWebGPU();
+ */
+export function closeWebGPU(): void {
+  const device = context?.device;
+  if (device) {
+    forgetDevice(device);
+    device.destroy();
+  }
+  pending = null;
+  gpuObject = null;
+  openings++;
+}
+
+/** Whether `initWebGPU` has opened a device (false again after `closeWebGPU()` or a device loss). */
 export function webgpuAvailable(): boolean {
   return context !== null;
 }
 
 export function gpu(): GpuContext {
-  if (!context) throw new Error('webgpu: no device is open; call `await initWebGPU()` first (it resolves to false when no adapter exists)');
+  if (!context) throw new Error('webgpu: no device is open (none yet, or it was closed or lost); call `await initWebGPU()` first (it resolves to false when no adapter exists)');
   return context;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Buffers
 
-let live = 0;
-
 /** Bytes of `n` elements; every supported dtype takes 4 bytes (bool as u32 0/1). */
 export function bytesFor(n: number): number {
   return Math.max(4, n * 4);
 }
 
+/** A storage buffer of at least `bytes` bytes on the current device (pooled, counted, budgeted). */
 export function createBuffer(bytes: number, usage: number = STORAGE_USAGE): GPUBuffer {
-  live++;
-  return gpu().device.createBuffer({ size: Math.max(4, Math.ceil(bytes / 4) * 4), usage });
+  return allocate(gpu().device, bytes, usage);
 }
 
+/** Give a buffer of the current device back (to the pool); later submits may reuse it. */
 export function destroyBuffer(buffer: GPUBuffer): void {
-  live--;
-  buffer.destroy();
-}
-
-/** GPU buffers created by this backend and not yet released (tensors, programs' pools). */
-export function liveBufferCount(): number {
-  return live;
+  recycle(buffer);
 }
 
 /** Something that owns GPU buffers and can give them back (a tensor's storage, a program). */
@@ -151,51 +187,58 @@ export function forgetOnCollect(owner: Releasable): void {
 
 export type StorageState = 'live' | 'disposed' | 'donated';
 
-export class GpuStorage implements Releasable {
+export class GpuStorage implements Releasable, Owner {
   state: StorageState = 'live';
+  /** The device generation the buffer belongs to. */
+  readonly generation = generation;
+  tracked: Tracked | undefined;
   constructor(public buffer: GPUBuffer) {}
   release(): void {
     if (this.state !== 'live') return;
     this.state = 'disposed';
-    destroyBuffer(this.buffer);
+    forgetOnCollect(this);
+    if (this.tracked) untrack(this.tracked);
+    // A closed or lost device took its buffers with it.
+    if (this.generation === generation) destroyBuffer(this.buffer);
   }
 }
 
-/** Make a webgpu tensor owning `buffer` (released when disposed or collected). */
+/** Make a webgpu tensor owning `buffer` (given back when disposed or collected). */
 export function wrapBuffer(shape: readonly number[], dtype: DType, buffer: GPUBuffer): Tensor {
   const storage = new GpuStorage(buffer);
-  const t = new Tensor(shape, dtype, 'webgpu', storage);
+  const t = wrapStorage(shape, dtype, 'webgpu', storage);
   releaseOnCollect(t, storage);
+  storage.tracked = track(t, storage);
   return t;
 }
 
-export function storageOf(t: Tensor): GpuStorage {
-  return t._storage as GpuStorage;
+export function gpuStorageOf(t: Tensor): GpuStorage {
+  return storageOf(t) as GpuStorage;
 }
 
 /** The buffer of a webgpu tensor, with a clear error when the tensor can no longer be used. */
 export function bufferOf(t: Tensor, op: string): GPUBuffer {
-  const s = storageOf(t);
+  const s = gpuStorageOf(t);
   if (s.state === 'donated') opError(op, 'this tensor was donated to a jitted function and can no longer be used (its buffer now holds one of the function\'s outputs)');
   if (s.state === 'disposed') opError(op, 'this tensor was disposed and can no longer be used');
+  if (s.generation !== generation) opError(op, 'this tensor lives on a WebGPU device that was closed or lost; tensors do not survive their device (keep a CPU copy, e.g. `await toDevice(x, \'cpu\')`, to move to the next one)');
   return s.buffer;
 }
 
 /** Hand a donated tensor's buffer to a new tensor; the donated tensor becomes invalid. */
 export function takeDonated(t: Tensor, shape: readonly number[], dtype: DType): Tensor {
-  const s = storageOf(t);
+  const s = gpuStorageOf(t);
   const buffer = bufferOf(t, 'donate');
   s.state = 'donated';
   forgetOnCollect(s);
+  if (s.tracked) untrack(s.tracked);
   return wrapBuffer(shape, dtype, buffer);
 }
 
 /** Free a tensor's GPU buffer now; later uses of the tensor throw. No-op for CPU tensors. */
 export function dispose(t: Tensor): void {
-  if (t.device === 'webgpu' && t._storage instanceof GpuStorage) {
-    t._storage.release();
-    forgetOnCollect(t._storage);
-  }
+  const s = t.device === 'webgpu' ? storageOf(t) : undefined;
+  if (s instanceof GpuStorage) s.release();
 }
 
 export function checkDtype(op: string, dtype: DType): void {

@@ -18,8 +18,10 @@ import { lowerWebGPU } from './lower';
 import { encodeSteps } from './plan';
 import { read, upload } from './transfer';
 
-export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose } from './device';
-export type { AdapterOptions, InitOptions } from './device';
+export { initWebGPU, closeWebGPU, webgpuAvailable, liveBufferCount, dispose, setWebGPUMemoryBudget, webgpuMemory } from './device';
+export type { AdapterOptions, InitOptions, WebGPUMemory } from './device';
+export { clearWebGPUCaches, setWebGPUCacheLimits, webgpuCacheSizes } from './caches';
+export type { WebGPUCacheLimits } from './caches';
 
 /** Run one primitive on webgpu tensors: one plan, one submit; the result is ready in queue order. */
 function run(prim: string, inputs: readonly Tensor[], params: any, out: Aval): Tensor {

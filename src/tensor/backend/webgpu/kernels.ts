@@ -14,6 +14,7 @@ import { Emit, f32Lit, load, storageLiteral, storageType, store } from './wgsl';
 import { choleskyPlan, eighPlan, luPlan, qrPlan, svdPlan, triangularSolvePlan } from './linalg';
 import { argsortPlan } from './sort';
 import { dynamicSlicePlan, dynamicUpdateSlicePlan } from './dynamic';
+import { planCache } from './caches';
 
 type Builder<P extends Prim> = (ins: readonly Aval[], params: PrimParams[P], out: Aval) => Plan;
 
@@ -114,7 +115,7 @@ function around(shape: readonly number[], axis: number): [number, number, number
 /** Normalize a (possibly negative) index into [0, n), or n when out of range. */
 const normIndex = (e: Emit, raw: string, n: number): string => e.let(`select(${n}u, u32(select(${raw}, ${raw} + ${n}i, ${raw} < 0i)), ${raw} >= -${n}i && ${raw} < ${n}i)`, 'k');
 
-/** Out-of-range indices read 0 (the CPU backend throws; a kernel cannot). */
+/** Out-of-range indices read 0, as on the CPU (take and takeAlongAxis fill them). */
 const gatherPlan: Builder<'gather'> = ([x, idx], { axis }, out) => {
   const type = storageType(x!.dtype);
   const [, nx, inner] = around(x!.shape, axis);
@@ -129,7 +130,10 @@ const gatherPlan: Builder<'gather'> = ([x, idx], { axis }, out) => {
   }));
 };
 
-/** No float atomics: each output element loops over the indices that could land on it, in order. */
+/**
+ * No float atomics: each output element loops over the indices that could land on it, in order;
+ * out-of-range indices land nowhere (dropped, as on the CPU).
+ */
 const scatterAddPlan: Builder<'scatterAdd'> = ([base, idx], { axis }, out) => {
   const type = storageType(base!.dtype);
   const [, nb, inner] = around(base!.shape, axis);
@@ -243,20 +247,18 @@ const builders = {
   svd: svdPlan,
 } satisfies { [P in Prim]: Builder<P> };
 
-const cache = new Map<string, Plan>();
-
 /** JSON with non-finite numbers spelled out (JSON would write null for all of them). */
 export function paramsKey(params: unknown): string {
   return JSON.stringify(params, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 }
 
-/** The plan of one primitive application (cached). Refs: inputs, then output, then temps. */
+/** The plan of one primitive application (cached, bounded). Refs: inputs, then output, then temps. */
 export function planFor(prim: string, ins: readonly Aval[], params: any, out: Aval): Plan {
   const key = `${prim}|${ins.map((a) => `${a.dtype}[${a.shape}]`).join(',')}|${paramsKey(params)}`;
-  let plan = cache.get(key);
+  let plan = planCache.get(key);
   if (!plan) {
     plan = sizeOf(out.shape) === 0 ? single(null) : isPrim(prim) ? (builders[prim] as Builder<Prim>)(ins, params, out) : userPlan(prim, ins, params, out);
-    cache.set(key, plan);
+    planCache.set(key, plan);
   }
   return plan;
 }

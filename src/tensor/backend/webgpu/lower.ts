@@ -19,7 +19,7 @@ import { isHigherOrder, type HigherOrderPrim } from '../../higherOrder';
 import { gpuControl, type GpuControlLowering } from './control';
 import { clusterWrites, type BufferSpec, type Cluster, type ClusterInput, type Executable, type LoweringInput, type PlannedStep } from '../../program';
 import { contiguousStrides, shapeEqual, sizeOf } from '../../shape';
-import { bufferOf, bytesFor, checkDtype, createBuffer, destroyBuffer, gpu, releaseOnCollect, takeDonated, wrapBuffer, type Releasable } from './device';
+import { bufferOf, bytesFor, checkDtype, createBuffer, destroyBuffer, deviceGeneration, gpu, releaseOnCollect, takeDonated, wrapBuffer, type Releasable } from './device';
 import { elementExpr } from './elementwise';
 import { planFor } from './kernels';
 import { dispatchGrids, dotIndex, encodeSteps, input, output, perElement, unravel, type Binding, type IndirectCounts, type Step as GpuStep } from './plan';
@@ -183,8 +183,10 @@ function controlStep(eqn: Eqn, compile: (c: ClosedJaxpr) => GpuProgram, owned: O
   return { plan: [], refs: [], reads: eqn.inputs, writes: eqn.outs, encode };
 }
 
+/** The buffers a program owns on one device generation (given back together). */
 class Owned implements Releasable {
   readonly buffers: GPUBuffer[] = [];
+  readonly generation = deviceGeneration();
   released = false;
   make(bytes: number, usage?: number): GPUBuffer {
     const b = createBuffer(bytes, usage);
@@ -194,7 +196,8 @@ class Owned implements Releasable {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.buffers.forEach(destroyBuffer);
+    // A closed or lost device took its buffers with it.
+    if (this.generation === deviceGeneration()) this.buffers.forEach(destroyBuffer);
   }
 }
 
@@ -302,24 +305,41 @@ export function copyBuffer(encoder: GPUCommandEncoder, from: GPUBuffer, to: GPUB
  */
 export function lowerWebGPU(input: LoweringInput): Executable & { dispose(): void } {
   const { jaxpr, donate } = input;
-  const owned = new Owned();
-  const program = buildProgram(input, owned);
-  const { plan } = program;
-  const constSet = new Set<object>(program.constBuffers);
+  // Per output slot of a donated argument's byte size: where it is computed before a late copy.
+  const donatedBytes = new Set(jaxpr.invars.filter((_, i) => donate[i]).map((v) => bytesFor(sizeOf(v.aval.shape))));
+  /**
+   * The program's GPU side on one device: constants, planned buffers, scratch, staging. Built
+   * again when the device changed (closeWebGPU or a lost device), so the compiled program keeps
+   * working on the next device without tracing again.
+   */
+  const build = () => {
+    const owned = new Owned();
+    const program = buildProgram(input, owned);
+    const scratch = program.plan.outputs.map((o) => (donatedBytes.has(bytesFor(o.size)) ? owned.make(bytesFor(o.size)) : undefined));
+    return { owned, program, constSet: new Set<object>(program.constBuffers), scratch, argStaging: [] as (GPUBuffer | undefined)[] };
+  };
+  let side = build();
+  let disposed = false;
+  const { plan } = side.program;
   const outSlot = jaxpr.outs.map((a) => (a instanceof Var ? plan.slotOf.get(a) : undefined));
   /** Output j owns its output slot's buffer when it is the first position returning that slot. */
   const ownsSlot = outSlot.map((s, j) => s?.kind === 'output' && outSlot.findIndex((t) => t === s) === j);
-  // Per output slot of a donated argument's byte size: where it is computed before a late copy.
-  const donatedBytes = new Set(jaxpr.invars.filter((_, i) => donate[i]).map((v) => bytesFor(sizeOf(v.aval.shape))));
-  const scratch = plan.outputs.map((o) => (donatedBytes.has(bytesFor(o.size)) ? owned.make(bytesFor(o.size)) : undefined));
-  const argStaging: (GPUBuffer | undefined)[] = [];
   const anyDonated = donate.some(Boolean);
+  const holder: Releasable = { release: () => side.owned.release() };
 
   const executable: Executable & { dispose(): void } = {
-    stats: program.stats,
-    dispose: () => owned.release(),
+    stats: side.program.stats,
+    dispose: () => {
+      disposed = true;
+      holder.release();
+    },
     run(args) {
-      if (owned.released) throw new Error('webgpu jit: this compiled program was disposed');
+      if (disposed) throw new Error('webgpu jit: this compiled program was disposed');
+      if (side.owned.generation !== deviceGeneration()) {
+        side.owned.release();
+        side = build();
+      }
+      const { owned, program, constSet, scratch, argStaging } = side;
       if (args.length !== jaxpr.invars.length) throw new Error(`webgpu jit: expected ${jaxpr.invars.length} arguments, got ${args.length}`);
       const argBuffers = args.map((a, i) => {
         const want = jaxpr.invars[i]!.aval;
@@ -361,7 +381,7 @@ export function lowerWebGPU(input: LoweringInput): Executable & { dispose(): voi
       });
     },
   };
-  releaseOnCollect(executable, owned);
+  releaseOnCollect(executable, holder);
   return executable;
 }
 

@@ -5,7 +5,8 @@
  * encodes all of a program's plans into one command encoder over its planned buffers.
  */
 import { Emit, gridFor, shader, type BindingDecl, type StorageType } from './wgsl';
-import { gpu } from './device';
+import { deviceGeneration, gpu } from './device';
+import { pipelineCache } from './caches';
 import { sizeOf, stridesOf, unreachable, type Shape } from '../../shape';
 
 export interface DispatchStep {
@@ -111,22 +112,17 @@ export function sourceIndex(e: Emit, prim: IndexMapPrim, params: any, inShape: S
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-const pipelines = new Map<string, GPUComputePipeline>();
-
-/** Pipelines are cached by shader text: equal kernels compile once. */
+/** Pipelines are cached by shader text (per device, bounded): equal kernels compile once. */
 export function pipelineFor(code: string): GPUComputePipeline {
-  let p = pipelines.get(code);
+  const { device } = gpu();
+  const cache = pipelineCache(deviceGeneration());
+  let p = cache.get(code);
   if (!p) {
-    const { device } = gpu();
     const module = device.createShaderModule({ code });
     p = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-    pipelines.set(code, p);
+    cache.set(code, p);
   }
   return p;
-}
-
-export function pipelineCount(): number {
-  return pipelines.size;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Moving data between the host and WebGPU buffers. */
-import type { Tensor } from '../../core';
+import { cpuData, type Tensor } from '../../core';
 import { arrayFor, type TypedArray } from '../../dtype';
 import { bufferOf, bytesFor, checkDtype, createBuffer, gpu, USAGE, wrapBuffer } from './device';
 
@@ -31,7 +31,7 @@ export async function read(t: Tensor): Promise<TypedArray> {
 /** The data of a CPU tensor as the 4-byte elements a webgpu buffer holds. */
 export function hostBits(t: Tensor, op: string): Float32Array | Int32Array | Uint32Array {
   checkDtype(op, t.dtype);
-  const data = t._cpu;
+  const data = cpuData(t);
   if (t.dtype === 'bool') return Uint32Array.from(data as Uint8Array);
   return data as Float32Array | Int32Array;
 }

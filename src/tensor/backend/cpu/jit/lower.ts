@@ -5,7 +5,7 @@
  * intermediate a slot that is reused within and across calls. Only the outputs are fresh
  * arrays, because they escape as new tensors, unless a donated argument's array backs one.
  */
-import { fromStorage, type Tensor } from '../../../core';
+import { cpuData, fromStorage, type Tensor } from '../../../core';
 import { arrayFor, type DType, type TypedArray } from '../../../dtype';
 import { Lit, type Atom, type ClosedJaxpr, type Eqn } from '../../../jaxpr';
 import { isHigherOrder, type HigherOrderPrim } from '../../../higherOrder';
@@ -36,11 +36,11 @@ type EqnLowering = (e: Eqn, at: At) => Runner;
 const viaKernel: EqnLowering = (e, at) => {
   const kernel = cpuKernel(e.prim);
   const out = e.outs[0]!.aval;
-  const views = e.inputs.map((a) => ({ shape: a.aval.shape, dtype: a.aval.dtype, _storage: undefined as unknown }));
+  const views = e.inputs.map((a) => ({ shape: a.aval.shape, dtype: a.aval.dtype, data: undefined as unknown as TypedArray }));
   const ins = e.inputs.map(at);
   const o = at(e.outs[0]!);
   return (env) => {
-    for (let i = 0; i < ins.length; i++) views[i]!._storage = env[ins[i]!];
+    for (let i = 0; i < ins.length; i++) views[i]!.data = env[ins[i]!]!;
     kernel(views, e.params, out, env[o]!);
   };
 };
@@ -132,11 +132,11 @@ function compileProgram(input: LoweringInput): Program {
   const { jaxpr, consts, steps: fused, donate, planBuffers } = input;
   const steps = transposedOperands(jaxpr, fused);
   const plan = planBuffers(jaxpr, steps.map(plannedStep), { donate, storageKey });
-  for (const c of consts) if (c.device === 'cpu') sharedStorage.add(c._cpu);
+  for (const c of consts) if (c.device === 'cpu') sharedStorage.add(cpuData(c));
   const nArgs = jaxpr.invars.length;
   const base = { const: nArgs, output: nArgs + consts.length, buffer: nArgs + consts.length + plan.outputs.length };
   const env: TypedArray[] = new Array(base.buffer + plan.buffers.length);
-  consts.forEach((c, i) => (env[base.const + i] = c._cpu));
+  consts.forEach((c, i) => (env[base.const + i] = cpuData(c)));
   plan.buffers.forEach((b, i) => (env[base.buffer + i] = arrayFor(b.dtype, b.size)));
   const litIndex = new Map<Lit, number>();
   const at: At = (a) => {
@@ -144,7 +144,7 @@ function compileProgram(input: LoweringInput): Program {
       let k = litIndex.get(a);
       if (k === undefined) {
         k = env.length;
-        env.push(a.value._cpu);
+        env.push(cpuData(a.value));
         litIndex.set(a, k);
       }
       return k;
@@ -198,8 +198,8 @@ export function lowerCpu(input: LoweringInput): Executable {
   const anyDonated = donate.some(Boolean);
 
   const run = (args: readonly Tensor[]): Tensor[] => {
-    const donors = anyDonated ? plan.donors(args.map((a) => (sharedStorage.has(a._cpu) ? undefined : a._cpu))).arg : undefined;
-    const storage = program.run(args.map((a) => a._cpu), undefined, donors);
+    const donors = anyDonated ? plan.donors(args.map((a) => (sharedStorage.has(cpuData(a)) ? undefined : cpuData(a)))).arg : undefined;
+    const storage = program.run(args.map((a) => cpuData(a)), undefined, donors);
     return jaxpr.outs.map((o, j) => {
       if (o instanceof Lit) return o.value;
       const slot = slotOfOut[j]!;
