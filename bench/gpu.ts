@@ -132,7 +132,11 @@ async function matmuls(): Promise<void> {
 
 const B1 = 0.9, B2 = 0.999, EPS = 1e-8, LR = 1e-3;
 
-function jaxAdamStep<P>(loss: (p: P, x: jax.Array, y: jax.Array) => jax.Array) {
+/** A jax-js parameter pytree (jax-js's own tree type is not exported). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type P = any;
+
+function jaxAdamStep(loss: (p: P, x: jax.Array, y: jax.Array) => jax.Array) {
   return jax.jit((p: P, m: P, v: P, x: jax.Array, y: jax.Array, c1: jax.Array, c2: jax.Array) => {
     const [l, g] = jax.valueAndGrad(loss)(jax.tree.ref(p), x, y);
     const m2 = jax.tree.map((mi: jax.Array, gi: jax.Array) => mi.mul(B1).add(gi.mul(1 - B1)), m, jax.tree.ref(g)) as P;
@@ -145,7 +149,7 @@ function jaxAdamStep<P>(loss: (p: P, x: jax.Array, y: jax.Array) => jax.Array) {
 }
 
 /** A runner of one jax-js training step (synced), from its loss and initial parameters. */
-function jaxTrainer<P>(loss: (p: P, x: jax.Array, y: jax.Array) => jax.Array, p0: P, x: jax.Array, y: jax.Array): () => Promise<number> {
+function jaxTrainer(loss: (p: P, x: jax.Array, y: jax.Array) => jax.Array, p0: P, x: jax.Array, y: jax.Array): () => Promise<number> {
   const step = jaxAdamStep(loss);
   const zeros = (p: P) => jax.tree.map((a: jax.Array) => np.zeros(a.shape, { device: 'webgpu' }), jax.tree.ref(p)) as P;
   let [p, m, v] = [p0, zeros(p0), zeros(p0)];
@@ -196,9 +200,8 @@ async function mlp(): Promise<void> {
       return [{ ps: p, state }, l] as const;
     };
     const ours = oursTrainer(step, { ps, state: toGpu(mlpOpt.init(ps)) }, T.toDevice(T.tensor(xs, { shape: [batch, 784] }), 'webgpu'), T.toDevice(T.tensor(ys, { dtype: 'int32' }), 'webgpu'));
-    type P = { w: jax.Array; b: jax.Array }[];
-    const p0: P = init.w.map((w, i) => ({ w: jaxF32(w, [init.sizes[i]!, init.sizes[i + 1]!]), b: jaxF32(init.b[i]!, [init.sizes[i + 1]!]) }));
-    const loss = (p: P, x: jax.Array, y: jax.Array) => {
+    const p0: { w: jax.Array; b: jax.Array }[] = init.w.map((w, i) => ({ w: jaxF32(w, [init.sizes[i]!, init.sizes[i + 1]!]), b: jaxF32(init.b[i]!, [init.sizes[i + 1]!]) }));
+    const loss = (p: typeof p0, x: jax.Array, y: jax.Array) => {
       let h = x;
       p.forEach((l, i) => {
         h = np.matmul(h, l.w).add(l.b);
