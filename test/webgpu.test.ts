@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as T from '../src/tensor';
 import { dispose, liveBufferCount, toDevice } from '../src/tensor/backend/webgpu';
+import { dotTile } from '../src/tensor/backend/webgpu/kernels';
 import { rng, sample, webgpuOrWarn, type Gen } from './webgpu.helpers';
 import { asyncLawProperty } from '../laws/arbitraries/property';
 import { webgpuAgreesWithCpu, webgpuApprox } from '../laws/webgpu';
@@ -196,6 +197,21 @@ describe.skipIf(!available)(`webgpu primitives agree with the float64 CPU refere
       await agree('dot', [sample([...batch, m, k], 'float', r), sample([...batch, k, n], 'float', r)], {}, { rtol: 1e-5, atol: 1e-4 * (1 + k) });
     }), runs(8));
     await agree('dot', [sample([2, 5, 17], 'smallInt', rng(4)), sample([2, 17, 3], 'smallInt', rng(5))], {});
+  });
+
+  it('dot: every register tile (1, 2, 4, 8 outputs per invocation per axis) with ragged edges, float32 and int32', async () => {
+    // Two tiles per matrix axis and 32 matrices give 128 workgroups, the fewest that dotTile
+    // accepts for a tile, so each drawn case runs the tile size it names, edges cut mid-tile.
+    for (const tile of [1, 2, 4, 8]) {
+      await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 24 }), fc.integer(), async (dm, dn, k, seed) => {
+        const r = rng(seed);
+        const [m, n] = [16 * tile + dm * tile, 16 * tile + dn * tile];
+        expect(dotTile(32, m, n)).toBe(tile);
+        await agree('dot', [sample([32, m, k], 'float', r), sample([32, k, n], 'float', r)], {}, { rtol: 1e-5, atol: 1e-4 * (1 + k) });
+      }), runs(2));
+    }
+    expect(dotTile(32, 129, 131)).toBe(8);
+    await agree('dot', [sample([32, 129, 21], 'smallInt', rng(9)), sample([32, 21, 131], 'smallInt', rng(10))], {});
   });
 
   it('gather and scatterAdd (negative indices count from the end)', async () => {

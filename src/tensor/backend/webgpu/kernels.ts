@@ -70,41 +70,89 @@ const concatenatePlan: Builder<'concatenate'> = (ins, { axis }, out) => {
   return { steps, temps: [] };
 };
 
-/** Tiled batched matmul: 16x16 output tiles, A and B tiles staged in workgroup memory. */
+/**
+ * Workgroups a matmul should have at least before its tiles grow: a large GPU holds over a
+ * hundred workgroups at once, and a bigger tile only pays when the grid still fills it.
+ */
+const DOT_MIN_WORKGROUPS = 128;
+
+/**
+ * Outputs per invocation along each axis of a [batch, m, n] product: the largest of 8, 4, 2 that
+ * still leaves DOT_MIN_WORKGROUPS tiles, else 1. A 16x16 workgroup computes a (16r)x(16r) tile.
+ */
+export function dotTile(batch: number, m: number, n: number): number {
+  for (const r of [8, 4, 2]) if (batch * Math.ceil(m / (16 * r)) * Math.ceil(n / (16 * r)) >= DOT_MIN_WORKGROUPS) return r;
+  return 1;
+}
+
+/**
+ * Register-tiled batched matmul. A workgroup of 16x16 invocations computes a (16r)x(16r) output
+ * tile; each invocation keeps r x r sums in registers, at rows ly + 16i and columns lx + 16j (so
+ * neighbouring invocations write neighbouring columns). Per step over k, the A and B tiles
+ * (bk deep) are staged in workgroup memory, A transposed with one padding column so the
+ * transposing stores spread over banks. Each invocation then does r*r multiply-adds per 2r
+ * shared loads, against 1 per 2 for a one-output kernel. Each sum runs over k in order from
+ * zero, like the CPU kernel. Out-of-range elements load as zero, so ragged edges need no
+ * branch in the inner loop.
+ */
 const dotPlan: Builder<'dot'> = ([a, b], _, out) => {
-  const r = out.shape.length;
-  const m = out.shape[r - 2]!, n = out.shape[r - 1]!, k = a!.shape[r - 1]!;
+  const rank = out.shape.length;
+  const m = out.shape[rank - 2]!, n = out.shape[rank - 1]!, k = a!.shape[rank - 1]!;
   const batch = sizeOf(out.shape.slice(0, -2));
   if (batch * m * n === 0) return single(null);
-  const T = 16;
+  const r = dotTile(batch, m, n);
+  const tile = 16 * r;
+  const bk = r === 8 ? 8 : 16; // keeps both staged tiles under WebGPU's default 16 KiB
+  const loads = (tile * bk) / 256; // elements of each tile one invocation stages per step
+  const stride = tile + 1; // padded row of the transposed A tile
   const type = storageType(out.dtype);
   const acc = type === 'u32' ? 'u32' : type; // bool: count matches, store truthiness
   const zero = type === 'f32' ? '0.0' : type === 'i32' ? '0i' : '0u';
-  const tilesN = Math.ceil(n / T), tilesM = Math.ceil(m / T);
-  const body = `  let tx = wid % ${tilesN}u;
-  let ty = (wid / ${tilesN}u) % ${tilesM}u;
-  let bt = wid / ${tilesN * tilesM}u;
-  let lx = lid % ${T}u;
-  let ly = lid / ${T}u;
-  let row = ty * ${T}u + ly;
-  let col = tx * ${T}u + lx;
-  let aOff = bt * ${m * k}u;
-  let bOff = bt * ${k * n}u;
-  var acc: ${acc} = ${zero};
-  for (var t = 0u; t < ${k}u; t += ${T}u) {
-    var av: ${acc} = ${zero};
-    if (row < ${m}u && t + lx < ${k}u) { av = xa[aOff + row * ${k}u + t + lx]; }
-    ta[ly][lx] = av;
-    var bv: ${acc} = ${zero};
-    if (col < ${n}u && t + ly < ${k}u) { bv = xb[bOff + (t + ly) * ${n}u + col]; }
-    tb[ly][lx] = bv;
-    workgroupBarrier();
-    for (var q = 0u; q < ${T}u; q++) { acc = acc + ta[ly][q] * tb[q][lx]; }
-    workgroupBarrier();
-  }
-  if (row < ${m}u && col < ${n}u) { y[bt * ${m * n}u + row * ${n}u + col] = ${out.dtype === 'bool' ? 'select(0u, 1u, acc != 0u)' : 'acc'}; }`;
-  const decls = `var<workgroup> ta: array<array<${acc}, ${T}>, ${T}>;\nvar<workgroup> tb: array<array<${acc}, ${T}>, ${T}>;`;
-  return single(dispatch([input(0, type, 'xa'), input(1, type, 'xb'), output(2, type)], batch * tilesM * tilesN, T * T, body, decls));
+  const tilesN = Math.ceil(n / tile), tilesM = Math.ceil(m / tile);
+  const range = (c: number) => Array.from({ length: c }, (_, i) => i);
+  const cells = range(r).flatMap((i) => range(r).map((j) => [i, j] as const));
+  const lines = [
+    `let tx = wid % ${tilesN}u;`,
+    `let ty = (wid / ${tilesN}u) % ${tilesM}u;`,
+    `let bt = wid / ${tilesN * tilesM}u;`,
+    'let lx = lid % 16u;',
+    'let ly = lid / 16u;',
+    `let row0 = ty * ${tile}u;`,
+    `let col0 = tx * ${tile}u;`,
+    `let aOff = bt * ${m * k}u;`,
+    `let bOff = bt * ${k * n}u;`,
+    ...cells.map(([i, j]) => `var c${i}_${j}: ${acc} = ${zero};`),
+    `for (var t = 0u; t < ${k}u; t += ${bk}u) {`,
+    ...range(loads).flatMap((p) => [
+      `  let ea${p} = lid + ${256 * p}u;`,
+      `  let ar${p} = ea${p} / ${bk}u;`,
+      `  let ac${p} = ea${p} % ${bk}u;`,
+      `  var av${p}: ${acc} = ${zero};`,
+      `  if (row0 + ar${p} < ${m}u && t + ac${p} < ${k}u) { av${p} = xa[aOff + (row0 + ar${p}) * ${k}u + t + ac${p}]; }`,
+      `  ta[ac${p} * ${stride}u + ar${p}] = av${p};`,
+      `  let eb${p} = lid + ${256 * p}u;`,
+      `  let br${p} = t + eb${p} / ${tile}u;`,
+      `  let bc${p} = col0 + eb${p} % ${tile}u;`,
+      `  var bv${p}: ${acc} = ${zero};`,
+      `  if (br${p} < ${k}u && bc${p} < ${n}u) { bv${p} = xb[bOff + br${p} * ${n}u + bc${p}]; }`,
+      `  tb[eb${p}] = bv${p};`,
+    ]),
+    '  workgroupBarrier();',
+    `  for (var q = 0u; q < ${bk}u; q++) {`,
+    ...range(r).map((i) => `    let a${i} = ta[q * ${stride}u + ly + ${16 * i}u];`),
+    ...range(r).map((j) => `    let b${j} = tb[q * ${tile}u + lx + ${16 * j}u];`),
+    ...cells.map(([i, j]) => `    c${i}_${j} = c${i}_${j} + a${i} * b${j};`),
+    '  }',
+    '  workgroupBarrier();',
+    '}',
+    ...cells.map(([i, j]) => {
+      const value = out.dtype === 'bool' ? `select(0u, 1u, c${i}_${j} != 0u)` : `c${i}_${j}`;
+      return `if (row0 + ly + ${16 * i}u < ${m}u && col0 + lx + ${16 * j}u < ${n}u) { y[bt * ${m * n}u + (row0 + ly + ${16 * i}u) * ${n}u + col0 + lx + ${16 * j}u] = ${value}; }`;
+    }),
+  ];
+  const decls = `var<workgroup> ta: array<${acc}, ${bk * stride}>;\nvar<workgroup> tb: array<${acc}, ${bk * tile}>;`;
+  const body = lines.map((l) => '  ' + l).join('\n');
+  return single(dispatch([input(0, type, 'xa'), input(1, type, 'xb'), output(2, type)], batch * tilesM * tilesN, 256, body, decls));
 };
 
 /** Split a shape around `axis` into (outer, axis size, inner). */
