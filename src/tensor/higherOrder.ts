@@ -134,3 +134,6 @@ export const HIGHER_ORDER_PRIMS = Object.keys(HIGHER_ORDER_DESCRIPTIONS) as read
 
 const higherOrderSet = new Set<string>(HIGHER_ORDER_PRIMS);
 export const isHigherOrder = (name: string): name is HigherOrderPrim => higherOrderSet.has(name);
+
+/** Every backend's answer to a customVjp function reached by forward mode (it has no jvp rule). */
+export const customVjpForwardError = 'customVjp: forward-mode differentiation (jvp, jacfwd, linearize applied forward) is not available for a function with a custom vjp rule; use customJvp for forward mode';

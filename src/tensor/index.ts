@@ -34,7 +34,7 @@ export * as laxLinalg from './ops/laxLinalg';
 export { clampedStart, resolveRange } from './ops/ranges';
 export type { ResolvedRange } from './ops/ranges';
 export { Var, Lit, Jaxpr, ClosedJaxpr, closedJaxprsIn, evalJaxpr, evalClosed, printJaxpr } from './jaxpr';
-export { HIGHER_ORDER_PRIMS, isHigherOrder } from './higherOrder';
+export { HIGHER_ORDER_PRIMS, isHigherOrder, customVjpForwardError } from './higherOrder';
 export type { CheckpointParams, CheckpointPolicy, CondParams, CustomJvpParams, CustomVjpLinearParams, CustomVjpParams, HigherOrderParams, HigherOrderPrim, JitCallParams, JitCounters, ScanParams, WhileParams } from './higherOrder';
 export type { Atom, Eqn } from './jaxpr';
 export { clusterWrites, inPlaceReads } from './program';

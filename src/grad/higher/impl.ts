@@ -4,7 +4,7 @@
  * primitive, as eager code does. Installed into the tensor layer's evaluator (core.ts).
  */
 import * as T from '../../tensor';
-import { evalClosed, installHigherOrderImpl, type HigherOrderParams, type HigherOrderPrim, type Tensor } from '../../tensor';
+import { customVjpForwardError, evalClosed, installHigherOrderImpl, type HigherOrderParams, type HigherOrderPrim, type Tensor } from '../../tensor';
 import { runJitCall } from '../jit/execute';
 import { selectByIndex, split } from './derive';
 
@@ -57,7 +57,5 @@ export const higherOrderImpl = {
   },
   checkpoint: (args, p) => evalClosed(p.jaxpr, args),
 } satisfies { [P in HigherOrderPrim]: (args: readonly Tensor[], params: HigherOrderParams[P]) => Tensor[] };
-
-export const customVjpForwardError = 'customVjp: forward-mode differentiation (jvp, jacfwd, linearize applied forward) is not available for a function with a custom vjp rule; use customJvp for forward mode';
 
 installHigherOrderImpl((prim, args, params) => (higherOrderImpl[prim] as (args: readonly Tensor[], params: unknown) => Tensor[])(args, params));

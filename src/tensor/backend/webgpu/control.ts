@@ -18,7 +18,7 @@
  *
  * Calls of closed programs never get here: jit splices them in before lowering.
  */
-import type { HigherOrderParams, HigherOrderPrim } from '../../higherOrder';
+import { customVjpForwardError, type HigherOrderParams, type HigherOrderPrim } from '../../higherOrder';
 import type { Atom, ClosedJaxpr, Eqn } from '../../jaxpr';
 import { sizeOf } from '../../shape';
 import { bytesFor, STORAGE_USAGE, USAGE } from './device';
@@ -91,7 +91,7 @@ export const gpuControl = {
   customVjpCall: inlined('customVjpCall'),
   checkpoint: inlined('checkpoint'),
   customVjpLinear: () => {
-    throw new Error('customVjp: forward-mode differentiation (jvp, jacfwd, linearize applied forward) is not available for a function with a custom vjp rule; use customJvp for forward mode');
+    throw new Error(customVjpForwardError);
   },
 
   cond: (e, p, compile, scratch) => {

@@ -8,7 +8,7 @@
  * lowering (src/grad/jit/inline.ts).
  */
 import { arrayFor, type TypedArray } from '../../../dtype';
-import type { HigherOrderParams, HigherOrderPrim } from '../../../higherOrder';
+import { customVjpForwardError, type HigherOrderParams, type HigherOrderPrim } from '../../../higherOrder';
 import type { ClosedJaxpr, Eqn } from '../../../jaxpr';
 import { sizeOf } from '../../../shape';
 import type { At, Runner } from './lower';
@@ -37,7 +37,7 @@ export const cpuControl = {
   customVjpCall: inlined('customVjpCall'),
   checkpoint: inlined('checkpoint'),
   customVjpLinear: () => {
-    throw new Error('customVjp: forward-mode differentiation (jvp, jacfwd, linearize applied forward) is not available for a function with a custom vjp rule; use customJvp for forward mode');
+    throw new Error(customVjpForwardError);
   },
 
   cond: (e, p, compile, at) => {
