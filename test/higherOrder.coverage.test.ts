@@ -17,7 +17,7 @@ import { higherOrderPartialEval } from '../src/grad/higher/partialEval';
 import { higherOrderTranspose } from '../src/grad/higher/transpose';
 import { higherOrderBatch } from '../src/grad/higher/batch';
 import { cpuControl } from '../src/tensor/backend/cpu/jit/control';
-import { gpuControl } from '../src/tensor/backend/webgpu/control';
+import { gpuControl, whileOnWebGPUError } from '../src/tensor/backend/webgpu/control';
 import { higherOrderRules } from '../src/onnx/control';
 import { toDevice } from '../src/tensor/backend/webgpu';
 import * as G from '../laws/grad';
@@ -78,8 +78,12 @@ describe.each(HIGHER_ORDER_PRIMS)('%s', (prim) => {
       if (s.forward !== false) expect(G.pushforwardPullbackDuality(s.f, [x], 3)).toBe(true);
     }
   });
-  it.skipIf(!available || s.webgpu === false)('compiled for WebGPU agrees with the CPU', async () => {
+  it.skipIf(!available)(s.webgpu === false ? 'is refused when compiled for WebGPU, with the reason' : 'compiled for WebGPU agrees with the CPU', async () => {
     const x32 = T.astype(x, 'float32');
+    if (s.webgpu === false) {
+      expect(() => T.jit(s.f)(toDevice(x32, 'webgpu'))).toThrow(whileOnWebGPUError);
+      return;
+    }
     const onGpu = T.jit(s.f)(toDevice(x32, 'webgpu'));
     expect(webgpuApprox.equals(await toDevice(onGpu, 'cpu'), T.jit(s.f)(x32))).toBe(true);
   });
