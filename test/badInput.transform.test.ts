@@ -38,6 +38,8 @@ badInputSuite('jit', [
   bad('jit', () => T.jit(undefined as never), 'undefined', 'must be a function'),
   bad('jit', () => T.jit(f, { staticArgnum: 0 } as never), '"staticArgnum"', 'valid options: staticArgnums, donateArgnums'),
   bad('jit', () => T.jit(f, { staticArgnums: 3 })(v), 'argnum 3', 'out of range for 1 arguments'),
+  bad('jit', () => T.jit(f, { staticArgnums: 'a' as never }), 'options.staticArgnums', 'got "a"'),
+  bad('jit', () => T.jit(f, { donateArgnums: [1.5] }), 'options.donateArgnums', 'got [1.5]'),
   bad('jit', () => T.jit(f)('a' as never), 'leaf 0 is string', 'mark non-tensor arguments with staticArgnums'),
 ]);
 

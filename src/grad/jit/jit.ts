@@ -47,7 +47,12 @@ interface Compiled {
   readonly outDef: TreeDef;
 }
 
-const asList = (x: number | readonly number[] | undefined): number[] => (x === undefined ? [] : typeof x === 'number' ? [x] : [...x]);
+/** staticArgnums/donateArgnums as a list of non-negative integers (checked when jit is called). */
+function asList(option: string, x: number | readonly number[] | undefined): number[] {
+  const list = x === undefined ? [] : typeof x === 'number' ? [x] : Array.isArray(x) ? [...x] : undefined;
+  if (!list || !list.every((i) => Number.isInteger(i) && i >= 0)) throw new T.OpError('jit', `options.${option} must be a non-negative integer or an array of them, got ${T.describeValue(x)}`);
+  return list;
+}
 
 /** A stable cache key for a static argument (by value for plain data, in any key order; by identity otherwise). */
 const identities = new WeakMap<object, number>();
@@ -89,8 +94,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
   T.checkFunction('jit', f);
   const { staticArgnums, donateArgnums, cacheSize = DEFAULT_JIT_CACHE_SIZE } = T.checkOptions('jit', options, ['staticArgnums', 'donateArgnums', 'cacheSize']);
   if (cacheSize !== Infinity) T.checkNumber('jit', 'options.cacheSize', cacheSize, { integer: true, min: 1 });
-  const statics = asList(staticArgnums);
-  const donated = asList(donateArgnums);
+  const statics = asList('staticArgnums', staticArgnums);
+  const donated = asList('donateArgnums', donateArgnums);
   const cache = new Map<string, Compiled>();
   const counters: JitCounters = { executions: 0 };
   const stats = { traces: 0, cacheHits: 0 };
