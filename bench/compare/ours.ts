@@ -3,7 +3,7 @@ import * as T from '../../src';
 import { adam, applyUpdates } from '../../src/optim';
 import { Dataset } from '../../src/data';
 import { foldIn, key } from '../../src/random';
-import { fastest, matmulShapes, type CnnInit, type Contender, type MlpInit, type Mnist } from './common';
+import { fastest, matmulShapes, uniformF32, type CnnInit, type Contender, type MlpInit, type Mnist } from './common';
 
 type Params = { w: T.Tensor; b: T.Tensor }[];
 
@@ -66,6 +66,20 @@ export const ours: Contender = {
     const x = T.tensor(xs, { shape: [batch, 784] }), y = T.tensor(ys, { shape: [batch], dtype: 'int32' });
     return () => {
       for (let i = 0; i < steps; i++) [ps, state] = jstep(ps, state, x, y);
+    };
+  },
+  async mlpStepsEager(init, xs, ys, batch, steps) {
+    let ps = params(init);
+    let state: unknown = opt.init(ps);
+    const x = T.tensor(xs, { shape: [batch, 784] }), y = T.tensor(ys, { shape: [batch], dtype: 'int32' });
+    return () => {
+      for (let i = 0; i < steps; i++) [ps, state] = mlpStep(ps, state, x, y);
+    };
+  },
+  async smallAdds(calls) {
+    const a = T.tensor(uniformF32(64, 7)), b = T.tensor(uniformF32(64, 8));
+    return () => {
+      for (let i = 0; i < calls; i++) T.add(a, b);
     };
   },
   async mnistEpoch(init, data: Mnist, batch) {
