@@ -5,7 +5,8 @@
  *   1. float32 matmul GFLOP/s: [n, n] x [n, n]; the same with B a new tensor each call; the
  *      products of a 784-64-64-10 MLP training step at batch 32 and 128 (forward, and the
  *      backward pass's transposed operands)
- *   2. ms per training step of the MLP 784-64-64-10 (ReLU, softmax cross-entropy, Adam 1e-3)
+ *   2. ms per training step of the MLP 784-64-64-10 (ReLU, softmax cross-entropy, Adam 1e-3),
+ *      jitted and eager; µs per eager small op (an add of two 64-element vectors)
  *   3. one epoch over 8,000 real MNIST digits (batch 32, shuffled), end to end
  *   4. loss + gradients of a small CNN on a [32, 1, 28, 28] batch
  *   5. ours alone: the data pipeline's share of an epoch on 60,000 digits (bench/dataPipeline.ts)
@@ -15,7 +16,9 @@
  * above 1 when ours is better (throughput ours/theirs, time theirs/ours). Medians of interleaved
  * runs; the machine is shared, so the load average is printed at the start and the end.
  *
- * Options: --quick (fewer rounds), --only matmul,mlp,mnist,cnn,pipeline, --matmul square,fresh,step (row groups)
+ * Options: --quick (fewer rounds), --only matmul,mlp,eager,mnist,cnn,pipeline, --matmul square,fresh,step (row groups),
+ * --examples N (digits per MNIST epoch, default 8000; from 10,000 TF.js cpu sits the epoch out: about
+ * 10 s per 8,000 digits), --table (a markdown table of every figure at the end, for the README).
  */
 import { cpus, loadavg } from 'node:os';
 import { loadMnist } from '../src/data/node';
@@ -33,6 +36,8 @@ const enabled = (s: string): boolean => !only || only.has(s);
 const mmArg = args[args.indexOf('--matmul') + 1];
 const mmGroups = new Set(args.includes('--matmul') && mmArg ? mmArg.split(',') : ['square', 'fresh', 'step']);
 const ROUNDS = quick ? 3 : 5;
+const examplesArg = args.includes('--examples') ? Number(args[args.indexOf('--examples') + 1]) : 8000;
+if (!Number.isInteger(examplesArg) || examplesArg < 64 || examplesArg > 60000) throw new Error(`bench:compare: --examples must be a whole number from 64 to 60000, got ${args[args.indexOf('--examples') + 1]}`);
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const t0 = performance.now();
@@ -51,12 +56,14 @@ const header = ['', ...contenders.map((c) => c.name), ...others.map((c) => `vs $
 const fmtRow = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(W[i]!) : c.padStart(W[i]!))).join(' ');
 const notes: string[] = [];
 const summary: Record<string, Map<string, number>> = {};
+/** How each summary row prints in the --table output. */
+const rowMeta = new Map<string, { unit: string; higherBetter: boolean; digits: number }>();
 
 /**
  * Time one task for every contender. `make` prepares a runner (errors become "n/a" cells);
  * `value` turns a median ms per run into the printed number; higher-is-better decides ratios.
  */
-async function task(label: string, make: (c: Contender) => Promise<Runner>, value: (ms: number) => number, higherBetter: boolean, opts: { rounds?: number; blockMs?: number; digits?: number } = {}): Promise<Map<string, number>> {
+async function task(label: string, make: (c: Contender) => Promise<Runner>, value: (ms: number) => number, higherBetter: boolean, opts: { rounds?: number; blockMs?: number; digits?: number; unit?: string } = {}): Promise<Map<string, number>> {
   const entries: Entry[] = [];
   for (const c of contenders) {
     try {
@@ -81,6 +88,7 @@ async function task(label: string, make: (c: Contender) => Promise<Runner>, valu
   }
   console.log(fmtRow(cells));
   summary[label] = vals;
+  rowMeta.set(label, { unit: opts.unit ?? (higherBetter ? 'GFLOP/s' : 'ms'), higherBetter, digits: d });
   return vals;
 }
 
@@ -130,17 +138,31 @@ if (enabled('mlp')) {
   console.log();
 }
 
+if (enabled('eager')) {
+  const STEPS = 5, CALLS = 2000;
+  console.log(`2b. eager mode (no jit): MLP training step, ms (${STEPS} steps per timed run); small-op dispatch, µs per add of two 64-element vectors (lower is better)`);
+  console.log(fmtRow(header));
+  for (const batch of [32, 128]) {
+    const x = uniformF32(batch * 784, 3, 0, 1), y = labels(batch, 4);
+    await task(`eager train step batch=${batch}`, (c) => c.mlpStepsEager(init, x, y, batch, STEPS), (ms) => ms / STEPS, false, { digits: 3 });
+  }
+  await task('eager dispatch (add, 64 el.)', (c) => c.smallAdds(CALLS), (ms) => (ms / CALLS) * 1000, false, { digits: 2, unit: 'µs' });
+  console.log();
+}
+
 if (enabled('mnist')) {
-  const train = await loadMnist({ split: 'train', size: 8000 });
+  const train = await loadMnist({ split: 'train', size: examplesArg });
   const data: Mnist = { x: train.tree.x.dataSync() as Float32Array, y: train.tree.y.dataSync() as Int32Array, n: train.size };
   console.log(`3. MNIST MLP epoch: ${data.n} real digits, batch 32, shuffled, end to end, seconds (lower is better)`);
   console.log(fmtRow(header));
+  const epochContenders = data.n >= 10000 ? contenders.filter((c) => c.name !== 'tfjs-cpu') : contenders;
+  if (epochContenders.length < contenders.length) notes.push(`mnist epoch / tfjs-cpu: skipped at ${data.n} digits (about 10 s per 8,000)`);
   const epochs = new Map<string, { run: Runner; lastLoss(): Promise<number> }>();
   const firsts = new Map<string, number>();
   const wrapped: Contender[] = [];
   // The first epoch (with tracing and compilation) is timed on its own; steady epochs interleave.
   const rowFirst: string[] = ['first epoch (incl. compile)'];
-  for (const c of contenders) {
+  for (const c of epochContenders) {
     await c.activate();
     const e = await c.mnistEpoch(init, data, 32);
     const t = performance.now();
@@ -150,24 +172,28 @@ if (enabled('mnist')) {
     rowFirst.push(firsts.get(c.name)!.toFixed(2));
     wrapped.push(c);
   }
-  for (const c of others) rowFirst.push(`${(firsts.get(c.name)! / firsts.get(ours.name)!).toFixed(2)}x`);
+  for (const c of contenders) if (c !== ours && !firsts.has(c.name)) rowFirst.splice(1 + contenders.indexOf(c), 0, 'n/a');
+  for (const c of others) rowFirst.push(firsts.has(c.name) ? `${(firsts.get(c.name)! / firsts.get(ours.name)!).toFixed(2)}x` : '-');
   console.log(fmtRow(rowFirst));
+  summary['mnist first epoch'] = firsts;
+  rowMeta.set('mnist first epoch', { unit: 's', higherBetter: false, digits: 2 });
   const steady = await interleaved(
-    contenders.map((c) => ({ name: c.name, activate: () => c.activate(), run: epochs.get(c.name)!.run })),
+    epochContenders.map((c) => ({ name: c.name, activate: () => c.activate(), run: epochs.get(c.name)!.run })),
     { rounds: quick ? 1 : 2, warmup: 0, blockMs: 0 },
   );
   const vals = new Map<string, number>();
   const row = ['epoch (steady, median)'];
   for (const c of contenders) {
-    const v = median(steady.get(c.name)!) / 1000;
-    vals.set(c.name, v);
-    row.push(v.toFixed(2));
+    const ts = steady.get(c.name);
+    if (ts?.length) vals.set(c.name, median(ts) / 1000);
+    row.push(vals.has(c.name) ? vals.get(c.name)!.toFixed(2) : 'n/a');
   }
-  for (const c of others) row.push(`${(vals.get(c.name)! / vals.get(ours.name)!).toFixed(2)}x`);
+  for (const c of others) row.push(vals.has(c.name) ? `${(vals.get(c.name)! / vals.get(ours.name)!).toFixed(2)}x` : '-');
   console.log(fmtRow(row));
   summary['mnist epoch'] = vals;
+  rowMeta.set('mnist epoch', { unit: 's', higherBetter: false, digits: 2 });
   const losses: string[] = [];
-  for (const c of contenders) losses.push(`${c.name} ${(await epochs.get(c.name)!.lastLoss()).toFixed(3)}`);
+  for (const c of epochContenders) losses.push(`${c.name} ${(await epochs.get(c.name)!.lastLoss()).toFixed(3)}`);
   console.log(`   (last batch loss after ${1 + steady.get(ours.name)!.length} epochs: ${losses.join(', ')})\n`);
 }
 
@@ -180,9 +206,12 @@ if (enabled('cnn')) {
   console.log();
 }
 
+let pipelineShare: number | undefined;
 if (enabled('pipeline')) {
   console.log('5. data pipeline (tensorlaw only): shuffle + batch 32 of 60,000 MNIST digits vs one jitted MLP epoch, ms, fastest of the runs');
-  for (const line of formatPipelineFigures(await pipelineFigures({ rounds: quick ? 2 : 4 }))) console.log(`   ${line}`);
+  const figures = await pipelineFigures({ rounds: quick ? 2 : 4 });
+  pipelineShare = figures.pipelineMs / figures.epochMs;
+  for (const line of formatPipelineFigures(figures)) console.log(`   ${line}`);
   console.log();
 }
 
@@ -197,10 +226,37 @@ const check = (what: string, r: number | undefined, need: number): string => `${
 console.log('\ntargets');
 for (const { label, target } of matmulRows) console.log('  ' + check(`${label} vs tfjs-wasm`, ratio(label, 'tfjs-wasm', true), target));
 if (summary['matmul n=1024']) console.log('  ' + check('matmul n=1024 vs jax-js', ratio('matmul n=1024', 'jax-js', true), 1.5));
-if (summary['train step batch=128']) console.log('  ' + check('jitted MLP step batch=128 vs jax-js (time ratio)', ratio('train step batch=128', 'jax-js', false), 2.0));
+for (const batch of [32, 128]) {
+  const label = `train step batch=${batch}`;
+  if (summary[label]) console.log('  ' + check(`jitted MLP step batch=${batch} vs jax-js (time ratio)`, ratio(label, 'jax-js', false), 2.5));
+}
+for (const batch of [32, 128]) {
+  const label = `eager train step batch=${batch}`;
+  if (summary[label]) console.log('  ' + check(`eager MLP step batch=${batch} vs jax-js eager (time ratio)`, ratio(label, 'jax-js', false), 2.0));
+}
+const dispatch = summary['eager dispatch (add, 64 el.)']?.get(ours.name);
+if (dispatch !== undefined) console.log(`  eager small-op dispatch: ${dispatch.toFixed(2)} µs (target <= 2 µs: ${dispatch <= 2 ? 'met' : 'missed'})`);
 if (summary['mnist epoch']) {
-  const best = ['tfjs-cpu', 'tfjs-wasm'].map((n) => summary['mnist epoch']!.get(n)!).reduce((a, b) => Math.min(a, b));
-  console.log('  ' + check('MNIST epoch vs best TF.js backend', best / summary['mnist epoch']!.get(ours.name)!, 1.0));
+  console.log(`  (MNIST epoch rows: ${examplesArg} digits)`);
+  console.log('  ' + check('MNIST epoch vs jax-js', ratio('mnist epoch', 'jax-js', false), 2.0));
+  console.log('  ' + check('MNIST epoch vs tfjs-wasm', ratio('mnist epoch', 'tfjs-wasm', false), 3.0));
+  console.log('  ' + check('first epoch incl. compile vs jax-js (no worse)', ratio('mnist first epoch', 'jax-js', false), 1.0));
+}
+if (pipelineShare !== undefined) console.log(`  shuffle + batching share of a 60,000-digit epoch: ${(pipelineShare * 100).toFixed(1)}% (target <= 10%: ${pipelineShare <= 0.1 ? 'met' : 'missed'})`);
+if (args.includes('--table')) {
+  // Every figure as a markdown row, ratios vs TF.js wasm and jax-js (> 1 favours tensorlaw).
+  console.log('\n| work | unit | tensorlaw | TF.js cpu | TF.js wasm | jax-js (wasm) | vs TF.js wasm | vs jax-js |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const [label, vals] of Object.entries(summary)) {
+    const meta = rowMeta.get(label)!;
+    const cell = (name: string) => (vals.has(name) ? vals.get(name)!.toFixed(meta.digits) : 'n/a');
+    const vs = (name: string) => {
+      const r = ratio(label, name, meta.higherBetter);
+      return r === undefined ? '-' : `${r.toFixed(2)}x`;
+    };
+    console.log(`| ${label} | ${meta.unit} | ${contenders.map((c) => cell(c.name)).join(' | ')} | ${vs('tfjs-wasm')} | ${vs('jax-js')} |`);
+  }
+  if (pipelineShare !== undefined) console.log(`| shuffle + batching, share of a 60,000-digit epoch | % | ${(pipelineShare * 100).toFixed(1)} | | | | | |`);
 }
 console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s, load average ${load()}`);
 process.exit(0);

@@ -1,7 +1,8 @@
 /**
  * Wasm SIMD kernels for float32 fused clusters (src/tensor/backend/cpu/jit/wasm.ts): on random
  * elementwise programs with NaN, +-0, +-Infinity and denormals in their inputs, jit must equal
- * eager bit for bit, supported clusters must take the Wasm path, others the JS one.
+ * eager bit for bit, supported clusters must take the Wasm path, others the JS one; sums over
+ * leading axes (float64 partial sums in Wasm) must equal the JS kernel and eager bit for bit.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -250,6 +251,59 @@ describe(`jit Wasm SIMD kernels for float32 clusters (fast-check seed ${SEED}, $
     const before = wasmFusedStats.calls;
     (T.jit(adam) as (...x: T.Tensor[]) => T.Tensor[])(...args).forEach((g, i) => expectSame(g, want[i]!));
     expect(wasmFusedStats.calls - before).toBe(1);
+  });
+
+  it('sums over leading axes (bias gradients) run in Wasm with float64 partial sums, bit-identical to eager and to the JS kernel', () => {
+    // [rows..., cols] summed over the rows, with a bool mask read in full (ReLU's backward pass),
+    // special values in the data, and chunks that split the rows (small chunk sizes).
+    const shapeOf = fc.tuple(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 2 }), fc.integer({ min: 1, max: 40 }));
+    fc.assert(
+      fc.property(shapeOf, fc.nat(), fc.constantFrom(undefined, 4, 8, 100), ([rows, cols4], seed, chunk) => {
+        const r = rng(seed);
+        const shape = [...rows, cols4 * 4];
+        const n = size(shape);
+        const x = T.tensor(values(n, r), { shape }), g = T.tensor(values(n, r), { shape });
+        const mask = T.greater(x, 0);
+        const axis = rows.map((_, i) => i);
+        const f = (m: T.Tensor, a: T.Tensor, b: T.Tensor) => {
+          const d = T.where(m, T.mul(a, b), 0);
+          return [T.sum(d, { axis }), T.sum(T.sub(a, 1.5), { axis }), d];
+        };
+        const want = f(mask, x, g);
+        const jaxpr = lower(f, [mask, x, g]);
+        const sums = clustersOf(jaxpr).filter((c) => c.reduce);
+        expect(sums.length).toBeGreaterThan(0);
+        for (const c of sums) {
+          expect(kernelKind(c)).toBe(n >= 64 ? 'wasm' : 'js');
+          const w = compileClusterWasm(c, { chunk });
+          if (!w) continue;
+          const ins = c.inputs.map((i) => (i.atom instanceof Lit ? undefined : [mask, x, g][jaxpr.invars.indexOf(i.atom)]!.dataSync()));
+          const outs = (js: boolean) => {
+            const o = [...c.outputs.map((v) => (v.aval.dtype === 'bool' ? new Uint8Array(n) : new Float32Array(n))), new Float32Array(n / size(rows))];
+            (js ? compileCluster(c) : w)(ins, o);
+            return o.map((a) => Array.from(a));
+          };
+          expect(sameValue.equals(outs(false), outs(true))).toBe(true);
+        }
+        T.jit(f)(mask, x, g).forEach((got, i) => expectSame(got, want[i]!));
+      }),
+      { seed: SEED + 2, numRuns: 120 },
+    );
+  });
+
+  it('other reductions and sums into rows of a length not a multiple of 4 stay in JS, with the same results', () => {
+    const r = rng(13);
+    const x = T.tensor(values(30 * 64, r), { shape: [30, 64] });
+    const odd = T.tensor(values(30 * 10, r), { shape: [30, 10] });
+    const cases: [string, (a: T.Tensor) => T.Tensor[], T.Tensor][] = [
+      ['a max over the rows', (a) => [T.max(T.mul(a, 2), { axis: 0 })], x],
+      ['a sum over the last axis', (a) => [T.sum(T.mul(a, 2), { axis: 1 })], x],
+      ['a sum into rows of 10', (a) => [T.sum(T.mul(a, 2), { axis: 0 })], odd],
+    ];
+    for (const [name, f, a] of cases) {
+      for (const c of clustersOf(lower(f, [a]))) expect(kernelKind(c), name).toBe('js');
+      T.jit(f)(a).forEach((got, i) => expectSame(got, f(a)[i]!));
+    }
   });
 
   it('falls back to JS for unsupported clusters, with the same results', () => {

@@ -84,6 +84,10 @@ export interface Contender {
   matmul(spec: MatmulSpec, a: Float32Array, b: Float32Array): Promise<Runner>;
   /** `steps` MLP training steps (value and grad, Adam 1e-3) on one fixed batch, then sync. */
   mlpSteps(init: MlpInit, x: Float32Array, y: Int32Array, batch: number, steps: number): Promise<Runner>;
+  /** The same steps run eagerly (op by op, no whole-step compilation), then sync. */
+  mlpStepsEager(init: MlpInit, x: Float32Array, y: Int32Array, batch: number, steps: number): Promise<Runner>;
+  /** `calls` eager adds of two 64-element float32 vectors (small-op dispatch), then sync. */
+  smallAdds(calls: number): Promise<Runner>;
   /** One epoch over `data`: shuffle, batches of `batch`, a training step each, sync at the end. */
   mnistEpoch(init: MlpInit, data: Mnist, batch: number): Promise<{ run: Runner; lastLoss(): Promise<number> }>;
   /** Loss and gradients w.r.t. all CNN weights for one batch, forced to completion. */

@@ -5,7 +5,7 @@
  * twice is passed as `x.ref` first.
  */
 import { blockUntilReady, defaultDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
-import { fastest, gatherBatch, matmulShapes, permutation, rng, type CnnInit, type Contender, type MlpInit } from './common';
+import { fastest, gatherBatch, matmulShapes, permutation, rng, uniformF32, type CnnInit, type Contender, type MlpInit } from './common';
 
 export async function initJaxjs(): Promise<string> {
   // Only the CPU-side devices exist in Node (webgpu/webgl probe browser globals).
@@ -64,8 +64,9 @@ class Trainer {
   p: P;
   s: AdamState;
   t = 0;
-  readonly step = jit(adamStep);
-  constructor(init: MlpInit) {
+  readonly step: typeof adamStep;
+  constructor(init: MlpInit, options: { eager?: boolean } = {}) {
+    this.step = options.eager ? adamStep : jit(adamStep);
     this.p = params(init);
     this.s = { m: zerosLike(this.p), v: zerosLike(this.p) };
   }
@@ -81,6 +82,21 @@ class Trainer {
   }
 }
 
+/** `steps` steps of a trainer on one fixed batch, each synchronized. */
+async function mlpSteps(tr: Trainer, xs: Float32Array, ys: Int32Array, batch: number, steps: number): Promise<() => Promise<void>> {
+  const x = np.array(xs, { shape: [batch, 784] }), y = np.array(ys, { shape: [batch], dtype: np.int32 });
+  return async () => {
+    for (let i = 0; i < steps; i++) {
+      // Wait for every step: jax-js queues work lazily, and a long unsynchronized chain of
+      // steps gets slower per step (about 2 ms per step synced, 44 ms unsynced over 250).
+      const loss = tr.run(x.ref, y.ref);
+      await blockUntilReady(loss);
+      loss.dispose();
+    }
+    await blockUntilReady(tr.p);
+  };
+}
+
 export const jaxjs: Contender = {
   name: 'jax-js',
   async activate() {},
@@ -94,18 +110,18 @@ export const jaxjs: Contender = {
     // Each at its fastest: keep whichever of jit / plain matmul is quicker here.
     return fastest([async () => (await blockUntilReady(jm(ta.ref, B()))).dispose(), async () => (await blockUntilReady(f(ta.ref, B()))).dispose()]);
   },
-  async mlpSteps(init, xs, ys, batch, steps) {
-    const tr = new Trainer(init);
-    const x = np.array(xs, { shape: [batch, 784] }), y = np.array(ys, { shape: [batch], dtype: np.int32 });
+  mlpSteps: (init, xs, ys, batch, steps) => mlpSteps(new Trainer(init), xs, ys, batch, steps),
+  mlpStepsEager: (init, xs, ys, batch, steps) => mlpSteps(new Trainer(init, { eager: true }), xs, ys, batch, steps),
+  async smallAdds(calls) {
+    const a = np.array(uniformF32(64, 7)), b = np.array(uniformF32(64, 8));
     return async () => {
-      for (let i = 0; i < steps; i++) {
-        // Wait for every step: jax-js queues work lazily, and a long unsynchronized chain of
-        // steps gets slower per step (about 2 ms per step synced, 44 ms unsynced over 250).
-        const loss = tr.run(x.ref, y.ref);
-        await blockUntilReady(loss);
-        loss.dispose();
+      let last: np.Array | undefined;
+      for (let i = 0; i < calls; i++) {
+        last?.dispose();
+        last = a.ref.add(b.ref);
       }
-      await blockUntilReady(tr.p);
+      await blockUntilReady(last!);
+      last!.dispose();
     };
   },
   async mnistEpoch(init, data, batch) {

@@ -3,7 +3,7 @@ import * as T from '../../src';
 import { adam, applyUpdates } from '../../src/optim';
 import { Dataset } from '../../src/data';
 import { foldIn, key } from '../../src/random';
-import { fastest, matmulShapes, type CnnInit, type Contender, type MlpInit, type Mnist } from './common';
+import { fastest, matmulShapes, uniformF32, type CnnInit, type Contender, type MlpInit, type Mnist } from './common';
 
 type Params = { w: T.Tensor; b: T.Tensor }[];
 
@@ -68,9 +68,24 @@ export const ours: Contender = {
       for (let i = 0; i < steps; i++) [ps, state] = jstep(ps, state, x, y);
     };
   },
+  async mlpStepsEager(init, xs, ys, batch, steps) {
+    let ps = params(init);
+    let state: unknown = opt.init(ps);
+    const x = T.tensor(xs, { shape: [batch, 784] }), y = T.tensor(ys, { shape: [batch], dtype: 'int32' });
+    return () => {
+      for (let i = 0; i < steps; i++) [ps, state] = mlpStep(ps, state, x, y);
+    };
+  },
+  async smallAdds(calls) {
+    const a = T.tensor(uniformF32(64, 7)), b = T.tensor(uniformF32(64, 8));
+    return () => {
+      for (let i = 0; i < calls; i++) T.add(a, b);
+    };
+  },
   async mnistEpoch(init, data: Mnist, batch) {
-    // The old parameters and state are never read again: donate them so outputs reuse their buffers.
-    const jstep = T.jit(mlpStep, { donateArgnums: [0, 1] });
+    // The old parameters and state are never read again: donate them so outputs reuse their
+    // buffers; nor is the batch (as jax-js consumes its arguments): its storage goes to the next one.
+    const jstep = T.jit(mlpStep, { donateArgnums: [0, 1, 2, 3] });
     let ps = params(init);
     let state: unknown = opt.init(ps);
     let loss: T.Tensor | undefined;

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { fastest, gatherBatch, matmulShapes, permutation, rng, type CnnInit, type Contender, type MlpInit } from './common';
+import { fastest, gatherBatch, matmulShapes, permutation, rng, uniformF32, type CnnInit, type Contender, type MlpInit } from './common';
 
 let wasmPathsSet = false;
 
@@ -87,6 +87,23 @@ export function tfjsContender(backend: 'cpu' | 'wasm'): Contender {
         }
         l!.dataSync();
         l!.dispose();
+      };
+    },
+    // TF.js has no whole-step compilation: its steps are eager already.
+    mlpStepsEager(init, xs, ys, batch, steps) {
+      return this.mlpSteps(init, xs, ys, batch, steps);
+    },
+    async smallAdds(calls) {
+      await activate();
+      const a = tf.tensor1d(uniformF32(64, 7)), b = tf.tensor1d(uniformF32(64, 8));
+      return () => {
+        let last: tf.Tensor | null = null;
+        for (let i = 0; i < calls; i++) {
+          last?.dispose();
+          last = tf.add(a, b);
+        }
+        last!.dataSync();
+        last!.dispose();
       };
     },
     async mnistEpoch(init, data, batch) {

@@ -51,7 +51,9 @@ export function gatherRows(rows: Rows, index: Int32Array): Tensor {
   const n = index.length;
   if (rows instanceof Tensor) return T.take(rows, T.tensor(index, { shape: [n], dtype: 'int32' }), { axis: 0 });
   const { data, rowSize } = rows;
-  const out = uninitialized(rows.dtype, n * rowSize);
+  // Every element is written below: a pooled array (storage a donated or collected batch left
+  // behind) needs no zeroing, a fresh one none either.
+  const out = T.allocateStorage(rows.dtype, n * rowSize, { zeroed: false, fresh: () => uninitialized(rows.dtype, n * rowSize) });
   if (rowSize === 1) {
     for (let i = 0; i < n; i++) out[i] = data[index[i]!]!;
   } else {
@@ -67,5 +69,8 @@ export function gatherRows(rows: Rows, index: Int32Array): Tensor {
 export function sliceRows(rows: Rows, start: number, stop: number): Tensor {
   if (rows instanceof Tensor) return T.slice(rows, [{ start, stop }]);
   const { data, rowSize } = rows;
-  return T.fromStorage([stop - start, ...rows.shape.slice(1)], rows.dtype, data.slice(start * rowSize, stop * rowSize));
+  const n = (stop - start) * rowSize;
+  const out = T.allocateStorage(rows.dtype, n, { zeroed: false, fresh: () => uninitialized(rows.dtype, n) });
+  out.set(data.subarray(start * rowSize, stop * rowSize));
+  return T.fromStorage([stop - start, ...rows.shape.slice(1)], rows.dtype, out);
 }

@@ -2,7 +2,7 @@
 import './backend/cpu';
 import './methods';
 
-export { cpuKernels } from './backend/cpu';
+export { cpuKernels, allocateStorage, poolStats } from './backend/cpu';
 export { matmulKernel } from './backend/cpu/matmul';
 /**
  * Worker threads for large float32 matmuls, on by default (one per further core where threads

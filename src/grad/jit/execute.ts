@@ -5,6 +5,7 @@
  */
 import { debugNansEnabled, evalClosed, markDonated, type ClosedJaxpr, type Device, type Executable, type JitCallParams, type Tensor } from '../../tensor';
 import { lowerFor } from './lower';
+import { afterJitCall } from '../../tensor/backend/cpu/pool';
 
 /** The compiled program of `closed` for the arguments' device (compiled on first use). */
 export function executableFor(closed: ClosedJaxpr, args: readonly Tensor[], donate: readonly boolean[], name: string): Executable {
@@ -26,6 +27,8 @@ export function runJitCall(args: readonly Tensor[], p: JitCallParams): Tensor[] 
   if (p._counters) p._counters.executions++;
   // Donated arguments are invalid from now on (an output may own their storage); an argument
   // returned unchanged as an output stays valid, since it is that output.
+  // Storage that donated arguments leave behind goes back to the CPU pool; outputs own theirs.
+  afterJitCall(args, p.donate, outs);
   if (p.donate.some(Boolean)) {
     const returned = new Set(outs);
     args.forEach((a, i) => {

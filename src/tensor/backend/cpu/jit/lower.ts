@@ -18,6 +18,7 @@ import { compileCluster } from './js';
 import { compileClusterWasm } from './wasm';
 import { transposedOperands, type DotParams } from './transposedDots';
 import { cpuControl, type ControlLowering, type CpuProgram } from './control';
+import { allocateStorage, sharedStorage } from '../pool';
 
 /**
  * A compiled step: it reads and writes the program's storage table, where every value has a
@@ -106,10 +107,9 @@ const storageKey = (b: BufferSpec): string => `${b.dtype}:${b.size}`;
 
 /**
  * Arrays that more than one tensor may view (compiled constants, outputs that alias an input, a
- * constant or another output). Donated storage is reused only when it is not in here, so reuse
- * never writes under another live tensor.
+ * constant or another output), shared with the storage pool (../pool.ts). Donated storage is
+ * reused only when it is not in here, so reuse never writes under another live tensor.
  */
-const sharedStorage = new WeakSet<object>();
 
 /** A compiled program over typed arrays (also the form control flow runs its sub-programs in). */
 interface Program {
@@ -165,7 +165,7 @@ function compileProgram(input: LoweringInput): Program {
       for (let k = 0; k < plan.outputs.length; k++) {
         const d = donors ? donors[k]! : -1;
         const o = plan.outputs[k]!;
-        env[base.output + k] = d >= 0 ? args[d]! : outs?.[firstOf[k]!] ?? arrayFor(o.dtype as DType, o.size);
+        env[base.output + k] = d >= 0 ? args[d]! : outs?.[firstOf[k]!] ?? allocateStorage(o.dtype as DType, o.size);
       }
       const timings = program.timings;
       if (timings) {

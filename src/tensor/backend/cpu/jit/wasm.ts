@@ -20,8 +20,16 @@
  * are padded to whole vectors: the extra lanes compute on stale data and are never copied out,
  * so no scalar tail loop is needed.
  *
- * Anything else (other primitives or dtypes, column broadcasts and other strides, reductions,
- * whose float64 accumulation stays in JS, tiny clusters) returns undefined and takes the JS path.
+ * A bool input read in full (a mask computed by an earlier cluster, such as ReLU's in its
+ * backward pass) is copied in as bytes and widened to lane masks, four bytes per vector.
+ *
+ * A sum over leading axes (a bias gradient: [batch, n] summed over the batch, n a multiple of 4)
+ * closes the loop like in JS: chunks hold whole rows, the summed value goes to its own region,
+ * and after each chunk's loop a second loop adds its rows, in order, into a float64 row of
+ * partial sums (f64x2.promote_low is exact and f64x2.add rounds once, like the JS `A[j] += v`),
+ * which is rounded to float32 at the end; so the result is bit-identical to the JS kernel and
+ * eager. Other reductions (over trailing axes, max, min, prod), other primitives or dtypes,
+ * column broadcasts and other strides, and tiny clusters return undefined and take the JS path.
  */
 import { isElementwise } from '../../../primitives';
 import { Lit, Var, type Atom, type Eqn } from '../../../jaxpr';
@@ -30,7 +38,7 @@ import { sizeOf } from '../../../shape';
 import { exprRow, JS_ONLY, type Lanes, type WasmRow } from '../expr';
 import type { FusedKernel } from './js';
 import { I32, V128, buildModule, get, i32add, i32c, i32ltS, set, brIf, loop, type Code } from '../wasm/emit';
-import { F32X4, f32x4const, i16x8narrowI32x4U, i32shrU, i32store, i32x4const, i32x4extractLane0, i8x16narrowI16x8U, v128and, v128load, v128load32splat, v128store } from '../wasm/simd';
+import { F32X4, f32x4const, f32x4high, f64x2add, f64x2promoteLowF32x4, i16x8extendLowI8x16U, i16x8narrowI32x4U, i32shrU, i32store, i32x4const, i32x4extendLowI16x8U, i32x4extractLane0, i32x4ne, i8x16narrowI16x8U, v128and, v128load, v128load32splat, v128load32zero, v128store } from '../wasm/simd';
 
 /** Below this many elements the copies in and out cost more than the JS loop. */
 export const WASM_FUSED_MIN = 64;
@@ -43,6 +51,7 @@ let memory: WebAssembly.Memory | null | undefined;
 let heapView: Float32Array | undefined;
 let byteView: Uint8Array | undefined;
 let intView: Int32Array | undefined;
+let doubleView: Float64Array | undefined;
 
 /** The shared memory, or null when this runtime lacks WebAssembly SIMD. */
 function sharedMemory(): WebAssembly.Memory | null {
@@ -76,6 +85,12 @@ function bytes(): Uint8Array {
 function ints(): Int32Array {
   if (!intView || intView.buffer !== memory!.buffer) intView = new Int32Array(memory!.buffer);
   return intView;
+}
+
+/** A float64 view of the memory (after heap() made it large enough), for partial sums. */
+function doubles(): Float64Array {
+  if (!doubleView || doubleView.buffer !== memory!.buffer) doubleView = new Float64Array(memory!.buffer);
+  return doubleView;
 }
 
 /** Whether this runtime runs the Wasm SIMD kernels. */
@@ -119,6 +134,8 @@ interface Plan {
   readonly inputKinds: readonly Lanes[];
   /** Every chunk but the last is a multiple of this many elements (4, and every period). */
   readonly unit: number;
+  /** For a sum over leading axes: the length of the kept row (a multiple of 4). */
+  readonly sumRow?: number;
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -128,8 +145,16 @@ const MAX_CHUNK = 1 << 16;
 
 /** The plan of a supported cluster, or the reason it is not supported. */
 export function planWasm(c: Cluster): Plan | string {
-  if (c.reduce) return 'reduction';
   const n = sizeOf(c.shape);
+  let sumRow: number | undefined;
+  if (c.reduce) {
+    const { prim, axes, input } = c.reduce;
+    const leading = axes.length < c.shape.length && axes.every((a, i) => a === i);
+    if (prim !== 'reduceSum' || !leading) return `reduction ${prim} over axes [${axes}]`;
+    sumRow = sizeOf(c.shape.slice(axes.length));
+    if (sumRow % 4 !== 0) return `a sum into rows of ${sumRow} elements (not a multiple of 4)`;
+    if (input.aval.dtype !== 'float32' || c.reduce.out.aval.dtype !== 'float32') return `a sum of ${input.aval.dtype}`;
+  }
   if (n < WASM_FUSED_MIN) return `only ${n} elements`;
   if (n * 4 >= 2 ** 31) return 'too large';
   // Row-major strides of the iteration shape; axes of size 1 never move, so their strides are free.
@@ -149,7 +174,6 @@ export function planWasm(c: Cluster): Plan | string {
     periods.push(sizeOf(c.shape.slice(first)));
     if (inp.atom instanceof Lit) reads.push('literal');
     else if (moving.every((i) => inp.strides[i] === 0)) reads.push('scalar');
-    else if (dt === 'bool' && first === moving[0]) return 'a bool input read in full';
     else if (moving.every((i) => inp.strides[i] === contiguous[i])) reads.push('contiguous');
     else if (moving.every((i) => (i < first ? inp.strides[i] === 0 : inp.strides[i] === contiguous[i]))) reads.push('periodic');
     else return `input read with strides [${inp.strides}]`;
@@ -165,9 +189,10 @@ export function planWasm(c: Cluster): Plan | string {
     outputKinds.push(lanes);
   }
   // Chunks hold whole periods, so a periodic input's region is filled once per call.
-  const unit = reads.reduce((u, r, j) => (r === 'periodic' ? lcm(u, periods[j]!) : u), 4);
+  // A sum's chunks hold whole rows too, so each chunk's rows add into the same partial sums.
+  const unit = reads.reduce((u, r, j) => (r === 'periodic' ? lcm(u, periods[j]!) : u), sumRow ?? 4);
   if (unit > MAX_CHUNK && unit < n) return `a broadcast period of ${unit} elements`;
-  return { n, reads, periods, inputKinds, outputKinds, unit };
+  return { n, reads, periods, inputKinds, outputKinds, unit, sumRow };
 }
 
 /** Which code a cluster compiles to (for tests): 'wasm' or 'js'. */
@@ -184,11 +209,12 @@ export function kernelKind(c: Cluster): 'wasm' | 'js' {
 export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {}): FusedKernel | undefined {
   const plan = planWasm(c);
   if (typeof plan === 'string' || !sharedMemory()) return undefined;
-  const { n, reads, periods, inputKinds, outputKinds, unit } = plan;
+  const { n, reads, periods, inputKinds, outputKinds, unit, sumRow } = plan;
   const round4 = (x: number) => (x + 3) & ~3;
   const chunk = Math.min(Math.max(unit, Math.floor((options.chunk ?? DEFAULT_CHUNK) / unit) * unit), round4(n));
 
-  // Memory layout (bytes): scalars (4 each) | region per contiguous or periodic input | region per output.
+  // Memory layout (bytes): scalars (4 each) | region per contiguous or periodic input | region per
+  // output | for a sum: the summed values' region, then the float64 partial sums.
   const scalars = reads.flatMap((r, j) => (r === 'scalar' ? [j] : []));
   const streamed = reads.flatMap((r, j) => (r === 'contiguous' ? [j] : []));
   const periodic = reads.flatMap((r, j) => (r === 'periodic' ? [j] : []));
@@ -198,11 +224,13 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
   const regioned = [...streamed, ...periodic];
   const inputAt = new Map(regioned.map((j, k) => [j, dataAt + k * regionBytes]));
   const outputAt = c.outputs.map((_, k) => dataAt + (regioned.length + k) * regionBytes);
-  const totalBytes = dataAt + (regioned.length + c.outputs.length) * regionBytes;
+  const summedAt = dataAt + (regioned.length + c.outputs.length) * regionBytes;
+  const sumsAt = summedAt + regionBytes;
+  const totalBytes = sumRow === undefined ? summedAt : sumsAt + sumRow * 8;
 
-  // Locals: 0 = byte count (param), 1 = i, then one v128 per input and per equation.
-  const END = 0, I = 1;
-  const locals: number[] = [I32];
+  // Locals: 0 = byte count (param), 1 = i, 2 = a sum's row start, then one v128 per input and per equation.
+  const END = 0, I = 1, ROW = 2;
+  const locals: number[] = [I32, I32];
   const local = new Map<Atom | number, number>();
   const newLocal = () => {
     locals.push(V128);
@@ -217,7 +245,10 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
     if (reads[j] === 'literal' && inputKinds[j] === 'mask') prologue.push(...i32x4const(value ? -1 : 0), ...set(l));
     else if (reads[j] === 'literal') prologue.push(...f32x4const(Math.fround(value)), ...set(l));
     else if (reads[j] === 'scalar') prologue.push(...i32c(0), ...v128load32splat(scalarAt.get(j)!), ...set(l));
-    else body.push(...get(I), ...v128load(inputAt.get(j)!), ...set(l));
+    else if (reads[j] === 'contiguous' && inputKinds[j] === 'mask') {
+      // Bool bytes at i / 4: four of them widened to i32 lanes, then to all-one or all-zero masks.
+      body.push(...get(I), ...i32c(2), ...i32shrU, ...v128load32zero(inputAt.get(j)!), ...i16x8extendLowI8x16U, ...i32x4extendLowI16x8U, ...i32x4const(0), ...i32x4ne, ...set(l));
+    } else body.push(...get(I), ...v128load(inputAt.get(j)!), ...set(l));
   });
   const localOf = (a: Atom): number => {
     if (a instanceof Var && local.has(a)) return local.get(a)!;
@@ -251,11 +282,36 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
       );
     }
   });
+  const sumLoop: Code = [];
+  if (sumRow !== undefined) {
+    const v = newLocal(), acc = newLocal();
+    body.push(...get(I), ...get(localOf(c.reduce!.input)), ...v128store(summedAt));
+    // Row by row (in order), lanes j..j+3 of a row into partial sums j..j+3 (float64, 8 bytes each).
+    const addHalf = (half: Code, at: number): Code => [
+      ...get(I), ...get(I), ...i32add, ...v128load(at), ...set(acc),
+      ...get(I), ...get(I), ...i32add,
+      ...get(acc), ...get(v), ...half, ...f64x2promoteLowF32x4, ...f64x2add,
+      ...v128store(at),
+    ];
+    const inner = [
+      ...get(ROW), ...get(I), ...i32add, ...v128load(summedAt), ...set(v),
+      ...addHalf([], sumsAt), ...addHalf(f32x4high, sumsAt + 16),
+    ];
+    sumLoop.push(
+      ...i32c(0), ...set(ROW),
+      ...loop(
+        i32c(0), set(I),
+        loop(inner, get(I), i32c(16), i32add, set(I), get(I), i32c(sumRow * 4), i32ltS, brIf(0)),
+        get(ROW), i32c(sumRow * 4), i32add, set(ROW), get(ROW), get(END), i32ltS, brIf(0),
+      ),
+    );
+  }
   // do { body; i += 16 } while (i < end): every call has at least one vector.
   const fn: Code = [
     ...prologue,
     ...i32c(0), ...set(I),
     ...loop(body, get(I), i32c(16), i32add, set(I), get(I), get(END), i32ltS, brIf(0)),
+    ...sumLoop,
   ];
   let run: (bytes: number) => void;
   try {
@@ -272,15 +328,18 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
   const periodicAt = periodic.map((j) => inputAt.get(j)! >> 2);
   const periodOf = periodic.map((j) => periods[j]!);
   const periodicMask = periodic.map((j) => inputKinds[j] === 'mask');
+  const streamedMask = streamed.map((j) => inputKinds[j] === 'mask');
   const scalarSlots = scalars.map((j) => scalarAt.get(j)! >> 2);
   const scalarMask = scalars.map((j) => inputKinds[j] === 'mask');
   const anyMask = scalarMask.some(Boolean);
   const outAt = outputAt.map((b) => b >> 2);
   const outBool = outputKinds.map((k) => k === 'mask');
   const filled = Math.min(chunk, n);
+  const sumsFrom = sumsAt >> 3;
   return (ins, outs) => {
     wasmFusedStats.calls++;
     const h = heap(totalBytes);
+    if (sumRow !== undefined) doubles().fill(0, sumsFrom, sumsFrom + sumRow);
     for (let k = 0; k < scalars.length; k++) if (!scalarMask[k]) h[scalarSlots[k]!] = ins[scalars[k]!]![0]!;
     if (anyMask) {
       // Masks are all-one or all-zero lanes: write their bits as integers.
@@ -300,6 +359,11 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
     for (let off = 0; off < n; off += chunk) {
       const len = Math.min(chunk, n - off);
       for (let k = 0; k < streamed.length; k++) {
+        if (streamedMask[k]) {
+          const src = ins[streamed[k]!] as Uint8Array;
+          bytes().set(len === src.length ? src : src.subarray(off, off + len), streamedAt[k]! * 4);
+          continue;
+        }
         const src = ins[streamed[k]!] as Float32Array;
         h.set(len === src.length ? src : src.subarray(off, off + len), streamedAt[k]);
       }
@@ -309,5 +373,7 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
         else (outs[k] as Float32Array).set(h.subarray(outAt[k]!, outAt[k]! + len), off);
       }
     }
+    // Float64 partial sums rounded to float32, like the JS kernel's R[q] = A[q].
+    if (sumRow !== undefined) (outs[nOut] as Float32Array).set(doubles().subarray(sumsFrom, sumsFrom + sumRow));
   };
 }

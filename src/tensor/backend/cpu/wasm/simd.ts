@@ -33,3 +33,14 @@ export const i16x8narrowI32x4U: Code = simd(0x86);
 export const i8x16narrowI16x8U: Code = simd(0x66);
 export const i32x4extractLane0: Code = simd(0x1b, 0);
 export const i32shrU: Code = [0x76];
+
+/** Four bytes into the low lanes, zero-extended twice: 0/1 bool bytes become i32 lanes. */
+export const v128load32zero = (offset: number): Code => simd(0x5c, ...memarg(2, offset));
+export const i16x8extendLowI8x16U: Code = simd(0x89);
+export const i32x4extendLowI16x8U: Code = simd(0xa9);
+export const i32x4ne: Code = simd(0x38);
+/** float64 pairs: the low two f32 lanes widened (exact), added with one IEEE rounding each. */
+export const f64x2promoteLowF32x4: Code = simd(0x5f);
+export const f64x2add: Code = simd(0xf0);
+/** Lanes 2 and 3 of a float32 vector moved to lanes 0 and 1. */
+export const f32x4high: Code = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
