@@ -287,15 +287,16 @@ export function compileClusterWasm(c: Cluster, options: { chunk?: number } = {})
     const v = newLocal(), acc = newLocal();
     body.push(...get(I), ...get(localOf(c.reduce!.input)), ...v128store(summedAt));
     // Row by row (in order), lanes j..j+3 of a row into partial sums j..j+3 (float64, 8 bytes each).
-    const addHalf = (half: Code, at: number): Code => [
+    // `lanes` pushes a vector whose low two lanes are the pair to add.
+    const addHalf = (lanes: Code, at: number): Code => [
       ...get(I), ...get(I), ...i32add, ...v128load(at), ...set(acc),
       ...get(I), ...get(I), ...i32add,
-      ...get(acc), ...get(v), ...half, ...f64x2promoteLowF32x4, ...f64x2add,
+      ...get(acc), ...lanes, ...f64x2promoteLowF32x4, ...f64x2add,
       ...v128store(at),
     ];
     const inner = [
       ...get(ROW), ...get(I), ...i32add, ...v128load(summedAt), ...set(v),
-      ...addHalf([], sumsAt), ...addHalf(f32x4high, sumsAt + 16),
+      ...addHalf(get(v), sumsAt), ...addHalf([...get(v), ...get(v), ...f32x4high], sumsAt + 16),
     ];
     sumLoop.push(
       ...i32c(0), ...set(ROW),

@@ -42,5 +42,8 @@ export const i32x4ne: Code = simd(0x38);
 /** float64 pairs: the low two f32 lanes widened (exact), added with one IEEE rounding each. */
 export const f64x2promoteLowF32x4: Code = simd(0x5f);
 export const f64x2add: Code = simd(0xf0);
-/** Lanes 2 and 3 of a float32 vector moved to lanes 0 and 1. */
+/**
+ * Lanes 2 and 3 of a float32 vector moved to lanes 0 and 1. A shuffle: it pops two vectors (the
+ * lanes named come from the first), so push the vector twice.
+ */
 export const f32x4high: Code = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
