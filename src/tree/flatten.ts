@@ -3,7 +3,10 @@
  * Leaf order is depth-first, children in order: array indices, sorted object keys, and the order
  * a registered node's `flatten` returns.
  */
-import { defNodeOf, leafDef, sameNode, TreeDef } from './treedef';
+import { auxString, defNodeOf, leafDef, sameNode, TreeDef } from './treedef';
+import { deepEqual, isPlainObject } from './equal';
+import { lookupNode } from './registry';
+import { Tensor } from '../tensor/core';
 import { childKey, viewNode, type TreeOptions } from './node';
 import { describePath, type KeyPath } from './path';
 import { OpError } from '../tensor/shape';
@@ -58,6 +61,50 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): any {
   let next = 0;
   const build = (d: TreeDef): unknown => (d.node.kind === 'leaf' ? leaves[next++] : d.build(d.children.map(build)));
   return build(def);
+}
+
+/**
+ * @internal Flatten `tree` if its structure is exactly `def` (same node kinds, keys, lengths,
+ * registered classes, and aux data equal and printing alike, so `flatten(tree)[1].toString()`
+ * would equal `def.toString()`), appending its leaves to `out`; false (with `out` partly filled)
+ * otherwise. No TreeDef is built and nothing is sorted: this is jit's per-call fast path for the
+ * signature it saw last.
+ */
+export function flattenAs(def: TreeDef, tree: unknown, out: unknown[]): boolean {
+  const node = def.node;
+  switch (node.kind) {
+    case 'leaf':
+      if (tree === null || tree === undefined) return false;
+      if (typeof tree === 'object' && !(tree instanceof Tensor) && (Array.isArray(tree) || lookupNode(tree) || isPlainObject(tree))) return false;
+      out.push(tree);
+      return true;
+    case 'none':
+      return tree === node.value;
+    case 'array': {
+      if (!Array.isArray(tree) || tree.length !== def.children.length) return false;
+      for (let i = 0; i < tree.length; i++) if (!flattenAs(def.children[i]!, tree[i], out)) return false;
+      return true;
+    }
+    case 'object': {
+      if (!isPlainObject(tree) || (Object.getPrototypeOf(tree) === null) !== node.nullPrototype) return false;
+      const keys = node.keys;
+      // As many own enumerable keys, each of def's among them: the same key set, unsorted.
+      if (Object.keys(tree).length !== keys.length) return false;
+      for (let i = 0; i < keys.length; i++) {
+        if (!Object.prototype.propertyIsEnumerable.call(tree, keys[i]!)) return false;
+        if (!flattenAs(def.children[i]!, tree[keys[i]!], out)) return false;
+      }
+      return true;
+    }
+    case 'custom': {
+      if (typeof tree !== 'object' || tree === null || lookupNode(tree) !== node.type) return false;
+      const [children, aux, keys] = node.type.flatten(tree);
+      if (children.length !== def.children.length || !deepEqual(keys, node.keys)) return false;
+      if (!Object.is(aux, node.aux) && !(deepEqual(aux, node.aux) && auxString(aux) === auxString(node.aux))) return false;
+      for (let i = 0; i < children.length; i++) if (!flattenAs(def.children[i]!, children[i], out)) return false;
+      return true;
+    }
+  }
 }
 
 /**

@@ -126,7 +126,8 @@ function keyText(key: string | number): string {
   return typeof key === 'number' || /^[A-Za-z_$][\w$]*$/.test(key) ? String(key) : JSON.stringify(key);
 }
 
-function auxString(aux: unknown): string {
+/** @internal How aux data appears in `toString` (and so in jit's cache keys). */
+export function auxString(aux: unknown): string {
   try {
     return JSON.stringify(aux) ?? String(aux);
   } catch {

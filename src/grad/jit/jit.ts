@@ -10,6 +10,7 @@
 import * as T from '../../tensor';
 import { ClosedJaxpr, Tensor, type Jaxpr, type JitCallParams, type JitCounters } from '../../tensor';
 import { flatten, unflatten, type TreeDef } from '../../tree';
+import { flattenAs } from '../../tree/flatten';
 import { traceHoisting } from '../higher/derive';
 import { executableFor } from './execute';
 
@@ -45,6 +46,16 @@ export interface JitStats {
 interface Compiled {
   readonly closed: ClosedJaxpr;
   readonly outDef: TreeDef;
+}
+
+/** What a cache key was built from, kept so the next call can match it without building a key. */
+interface Signature {
+  readonly key: string;
+  /** Per argument: its structure, or its static key. */
+  readonly args: readonly ({ def: TreeDef } | { static: string })[];
+  readonly avals: readonly { readonly dtype: string; readonly shape: readonly number[] }[];
+  /** Per leaf: whether its argument is donated. */
+  readonly donate: readonly boolean[];
 }
 
 /** staticArgnums/donateArgnums as a list of non-negative integers (checked when jit is called). */
@@ -101,20 +112,27 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
   const stats = { traces: 0, cacheHits: 0 };
   const name = f.name || 'f';
 
+  const checkArgnums = (args: unknown[]) => {
+    for (const list of [statics, donated]) for (const i of list) if (i >= args.length) throw new Error(`jit(${name}): argnum ${i} is out of range for ${args.length} arguments`);
+  };
+
   const prepare = (args: unknown[]) => {
-    for (const i of [...statics, ...donated]) if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new Error(`jit(${name}): argnum ${i} is out of range for ${args.length} arguments`);
     const leaves: Tensor[] = [];
     const defs: (TreeDef | null)[] = [];
     const donate: boolean[] = [];
     const keyParts: string[] = [];
+    const parts: Signature['args'][number][] = [];
     args.forEach((a, i) => {
       if (statics.includes(i)) {
         defs.push(null);
-        keyParts.push(`s${i}=${staticKey(a)}`);
+        const k = staticKey(a);
+        parts.push({ static: k });
+        keyParts.push(`s${i}=${k}`);
         return;
       }
       const [ls, def] = flatten(a);
       defs.push(def);
+      parts.push({ def });
       ls.forEach((l, k) => {
         const t = toLeaf(name, l, i, k);
         leaves.push(t);
@@ -123,7 +141,39 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
       });
       keyParts.push(`d${i}=${def.toString()}`);
     });
-    return { leaves, defs, donate, key: keyParts.join(';') };
+    const key = keyParts.join(';');
+    const signature: Signature = { key, args: parts, avals: leaves.map((l) => ({ dtype: l.dtype, shape: l.shape })), donate };
+    return { leaves, defs, signature };
+  };
+
+  /**
+   * The most recently used signature and its entry. A call matching it (the usual case: a
+   * training loop) skips building the key: its arguments are flattened against the recorded
+   * structures and their leaves' dtypes and shapes compared, which implies an equal key.
+   */
+  let last: { signature: Signature; compiled: Compiled } | undefined;
+  const matchLast = (args: unknown[]): Tensor[] | undefined => {
+    if (!last || args.length !== last.signature.args.length || cache.get(last.signature.key) !== last.compiled) return undefined;
+    const { args: parts, avals } = last.signature;
+    const raw: unknown[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const part = parts[i]!;
+      if ('static' in part) {
+        if (staticKey(args[i]) !== part.static) return undefined;
+      } else if (!flattenAs(part.def, args[i], raw)) return undefined;
+    }
+    if (raw.length !== avals.length) return undefined;
+    const leaves = new Array<Tensor>(raw.length);
+    for (let k = 0; k < raw.length; k++) {
+      const x = raw[k];
+      // Anything but a tensor, number or boolean takes the slow path, which reports it.
+      const t = x instanceof Tensor ? x : typeof x === 'number' || typeof x === 'boolean' ? toLeaf(name, x, 0, k) : undefined;
+      const want = avals[k]!;
+      if (!t || t.dtype !== want.dtype || t.shape.length !== want.shape.length) return undefined;
+      for (let d = 0; d < want.shape.length; d++) if (t.shape[d] !== want.shape[d]) return undefined;
+      leaves[k] = t;
+    }
+    return leaves;
   };
 
   /** Trace f for these arguments. Values f closes over that are traced become leading operands (`hoisted`). */
@@ -147,24 +197,35 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
   };
 
   const evict = (key: string) => {
+    if (last?.signature.key === key) last = undefined;
     cache.get(key)?.closed.disposeExecutables();
     cache.delete(key);
   };
 
   /** The compiled program for these arguments, tracing on a new signature. */
   const lookup = (args: unknown[], countHit: boolean) => {
-    const { leaves, defs, donate, key } = prepare(args);
+    checkArgnums(args);
+    const fast = matchLast(args);
+    if (fast) {
+      if (countHit) stats.cacheHits++;
+      // Already the most recently used entry: the LRU order stands.
+      return { compiled: last!.compiled, leaves: fast, donate: last!.signature.donate, hoisted: [] as Tensor[] };
+    }
+    const { leaves, defs, signature } = prepare(args);
+    const { key, donate } = signature;
     const hit = cache.get(key);
     if (hit) {
       if (countHit) stats.cacheHits++;
       cache.delete(key); // most recently used last
       cache.set(key, hit);
+      last = { signature, compiled: hit };
       return { compiled: hit, leaves, donate, hoisted: [] as Tensor[] };
     }
     const { compiled, hoisted } = compile(args, leaves, defs);
     // A program closing over values of an enclosing transformation is only valid for them: not cached.
     if (hoisted.length === 0) {
       cache.set(key, compiled);
+      last = { signature, compiled };
       while (cache.size > cacheSize) evict(cache.keys().next().value!);
     }
     return { compiled, leaves, donate, hoisted };
@@ -172,7 +233,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
 
   const jitted = ((...args: unknown[]) => {
     const { compiled, leaves, donate, hoisted } = lookup(args, true);
-    const outs = T.bind('jitCall', [...hoisted, ...leaves], { jaxpr: compiled.closed, donate: [...hoisted.map(() => false), ...donate], name, _counters: counters } satisfies JitCallParams);
+    const operands = hoisted.length === 0 ? leaves : [...hoisted, ...leaves];
+    const donation = hoisted.length === 0 ? donate : [...hoisted.map(() => false), ...donate];
+    const outs = T.bind('jitCall', operands, { jaxpr: compiled.closed, donate: donation, name, _counters: counters } satisfies JitCallParams);
     return unflatten(compiled.outDef, outs);
   }) as Jitted<F>;
   Object.defineProperty(jitted, 'stats', { get: (): JitStats => ({ ...stats, cacheSize: cache.size, executions: counters.executions }) });
