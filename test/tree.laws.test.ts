@@ -5,7 +5,8 @@ import * as L from '../laws/tree';
 import { arbTree } from '../laws/arbitraries/tree';
 import { lawProperty } from '../laws/arbitraries/property';
 import { Tensor } from '../src/tensor';
-import { keyPathToString, registerNode } from '../src/tree';
+import { flatten, keyPathToString, map, registerNode, structure } from '../src/tree';
+import { flattenAs } from '../src/tree/flatten';
 
 const seed = 42;
 const params = { seed, numRuns: 200 };
@@ -44,6 +45,30 @@ describe(`tree laws (seed ${seed})`, () => {
     fc.assert(lawProperty(arbTree, (t) => sameValue.equals(t, t)), params);
     expect(sameValue.equals({ a: 1 }, { a: 2 })).toBe('.a: 1 vs 2');
     expect(sameValue.equals([null], [undefined])).toMatch(/^structures differ/);
+  });
+  it("flattenAs(def, u) succeeds exactly when u's structure prints and compares as def, with u's leaves", () => {
+    class Pair {
+      constructor(readonly a: unknown, readonly b: unknown, readonly tag: unknown) {}
+    }
+    registerNode(Pair, { flatten: (p) => [[p.a, p.b], p.tag, ['a', 'b']], unflatten: (tag, [a, b]) => new Pair(a, b, tag) });
+    // Same structure (leaves changed), a related one (wrapped in a Pair whose aux varies), or any other.
+    const arbTag = fc.constantFrom<unknown>(null, undefined, 1, '1', { k: 1, j: 2 }, { j: 2, k: 1 }, [1]);
+    const arbOther = fc.oneof(
+      arbTree.map((t) => [t, map((x) => (typeof x === 'number' ? -x : x), t)] as const),
+      fc.tuple(arbTree, arbTag, arbTag).map(([t, x, y]) => [new Pair(t, [t], x), new Pair(t, [t], y)] as const),
+      fc.tuple(arbTree, arbTree),
+    );
+    fc.assert(
+      fc.property(arbOther, ([t, u]) => {
+        const def = structure(t);
+        const [leaves, other] = flatten(u);
+        const out: unknown[] = [];
+        const matched = flattenAs(def, u, out);
+        expect(matched).toBe(other.toString() === def.toString() && other.equals(def));
+        if (matched) expect(out.length === leaves.length && out.every((x, i) => Object.is(x, leaves[i]))).toBe(true);
+      }),
+      params,
+    );
   });
   it('the laws catch a registered node whose unflatten swaps its children, and say where', () => {
     class Swapped {
