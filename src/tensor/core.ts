@@ -70,6 +70,8 @@ export interface Tensor extends TensorMethods {
 const MINT: unique symbol = Symbol('tensorlaw.mint');
 /** Reads a tensor's private storage (set in the class's static block). */
 let readStorage: (t: Tensor) => unknown;
+let readDonated: (t: Tensor) => string | undefined;
+let writeDonated: (t: Tensor, fn: string) => void;
 
 /**
  * An immutable n-dimensional array. Concrete tensors hold data; tracers (subclasses) stand for
@@ -92,6 +94,11 @@ export class Tensor implements Aval {
   readonly _id: number;
   /** Backend storage; `undefined` for tracers. Never written after construction. */
   readonly #storage: unknown;
+  /**
+   * The jitted function this tensor was donated to, once it is (see markDonated). A private
+   * field, writable though the tensor is frozen, and far cheaper per jit call than a WeakMap.
+   */
+  #donatedTo: string | undefined = undefined;
 
   /**
    * @internal Use `tensor(...)` and the other creation functions: a Tensor cannot be made from
@@ -112,6 +119,8 @@ export class Tensor implements Aval {
 
   static {
     readStorage = (t) => t.#storage;
+    readDonated = (t) => t.#donatedTo;
+    writeDonated = (t, fn) => void (t.#donatedTo = fn);
   }
 
   get ndim(): number {
@@ -169,24 +178,21 @@ export class Tensor implements Aval {
   }
 }
 
-/** Tensors donated to a jitted function: their storage now belongs to its outputs. */
-const donated = new WeakMap<Tensor, string>();
-
 /**
  * Mark `t` as donated to `fn` (jit's donateArgnums): its buffer may now back an output, so any
  * later use of `t` must fail loudly rather than read someone else's data.
  */
 export function markDonated(t: Tensor, fn: string): void {
-  donated.set(t, fn);
+  writeDonated(t, fn);
 }
 
 export function isDonated(t: Tensor): boolean {
-  return donated.has(t);
+  return readDonated(t) !== undefined;
 }
 
 /** Throw if `t` was donated. */
 export function checkLive(t: Tensor, op: string): void {
-  const fn = donated.get(t);
+  const fn = readDonated(t);
   if (fn !== undefined) opError(op, `this ${fmtAval(t)} tensor was donated to ${fn} (donateArgnums) and can no longer be used; use the function's outputs instead`);
 }
 

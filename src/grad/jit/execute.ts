@@ -7,11 +7,19 @@ import { debugNansEnabled, evalClosed, markDonated, type ClosedJaxpr, type Devic
 import { lowerFor } from './lower';
 import { afterJitCall } from '../../tensor/backend/cpu/pool';
 
+/** The donation pattern as key text, memoized per array (a jitted function passes the same one every call). */
+const donationKeys = new WeakMap<readonly boolean[], string>();
+function donationKey(donate: readonly boolean[]): string {
+  let key = donationKeys.get(donate);
+  if (key === undefined) donationKeys.set(donate, (key = donate.map((d) => (d ? 1 : 0)).join('')));
+  return key;
+}
+
 /** The compiled program of `closed` for the arguments' device (compiled on first use). */
 export function executableFor(closed: ClosedJaxpr, args: readonly Tensor[], donate: readonly boolean[], name: string): Executable {
   const device: Device = args.length > 0 ? args[0]!.device : 'cpu';
   for (const a of args) if (a.device !== device) throw new Error(`jit(${name}): arguments live on different devices (${device} and ${a.device}); move them with toDevice first`);
-  const key = `${device}:${donate.map((d) => (d ? 1 : 0)).join('')}`;
+  const key = `${device}:${donationKey(donate)}`;
   let exe = closed.executables.get(key);
   if (!exe) {
     exe = lowerFor(device, closed.jaxpr, closed.consts, { donate });
