@@ -108,7 +108,8 @@ export class Tensor implements Aval {
     if (mint !== MINT && (new.target === Tensor || storage !== undefined)) {
       opError('Tensor', 'the constructor is internal; make tensors with tensor(), zeros(), full() and the other creation functions');
     }
-    this.shape = Object.freeze(shape.slice());
+    // A frozen shape (another tensor's, or an aval's) is shared: it can change no more than a copy.
+    this.shape = Array.isArray(shape) && Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
     this.device = device;
     this.#storage = storage;

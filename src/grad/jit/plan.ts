@@ -78,6 +78,8 @@ export function planBuffers(jaxpr: Jaxpr, steps: readonly PlannedStep[], options
     }));
   });
   const anyDonation = late.some((s) => s.size > 0);
+  /** The last answer of `donors` for arguments with distinct storage, per value of lateCopies. */
+  const lastDonors: ({ given: boolean[]; result: { readonly arg: readonly number[]; readonly late: readonly boolean[] } } | undefined)[] = [undefined, undefined];
 
   return {
     slotOf,
@@ -85,9 +87,20 @@ export function planBuffers(jaxpr: Jaxpr, steps: readonly PlannedStep[], options
     outputs,
     temps,
     donors(storage, lateCopies = false) {
+      if (!anyDonation) return { arg: outputs.map(() => -1), late: outputs.map(() => false) };
+      // With no two arguments sharing storage, the answer depends only on which arguments have
+      // storage to give, so a call like the previous one (a training loop) reuses its answer.
+      const seen = new Set<object>();
+      let distinct = true;
+      for (const b of storage) {
+        if (!b) continue;
+        if (seen.has(b)) distinct = false;
+        seen.add(b);
+      }
+      const memo = lastDonors[lateCopies ? 1 : 0];
+      if (distinct && memo && memo.given.length === storage.length && memo.given.every((g, i) => g === (storage[i] !== undefined))) return memo.result;
       const arg = outputs.map(() => -1);
       const copied = outputs.map(() => false);
-      if (!anyDonation) return { arg, late: copied };
       const viewers = new Map<object, number[]>();
       storage.forEach((b, i) => b && viewers.set(b, [...(viewers.get(b) ?? []), i]));
       const claimed = new Set<object>();
@@ -104,7 +117,9 @@ export function planBuffers(jaxpr: Jaxpr, steps: readonly PlannedStep[], options
       });
       assign(inPlace, false);
       if (lateCopies) assign(late, true);
-      return { arg, late: copied };
+      const result = { arg, late: copied };
+      if (distinct) lastDonors[lateCopies ? 1 : 0] = { given: storage.map((b) => b !== undefined), result };
+      return result;
     },
   };
 }
