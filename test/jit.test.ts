@@ -5,6 +5,7 @@ import * as jitLaws from '../laws/jit';
 import { sameValue } from '../laws/approx';
 import { donationCases } from './donation.helpers';
 import { cpuData } from '../src/tensor';
+import { leaves } from '../src/tree';
 
 const f64 = (v: number[] | number[][]) => T.tensor(v, { dtype: 'float64' });
 const sameBits = (a: unknown, b: unknown) => expect(sameValue.equals(a, b)).toBe(true);
@@ -104,6 +105,32 @@ describe(`jit: a bounded LRU cache of signatures (fast-check seed ${CACHE_SEED})
     expect(outer(T.ones([2])).toArray()).toEqual([4, 4]);
     inner(T.ones([5])); // evicts the signature outer staged
     expect(outer(T.ones([2])).toArray()).toEqual([4, 4]);
+  });
+
+  it('a call like the previous one but for its structure, a dtype or a static value traces again; equal ones hit', () => {
+    const f = (tree: unknown, config: { scale: number }) => T.mul(leaves(tree).reduce((acc: T.Tensor, l) => T.add(acc, T.sum(T.astype(l as T.Tensor, 'float32'))), T.scalar(0)), config.scale);
+    const jf = T.jit(f, { staticArgnums: 1 });
+    const x = T.tensor([1, 2]);
+    const variants: [unknown, { scale: number; other?: number }, string][] = [
+      [{ a: x, b: x }, { scale: 2 }, 'ab'],
+      [{ a: x, c: x }, { scale: 2 }, 'ac (other key, same count)'],
+      [{ a: x, b: x, c: null }, { scale: 2 }, 'abc:null'],
+      [{ a: x, b: x, c: undefined }, { scale: 2 }, 'abc:undefined'],
+      [[x, x], { scale: 2 }, 'array'],
+      [{ a: x, b: T.astype(x, 'int32') }, { scale: 2 }, 'ab int32'],
+      [{ a: x, b: T.tensor([[1, 2]]) }, { scale: 2 }, 'ab [1,2]'],
+      [{ a: x, b: x }, { scale: 3 }, 'ab scale 3'],
+      [{ a: x, b: x }, { other: 0, scale: 3 }, 'ab scale 3 other 0'],
+      [{ b: x, a: x }, { scale: 3 }, 'ab scale 3 (tree key order: same signature)'],
+      [{ a: x, b: x }, { scale: 3, other: 0 }, 'ab scale 3 other 0 (static key order: same signature)'],
+    ];
+    const distinct = new Set(['ab', 'ac (other key, same count)', 'abc:null', 'abc:undefined', 'array', 'ab int32', 'ab [1,2]', 'ab scale 3', 'ab scale 3 other 0']);
+    const order = [0, 0, 1, 1, 0, 2, 3, 2, 4, 5, 5, 6, 7, 8, 9, 8, 10, 7, 9, 0];
+    for (const i of order) {
+      const [tree, config, label] = variants[i]!;
+      expect(jf(tree, config).toArray(), label).toEqual(f(tree, config).toArray());
+    }
+    expect(jf.stats).toMatchObject({ traces: distinct.size, cacheHits: order.length - distinct.size });
   });
 
   it('rejects a cacheSize that is not a positive integer', () => {
