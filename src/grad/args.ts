@@ -16,13 +16,16 @@ export function toTensor(op: string, x: unknown, what: string): Tensor {
   throw new Error(`${op}: ${what} must be a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
 }
 
-/** Flatten positional arguments (each a pytree) into one list of tensors, with each one's structure. */
-export function flattenArgs(op: string, args: readonly unknown[]): { leaves: Tensor[]; defs: TreeDef[]; counts: number[] } {
+/**
+ * Flatten positional arguments (each a pytree) into one list of tensors, with each one's
+ * structure; errors name the position as `${what} i` (an argument, a cond's operand).
+ */
+export function flattenArgs(op: string, args: readonly unknown[], what = 'argument'): { leaves: Tensor[]; defs: TreeDef[]; counts: number[] } {
   const leaves: Tensor[] = [];
   const defs: TreeDef[] = [];
   const counts: number[] = [];
   args.forEach((a, i) => {
-    const [ls, d] = flattenTensors(op, a, `argument ${i}`);
+    const [ls, d] = flattenTensors(op, a, `${what} ${i}`);
     leaves.push(...ls);
     defs.push(d);
     counts.push(ls.length);

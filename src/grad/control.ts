@@ -11,7 +11,7 @@
 import * as T from '../tensor';
 import { checkFunction, checkNumber, checkOptions, fmtAval, shapeEqual, Tensor, Tracer, type Aval } from '../tensor';
 import { flatten, unflatten, type TensorTree, type TreeDef } from '../tree';
-import { flattenTensors } from './args';
+import { flattenArgs, flattenTensors } from './args';
 import { traceHoisting, withExtraInputs } from './higher/derive';
 
 /** What a function receives for a value: numbers and booleans become tensors, containers keep their shape. */
@@ -62,13 +62,7 @@ function switchIndex(op: string, index: unknown, n: number): Tensor {
  * that belong to enclosing transformations become operands every branch receives.
  */
 function bindSwitch(op: string, index: Tensor, fns: readonly ((...args: any[]) => unknown)[], operands: readonly unknown[], branchName: (k: number) => string): unknown {
-  const defs: TreeDef[] = [];
-  const leaves: Tensor[] = [];
-  operands.forEach((o, i) => {
-    const [ls, d] = flattenTensors(op, o, `operand ${i}`);
-    leaves.push(...ls);
-    defs.push(d);
-  });
+  const { leaves, defs } = flattenArgs(op, operands, 'operand');
   const traced = fns.map((fn, k) => {
     let outDef: TreeDef | undefined;
     const r = traceHoisting(treeFunction(op, `${branchName(k)}'s output`, fn, defs, (_, d) => (outDef = d)), avalsOf(leaves), op);
