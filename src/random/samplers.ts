@@ -142,7 +142,7 @@ export function gumbel(key: Tensor, shape: readonly number[] = [], dtypeOrOption
 export function exponential(key: Tensor, shape: readonly number[] = [], dtypeOrOptions?: FloatDType | FloatOptions): Tensor {
   checkKey('exponential', key);
   const s = checkShape('exponential', shape);
-  const dtype = checkFloatDType('exponential', givenDType('exponential', dtypeOrOptions) ?? 'float32');
+  const { dtype } = floatOptions('exponential', dtypeOrOptions, floatKeys);
   const [u] = unitUniforms(key, s, dtype, 1);
   return T.neg(T.log1p(T.neg(u!)));
 }
