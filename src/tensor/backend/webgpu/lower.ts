@@ -320,6 +320,8 @@ export function lowerWebGPU(input: LoweringInput): Executable & { dispose(): voi
   };
   let side = build();
   let disposed = false;
+  // The buffer plan depends only on the jaxpr and its fused steps, so a rebuilt side plans the
+  // same slots: the output bookkeeping below is computed once.
   const { plan } = side.program;
   const outSlot = jaxpr.outs.map((a) => (a instanceof Var ? plan.slotOf.get(a) : undefined));
   /** Output j owns its output slot's buffer when it is the first position returning that slot. */
