@@ -12,7 +12,7 @@
  * Calls of closed programs (jit calls, custom-rule functions, checkpoints) are spliced in before
  * lowering (trace.ts), as a compiled program does; reaching this table is an internal error.
  */
-import type { ClosedJaxpr, HigherOrderParams, HigherOrderPrim } from '../tensor';
+import type { Aval, ClosedJaxpr, HigherOrderParams, HigherOrderPrim } from '../tensor';
 import { valueInfo, type GraphBuilder } from './graph';
 import { lowerJaxpr, type Eqn, type LowerContext, type LowerOptions, type Plan, type PlanRule } from './lower';
 import type { ValueInfoProto } from './proto/onnx_pb';
@@ -47,6 +47,15 @@ function subgraph(parent: GraphBuilder, name: string, formalInputs: readonly Val
 }
 
 const boolAval = { shape: [] as number[], dtype: 'bool' };
+
+/** A Loop body's formal inputs: the iteration number, the incoming condition, then the carried values. */
+function loopInputs(g: GraphBuilder, carryAvals: readonly Aval[]) {
+  const iter = g.fresh('iter');
+  const condIn = g.fresh('cond');
+  const carried = carryAvals.map(() => g.fresh('carry'));
+  const formal = [valueInfo(iter, 'int64', []), valueInfo(condIn, 'bool', []), ...carried.map((n, i) => valueInfo(n, carryAvals[i]!.dtype, carryAvals[i]!.shape))];
+  return { iter, condIn, carried, formal };
+}
 
 export const higherOrderRules = {
   jitCall: inlined('jitCall'),
@@ -86,10 +95,7 @@ export const higherOrderRules = {
       const xs = names.slice(p.nConsts + p.nCarry);
       const carryAvals = eqn.outs.slice(0, p.nCarry).map((v) => v.aval);
       const yAvals = p.body.outAvals.slice(p.nCarry);
-      const iter = g.fresh('iter');
-      const condIn = g.fresh('cond');
-      const carried = carryAvals.map(() => g.fresh('carry'));
-      const formal = [valueInfo(iter, 'int64', []), valueInfo(condIn, 'bool', []), ...carried.map((n, i) => valueInfo(n, carryAvals[i]!.dtype, carryAvals[i]!.shape))];
+      const { iter, condIn, carried, formal } = loopInputs(g, carryAvals);
       const body = subgraph(g, 'scanBody', formal, [boolAval, ...carryAvals, ...yAvals], (b) => {
         const index = p.reverse ? b.op('Sub', [b.scalar(p.length - 1, 'int64'), iter]) : iter;
         const slices = xs.map((x) => b.op('Gather', [x, index], { axis: 0 }));
@@ -114,10 +120,7 @@ export const higherOrderRules = {
       const init = names.slice(p.nCondConsts + p.nBodyConsts);
       const carryAvals = eqn.outs.map((v) => v.aval);
       const first = lowerJaxpr(g, p.cond.jaxpr, subOptions(ctx, p.cond, [...condConsts, ...init], rules, true))[0]!;
-      const iter = g.fresh('iter');
-      const condIn = g.fresh('cond');
-      const carried = carryAvals.map(() => g.fresh('carry'));
-      const formal = [valueInfo(iter, 'int64', []), valueInfo(condIn, 'bool', []), ...carried.map((n, i) => valueInfo(n, carryAvals[i]!.dtype, carryAvals[i]!.shape))];
+      const { carried, formal } = loopInputs(g, carryAvals);
       const body = subgraph(g, 'whileBody', formal, [boolAval, ...carryAvals], (b) => {
         const next = lowerJaxpr(b, p.body.jaxpr, subOptions(ctx, p.body, [...bodyConsts, ...carried], rules, true));
         const go = lowerJaxpr(b, p.cond.jaxpr, subOptions(ctx, p.cond, [...condConsts, ...next], rules, true))[0]!;
