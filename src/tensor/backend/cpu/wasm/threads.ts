@@ -24,6 +24,15 @@ const CTRL_WORDS = 6;
 
 const BACKOFF_MAX = 1024;
 const BACKOFF_DECAY_MS = 200;
+/**
+ * Stalls back off only when STALLS_TO_BACK_OFF of them come within STALL_WINDOW_MS. A single one
+ * is the OS lending the worker's core to another thread for a moment (V8's compiler and GC
+ * helpers do it on a 2-core machine: about one job in 300 at 256^3 in bench/threads.ts), and
+ * backing off for hundreds of ms after it lost the 1.5x of threads on every job in between.
+ * Busy cores stall nearly every job, so they still back off within a few jobs.
+ */
+const STALLS_TO_BACK_OFF = 3;
+const STALL_WINDOW_MS = 100;
 
 /**
  * Plain JS shared by both worker kinds: instantiate, report ready, then serve jobs forever.
@@ -67,7 +76,8 @@ export interface GemmPool {
    * after a stall — a job that did not run in parallel (a polling worker ran no task: it never
    * got a core; or this thread ran none: a worker took its core) or where this thread sat
    * waiting on a worker that was descheduled holding a task. Each means the cores are busy with
-   * other processes. It halves every BACKOFF_DECAY_MS without a stall.
+   * other processes. It halves every BACKOFF_DECAY_MS without a stall; isolated stalls are ignored
+   * (see STALLS_TO_BACK_OFF).
    */
   backoff(): number;
   /**
@@ -191,6 +201,8 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
   const spinUs = Math.round(spinMs * 1000);
   Atomics.store(ctrl, SPIN, spinUs);
   let stalls = 0, lastStall = 0;
+  // Recent stalls not yet acted on: how many, and when the first of them happened.
+  let recent = 0, recentSince = 0;
   const backoff = (): number => (stalls === 0 ? 1 : Math.max(1, stalls / 2 ** Math.floor((performance.now() - lastStall) / BACKOFF_DECAY_MS)));
   return {
     size,
@@ -221,8 +233,12 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
           // pieces leave (a worker was descheduled holding one).
           const now = performance.now();
           if (here === 0 || (hot && here === count) || now - ranOut > 0.02 + 0.5 * (ranOut - start)) {
-            stalls = Math.min(BACKOFF_MAX, Math.max(4, 4 * backoff()));
-            lastStall = now;
+            if (recent === 0 || now - recentSince > STALL_WINDOW_MS) [recent, recentSince] = [0, now];
+            if (++recent >= STALLS_TO_BACK_OFF) {
+              stalls = Math.min(BACKOFF_MAX, Math.max(4, 4 * backoff()));
+              lastStall = now;
+              recent = 0;
+            }
           }
           // Polling for the next job only helps when the worker has a core to itself.
           Atomics.store(ctrl, SPIN, backoff() > 1 ? 0 : spinUs);
