@@ -210,7 +210,7 @@ let pipelineShare: number | undefined;
 if (enabled('pipeline')) {
   console.log('5. data pipeline (tensorlaw only): shuffle + batch 32 of 60,000 MNIST digits vs one jitted MLP epoch, ms, fastest of the runs');
   const figures = await pipelineFigures({ rounds: quick ? 2 : 4 });
-  pipelineShare = figures.pipelineMs / figures.epochMs;
+  pipelineShare = figures.pipelineInEpochMs / figures.epochMs;
   for (const line of formatPipelineFigures(figures)) console.log(`   ${line}`);
   console.log();
 }

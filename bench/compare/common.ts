@@ -189,18 +189,21 @@ export interface Entry {
 /**
  * Per-run timings (ms) of several contenders measured in interleaved rounds (A B C A B C ...),
  * so a burst of load from other processes hits every contender alike. Each contender first runs
- * `warmup` times; the last warmup run sets how many runs make one block of about `blockMs`.
+ * `warmup` times and for at least `warmupMs`: early in the process V8 is still tiering up every
+ * library's JS and Wasm on the second core (the first row read ours at n=128 40% slower than the
+ * same row repeated later); the last warmup run sets how many runs make one block of about `blockMs`.
  * Slow contenders (one run over `blockMs * rounds / 2`) take part in fewer rounds, at least
  * `minRuns` runs in all.
  */
-export async function interleaved(entries: readonly Entry[], opts: { rounds?: number; warmup?: number; blockMs?: number; minRuns?: number } = {}): Promise<Map<string, number[]>> {
-  const { rounds = 5, warmup = 2, blockMs = 150, minRuns = 2 } = opts;
+export async function interleaved(entries: readonly Entry[], opts: { rounds?: number; warmup?: number; blockMs?: number; minRuns?: number; warmupMs?: number } = {}): Promise<Map<string, number[]>> {
+  const { rounds = 5, warmup = 2, blockMs = 150, minRuns = 2, warmupMs = 100 } = opts;
   const times = new Map<string, number[]>();
   const plan = new Map<string, { reps: number; rounds: number }>();
   for (const e of entries) {
     await e.activate();
     let last = 0;
-    for (let i = 0; i < Math.max(1, warmup); i++) {
+    const start = performance.now();
+    for (let i = 0; i < Math.max(1, warmup) || performance.now() - start < warmupMs; i++) {
       const t = performance.now();
       await e.run();
       last = performance.now() - t;
