@@ -73,11 +73,12 @@ export interface GemmPool {
   alive(): boolean;
   /**
    * How much larger than usual a product must be to be worth sharing now: 1 normally, more
-   * after a stall — a job that did not run in parallel (a polling worker ran no task: it never
-   * got a core; or this thread ran none: a worker took its core) or where this thread sat
-   * waiting on a worker that was descheduled holding a task. Each means the cores are busy with
-   * other processes. It halves every BACKOFF_DECAY_MS without a stall; isolated stalls are ignored
-   * (see STALLS_TO_BACK_OFF).
+   * after stalls — jobs that cost more than running alone: this thread ran no task (a worker
+   * took its core), or it sat waiting on a worker that was descheduled holding a task. They mean
+   * the cores are busy with other processes. It halves every BACKOFF_DECAY_MS without a stall;
+   * isolated stalls are ignored (see STALLS_TO_BACK_OFF). A polling worker that ran no task (it
+   * had no core during the job) costs nothing, since this thread ran them all: it only stops the
+   * workers polling for a while, to leave the core to whoever has it.
    */
   backoff(): number;
   /**
@@ -203,6 +204,8 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
   let stalls = 0, lastStall = 0;
   // Recent stalls not yet acted on: how many, and when the first of them happened.
   let recent = 0, recentSince = 0;
+  // When a polling worker last ran no task of a job.
+  let noShowAt = -Infinity;
   const backoff = (): number => (stalls === 0 ? 1 : Math.max(1, stalls / 2 ** Math.floor((performance.now() - lastStall) / BACKOFF_DECAY_MS)));
   return {
     size,
@@ -228,11 +231,11 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
       for (let i = 0; ; i++) {
         const done = Atomics.load(ctrl, DONE);
         if (done + here >= count) {
-          // A stall: this thread ran no task (a worker took its core), a polling worker ran none
-          // (it never got a core), or this thread waited far longer than the one piece balanced
-          // pieces leave (a worker was descheduled holding one).
+          // A stall: this thread ran no task (a worker took its core), or it waited far longer
+          // than the one piece balanced pieces leave (a worker was descheduled holding one).
           const now = performance.now();
-          if (here === 0 || (hot && here === count) || now - ranOut > 0.02 + 0.5 * (ranOut - start)) {
+          if (hot && here === count) noShowAt = now;
+          if (here === 0 || now - ranOut > 0.02 + 0.5 * (ranOut - start)) {
             if (recent === 0 || now - recentSince > STALL_WINDOW_MS) [recent, recentSince] = [0, now];
             if (++recent >= STALLS_TO_BACK_OFF) {
               stalls = Math.min(BACKOFF_MAX, Math.max(4, 4 * backoff()));
@@ -241,7 +244,7 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
             }
           }
           // Polling for the next job only helps when the worker has a core to itself.
-          Atomics.store(ctrl, SPIN, backoff() > 1 ? 0 : spinUs);
+          Atomics.store(ctrl, SPIN, backoff() > 1 || now - noShowAt < BACKOFF_DECAY_MS ? 0 : spinUs);
           return;
         }
         // A worker is finishing its last task: poll (it is usually a few microseconds), then sleep.
