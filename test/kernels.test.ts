@@ -1,6 +1,7 @@
 /**
  * CPU kernels against naive references: matmul (Wasm SIMD and JS paths, every dtype), patches
- * and its transpose, and the threefry-2x32 Random123 known-answer vectors.
+ * and its transpose, the strided copy under every movement op, and the threefry-2x32 Random123
+ * known-answer vectors.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -8,6 +9,7 @@ import * as T from '../src/tensor';
 import { matmulKernel, type MatmulPath } from '../src/tensor/backend/cpu/matmul';
 import { sgemmAvailable } from '../src/tensor/backend/cpu/wasm/sgemm';
 import { patchesKernel, patchesTransposeKernel } from '../src/tensor/backend/cpu/patches';
+import { stridedCopy } from '../src/tensor/backend/cpu/movement';
 import { threefry2x32 } from '../src/tensor/backend/cpu/threefry';
 import { sleb, uleb } from '../src/tensor/backend/cpu/wasm/emit';
 import { sgemmModuleBytes } from '../src/tensor/backend/cpu/wasm/sgemmModule';
@@ -215,6 +217,47 @@ describe(`patches / patchesTranspose vs naive (fast-check seed ${SEED})`, () => 
     const src = naiveSource([2, 3, 28, 28], [2, 3, 3, 3, 28, 28], p);
     const got = y.dataSync(), xd = x.dataSync();
     for (let i = 0; i < src.length; i++) if (got[i] !== (src[i]! < 0 ? 0 : xd[src[i]!])) expect.fail(`mismatch at ${i}`);
+  });
+});
+
+describe(`stridedCopy vs the odometer definition (fast-check seed ${SEED})`, () => {
+  // Axes of every kind the movement ops produce: broadcast (stride 0), contiguous, strided,
+  // reversed (flip), transposed, size 1, and runs long enough for the fill / memcpy paths.
+  const axis = fc.record({ size: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 60, max: 140 })), kind: fc.constantFrom('broadcast', 'step', 'reverse') });
+  it('reads base + sum i_k * stride_k for every output element', () => {
+    fc.assert(
+      fc.property(fc.array(axis, { minLength: 0, maxLength: 4 }), fc.boolean(), fc.constantFrom<DType>('float32', 'float64', 'int32'), fc.integer({ min: 1, max: 3 }), (axes, shuffle, dtype, step) => {
+        const outShape = axes.map((a) => a.size);
+        const n = outShape.reduce((p, d) => p * d, 1);
+        fc.pre(n <= 100_000);
+        // A source laid out row-major over the axes that are not broadcast (optionally in
+        // another order, like a transpose), each stepping by `step` (like a strided slice).
+        const real = axes.map((a, i) => [a, i] as const).filter(([a]) => a.kind !== 'broadcast');
+        if (shuffle) real.reverse();
+        const strides = new Array<number>(axes.length).fill(0);
+        let span = 1;
+        for (let j = real.length - 1; j >= 0; j--) {
+          const [a, i] = real[j]!;
+          strides[i] = span * step * (a.kind === 'reverse' ? -1 : 1);
+          span *= a.size * step;
+        }
+        // A reversed axis starts at its far end.
+        const base = axes.reduce((b, a, i) => b + (a.kind === 'reverse' ? (a.size - 1) * -strides[i]! : 0), 0);
+        const src = randomArray(dtype, span + 1, rng(span + axes.length), 100);
+        const out = arrayFor(dtype, n).fill(7);
+        stridedCopy(src, base, strides, outShape, out);
+        for (let o = 0; o < n; o++) {
+          let rest = o, at = base;
+          for (let k = axes.length - 1; k >= 0; k--) {
+            at += (rest % outShape[k]!) * strides[k]!;
+            rest = Math.floor(rest / outShape[k]!);
+          }
+          if (out[o] !== src[at]) return false;
+        }
+        return true;
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
   });
 });
 
