@@ -6,8 +6,8 @@
  * Measured choices (Node 20 on a 2-core AMD EPYC; bench/sgemmVariants.ts compares configurations
  * in CPU time, bench/threads.ts threads, bench/matmulPeers.ts against TF.js):
  * - tile 4x8, kc 256, 32-panel A blocks: the largest register tile V8 compiles without spills;
- * - B, and A^T (a transposed operand), are read in place unless packing pays (see `packs`);
- *   A itself is always packed (its panels are 4x4 transposes of its rows);
+ * - every operand is read in place (A through one pointer per row of a panel, A^T and B
+ *   directly) unless packing pays (see `packs`); packed A panels are 4x4 transposes of its rows;
  * - worker threads from THREAD_MIN_FLOPS, in pieces claimed dynamically (threads.ts).
  */
 import { MR, NR, TASK, relaxedSimdSupported, sgemmModuleBytes } from './sgemmModule';
@@ -50,12 +50,14 @@ export interface SgemmConfig {
 export const THREAD_MIN_FLOPS = 2 * 192 ** 3;
 
 /**
- * Whether an operand that can be read in place (B; A^T) is packed instead, given its size, the
- * byte distance between its rows and how many panels of the other operand reuse each of its
+ * Whether an operand that can be read in place (A, B, A^T) is packed instead, given its size,
+ * the byte distance between its rows and how many panels of the other operand reuse each of its
  * panels. CPU time of in-place vs packed (bench/sgemmVariants.ts): equal or better in place up to 64K floats,
  * for few reuses (a matrix-vector product only pays for packing) and for rows under 4 KiB apart up
  * to 32 reuses; rows 4 KiB or more apart (n >= 1024) put every row of a k block on its own page
- * and in the same L1 sets: from 8 reuses packed is 1.2-1.6x faster.
+ * and in the same L1 sets: from 8 reuses packed is 1.2-1.6x faster. For A read by rows, in place
+ * was 2-10% faster from 32x64x64 to 256^3 and [128,784]x[784,64], even at 512^3, and 1.6x slower
+ * at 1024^3 (rows 4 KiB apart).
  */
 function packs(mode: SgemmConfig['pack'], floats: number, rowBytes: number, reuse: number): boolean {
   if (mode !== 'auto') return mode === 'always';
@@ -87,7 +89,7 @@ const align16 = (x: number): number => (x + 15) & ~15;
 function plan(g: number, m: number, k: number, n: number, transA: boolean, transB: boolean, pack: SgemmConfig['pack']) {
   const mPanels = Math.ceil(m / MR), nPanels = Math.ceil(n / NR);
   const ldc = nPanels * NR;
-  const packA = !transA || packs(pack, m * k, 4 * m, nPanels), packB = transB || packs(pack, k * n, 4 * n, mPanels);
+  const packA = packs(pack, m * k, transA ? 4 * m : 4 * k, nPanels), packB = transB || packs(pack, k * n, 4 * n, mPanels);
   const rawA = 32, rawALen = g * m * k, slackA = MR * k + 16;
   const rawB = align16(rawA + rawALen + slackA), rawBLen = g * k * n, slackB = NR * k + 16;
   const aItem = packA ? mPanels * MR * k : 0, bItem = packB ? nPanels * NR * k : 0;
@@ -221,8 +223,12 @@ export function createSgemm(cfg: SgemmConfig = DEFAULT_CONFIG): SgemmFn | null {
     t[TASK.mPanels] = L.mPanels;
     t[TASK.nPanels] = L.nPanels;
     t[TASK.ldc] = 4 * L.ldc;
-    t[TASK.aStep] = 4 * (L.packA ? MR : m);
-    t[TASK.aPanel] = 4 * (L.packA ? MR * k : MR);
+    // A packed; or in place: A^T ([k, m]) steps a row per k, row-major A one float per k.
+    const aRows = !L.packA && !transA;
+    t[TASK.aStep] = 4 * (L.packA ? MR : transA ? m : 1);
+    t[TASK.aPanel] = 4 * (L.packA || aRows ? MR * k : MR);
+    t[TASK.aRows] = aRows ? 1 : 0;
+    t[TASK.aRow] = 4 * k;
     t[TASK.bStep] = 4 * (L.packB ? NR : n);
     t[TASK.bPanel] = 4 * (L.packB ? NR * k : NR);
     t[TASK.splitRows] = splitRows ? 1 : 0;

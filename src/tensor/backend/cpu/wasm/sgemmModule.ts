@@ -10,6 +10,8 @@
  * Operand layouts the micro-kernel reads (a "step" is the byte distance between consecutive k):
  *   A: MR-row panels. Packed: [k][MR] per panel (step MR*4). Or, when A arrives transposed
  *      ([k, m] row-major), read in place: panel ip is columns ip*MR.. of each row (step m*4).
+ *      Or read in place from a row-major [m, k] copy (the "rows" micro-kernel): panel ip is
+ *      rows ip*MR.. (step 4), each row read through its own pointer.
  *   B: NR-column panels. Packed: [k][NR] per panel (step NR*4). Or read in place from a
  *      row-major [k, n] copy (step n*4), which skips packing when B is small or used few times.
  *   C: [mPanels*MR][ldc] row-major with ldc = nPanels*NR floats; the first k block stores, later
@@ -38,6 +40,8 @@ export const TASK = {
   ldc: 11, aStep: 12, aPanel: 13, bStep: 14, bPanel: 15,
   /** Pieces: split rows (1) or columns (0), panels per piece, pieces per item. */
   splitRows: 16, chunk: 17, perItem: 18,
+  /** A read in place from its rows (1: the rows micro-kernel, given aRow), and the distance between them. */
+  aRows: 19, aRow: 20,
 } as const;
 
 /**
@@ -53,20 +57,28 @@ export const TASK = {
  * below the first step's arithmetic, and the pair shares one loop-back stack check and pointer
  * update, 10-15% faster than one step per iteration (a plain unroll by 2 spills, 25% slower).
  */
-function microKernel(MR: number, NR: number, fused: boolean): { params: number[]; locals: number[]; body: Code } {
+function microKernel(MR: number, NR: number, fused: boolean, rows = false): { params: number[]; locals: number[]; body: Code } {
   const NV = NR / 4;
+  // With `rows`, the aStep argument is the distance between A's rows and A steps 4 bytes per k.
   const [a, b, c, kc, aStep, bStep, ldc, first] = [0, 1, 2, 3, 4, 5, 6, 7];
   let next = 8;
   const acc = Array.from({ length: MR * NV }, () => next++);
   const bv = Array.from({ length: NV }, () => next++);
   const av = next++;
   const [crow, a1, b1, aStep2, bStep2] = [next++, next++, next++, next++, next++];
-  const locals = [...acc.map(() => V128), ...bv.map(() => V128), V128, I32, I32, I32, I32, I32];
+  // rows: a pointer to each further row of the A panel (row 0 is `a`).
+  const rowAt = rows ? Array.from({ length: MR - 1 }, () => next++) : [];
+  const locals = [...acc.map(() => V128), ...bv.map(() => V128), V128, I32, I32, I32, I32, I32, ...rowAt.map(() => I32)];
+  // Row r of the A panel for the k step `pa` points at (rows: the first or second step of a pair).
+  const aValue = (pa: number, r: number): Code => {
+    if (!rows) return [...get(pa), ...v128load32splat(4 * r)];
+    return [...get(r === 0 ? a : rowAt[r - 1]!), ...v128load32splat(pa === a ? 0 : 4)];
+  };
   const step = (pa: number, pb: number): Code => {
     const out: Code = [];
     for (let v = 0; v < NV; v++) out.push(...get(pb), ...v128load(16 * v), ...set(bv[v]!));
     for (let r = 0; r < MR; r++) {
-      out.push(...get(pa), ...v128load32splat(4 * r), ...set(av));
+      out.push(...aValue(pa, r), ...set(av));
       for (let v = 0; v < NV; v++) {
         const x = acc[r * NV + v]!;
         out.push(...(fused ? [...get(av), ...get(bv[v]!), ...get(x), ...f32x4relaxedMadd] : [...get(x), ...get(av), ...get(bv[v]!), ...f32x4mul, ...f32x4add]), ...set(x));
@@ -84,17 +96,22 @@ function microKernel(MR: number, NR: number, fused: boolean): { params: number[]
       add.push(...get(crow), ...get(crow), ...v128load(16 * v), ...get(acc[r * NV + v]!), ...f32x4add, ...v128store(16 * v));
     }
   }
+  // rows: row r starts r * aStep after row 0, and every row pointer moves 8 bytes per pair.
+  const rowStarts: Code = rowAt.flatMap((l, i) => [...get(a), ...get(aStep), ...i32c(i + 1), ...i32mul, ...i32add, ...set(l)]);
+  const advanceA: Code = rows
+    ? [a, ...rowAt].flatMap((l) => [...get(l), ...i32c(8), ...i32add, ...set(l)])
+    : [...get(a), ...get(aStep2), ...i32add, ...set(a)];
   const body: Code = [
-    ...get(aStep), ...get(aStep), ...i32add, ...set(aStep2),
+    ...(rows ? rowStarts : [...get(aStep), ...get(aStep), ...i32add, ...set(aStep2)]),
     ...get(bStep), ...get(bStep), ...i32add, ...set(bStep2),
     // block $done (loop $pair (step k; if --kc == 0 break $done; step k+1; ...; if --kc != 0 continue $pair))
     ...block(loop(
       step(a, b),
       get(kc), i32c(1), i32sub, tee(kc), i32eqz, brIf(1),
-      get(a), get(aStep), i32add, set(a1),
+      rows ? [] : [...get(a), ...get(aStep), ...i32add, ...set(a1)],
       get(b), get(bStep), i32add, set(b1),
       step(a1, b1),
-      get(a), get(aStep2), i32add, set(a),
+      advanceA,
       get(b), get(bStep2), i32add, set(b),
       get(kc), i32c(1), i32sub, tee(kc), brIf(0),
     )),
@@ -115,6 +132,15 @@ function taskDriver(MR: number, NR: number): { params: number[]; locals: number[
   const f = Object.fromEntries(Object.keys(TASK).map((name) => [name, next++])) as Record<keyof typeof TASK, number>;
   const [item, ch, ipS, ipE, jpS, jpE, p0, kc, first, i0, iEnd, jp, ip, bAddr] = Array.from({ length: 14 }, () => next++);
   const locals = Array.from({ length: next - 2 }, () => I32);
+  // The micro-kernel's arguments for tile (ip, jp) of k block p0; `aArg`: A's step, or its row distance for the rows kernel.
+  const microArgs = (aArg: number): Code => [
+    // a = pa + ip * aPanel + p0 * aStep
+    ...get(f.pa), ...get(ip), ...get(f.aPanel), ...i32mul, ...i32add, ...get(p0), ...get(f.aStep), ...i32mul, ...i32add,
+    ...get(bAddr),
+    // c = pc + ip * MR * ldc + jp * NR * 4
+    ...get(f.pc), ...get(ip), ...i32c(MR), ...i32mul, ...get(f.ldc), ...i32mul, ...i32add, ...get(jp), ...i32c(NR * 4), ...i32mul, ...i32add,
+    ...get(kc), ...get(aArg), ...get(f.bStep), ...get(f.ldc), ...get(first),
+  ];
   const body: Code = [];
   for (const [name, index] of Object.entries(TASK)) body.push(...get(P), ...i32load(4 * index), ...set(f[name as keyof typeof TASK]));
   body.push(
@@ -140,12 +166,7 @@ function taskDriver(MR: number, NR: number): { params: number[]; locals: number[
           // bAddr = pb + jp * bPanel + p0 * bStep
           get(f.pb), get(jp), get(f.bPanel), i32mul, i32add, get(p0), get(f.bStep), i32mul, i32add, set(bAddr),
           forRange(ip, get(i0), get(iEnd), i32c(1),
-            // a = pa + ip * aPanel + p0 * aStep
-            get(f.pa), get(ip), get(f.aPanel), i32mul, i32add, get(p0), get(f.aStep), i32mul, i32add,
-            get(bAddr),
-            // c = pc + ip * MR * ldc + jp * NR * 4
-            get(f.pc), get(ip), i32c(MR), i32mul, get(f.ldc), i32mul, i32add, get(jp), i32c(NR * 4), i32mul, i32add,
-            get(kc), get(f.aStep), get(f.bStep), get(f.ldc), get(first), call(0),
+            get(f.aRows), ifElse([...microArgs(f.aRow), ...call(1)], [...microArgs(f.aStep), ...call(0)]),
           ),
         ),
       ),
@@ -246,6 +267,7 @@ export function sgemmModuleBytes(options: ModuleOptions): Uint8Array<ArrayBuffer
   return buildModule(
     [
       { ...microKernel(MR, NR, fused), results: [] },
+      { ...microKernel(MR, NR, fused, true), results: [] },
       { ...taskDriver(MR, NR), results: [], name: 'task' },
       { ...packCols(NR), results: [], name: 'packB' },
       { ...packRows(MR), results: [], name: 'packA' },
