@@ -27,8 +27,8 @@ const BACKOFF_DECAY_MS = 200;
 /**
  * Stalls back off only when STALLS_TO_BACK_OFF of them come within STALL_WINDOW_MS. A single one
  * is the OS lending the worker's core to another thread for a moment (V8's compiler and GC
- * helpers do it on a 2-core machine: about one job in 300 at 256^3 in bench/threads.ts), and
- * backing off for hundreds of ms after it lost the 1.5x of threads on every job in between.
+ * helpers do it on a 2-core machine: about one job in 300 in a loop of 256^3 products), and
+ * backing off for 200-400 ms after it lost the 1.5x of threads on every job in between.
  * Busy cores stall nearly every job, so they still back off within a few jobs.
  */
 const STALLS_TO_BACK_OFF = 3;
