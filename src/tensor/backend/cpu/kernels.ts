@@ -8,6 +8,7 @@ import type { Aval } from '../../aval';
 import { ELEMENTWISE, isPrim, REDUCE, rowsFor, type ElementwisePrim, type Prim, type PrimParams, type ReducePrim } from '../../primitives';
 import { userPrimitive, type CpuArray } from '../../userPrimitives';
 import { sizeOf } from '../../shape';
+import { EAGER_WASM_MIN, eagerWasmKernel } from './eagerWasm';
 import { elementwiseLoop } from './elementwise';
 import { matmulKernel } from './matmul';
 import { broadcastKernel, concatenateKernel, flipKernel, padKernel, sliceKernel, transposeKernel } from './movement';
@@ -25,8 +26,10 @@ export type Kernel<P extends Prim> = (xs: readonly CpuArray[], params: PrimParam
 
 const d = (t: CpuArray): TypedArray => t.data;
 
-/** Every elementwise primitive: its loop generated from the expression table. */
+/** Every elementwise primitive: its loop generated from the expression table; Wasm SIMD for large float32 arrays (./eagerWasm.ts). */
 const elementwise = (prim: ElementwisePrim): Kernel<any> => (xs, params, o, out) => {
+  const wasm = out.length >= EAGER_WASM_MIN ? eagerWasmKernel(prim, xs, params, o, out.length) : undefined;
+  if (wasm) return wasm(xs.map(d), [out]);
   const x = xs[xs.length - 1]!; // where's dtype is its operands', not its condition's
   elementwiseLoop(prim, xs.length, x.dtype, o.dtype, params)(xs[0] && d(xs[0]), xs[1] && d(xs[1]), xs[2] && d(xs[2]), out);
 };
