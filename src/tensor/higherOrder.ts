@@ -137,3 +137,24 @@ export const isHigherOrder = (name: string): name is HigherOrderPrim => higherOr
 
 /** Every backend's answer to a customVjp function reached by forward mode (it has no jvp rule). */
 export const customVjpForwardError = 'customVjp: forward-mode differentiation (jvp, jacfwd, linearize applied forward) is not available for a function with a custom vjp rule; use customJvp for forward mode';
+
+/**
+ * A compiled backend's rows for the higher-order primitives it never lowers: calls of closed
+ * programs, which jit splices in before lowering (reaching one is an internal error), and
+ * customVjpLinear, the forward-mode tangent of a customVjp function (customVjpForwardError).
+ * `lowering` names the backend's lowering in the internal error.
+ */
+export function neverLowered(lowering: string) {
+  const spliced = (prim: string) => (): never => {
+    throw new Error(`internal: ${prim} reached the ${lowering}; jit splices calls of closed programs in before lowering`);
+  };
+  return {
+    jitCall: spliced('jitCall'),
+    customJvpCall: spliced('customJvpCall'),
+    customVjpCall: spliced('customVjpCall'),
+    checkpoint: spliced('checkpoint'),
+    customVjpLinear: (): never => {
+      throw new Error(customVjpForwardError);
+    },
+  };
+}

@@ -18,7 +18,7 @@
  *
  * Calls of closed programs never get here: jit splices them in before lowering.
  */
-import { customVjpForwardError, type HigherOrderParams, type HigherOrderPrim } from '../../higherOrder';
+import { neverLowered, type HigherOrderParams, type HigherOrderPrim } from '../../higherOrder';
 import type { Atom, ClosedJaxpr, Eqn } from '../../jaxpr';
 import { sizeOf } from '../../shape';
 import { bytesFor, STORAGE_USAGE, USAGE } from './device';
@@ -31,10 +31,6 @@ export type GpuEncode = (encoder: GPUCommandEncoder, bufferOf: (a: Atom) => GPUB
 
 /** `scratch(bytes, usage)` makes a buffer the compiled program owns. */
 export type GpuControlLowering<P extends HigherOrderPrim> = (eqn: Eqn, params: HigherOrderParams[P], compile: (c: ClosedJaxpr) => GpuProgram, scratch: (bytes: number, usage?: number) => GPUBuffer) => GpuEncode;
-
-const inlined = (prim: string) => (): GpuEncode => {
-  throw new Error(`internal: ${prim} reached the WebGPU lowering; jit splices calls of closed programs in before lowering`);
-};
 
 /**
  * A cond whose branches are dispatches only: every branch is encoded with indirect dispatches,
@@ -86,13 +82,7 @@ function selectKernel(nBranches: number, elements: number) {
 export const whileOnWebGPUError = 'whileLoop: a compiled WebGPU program cannot run a while loop: whether to run another iteration depends on the predicate, computed on the device, and a synchronous jitted call cannot wait to read it on the host. Use scan or fori with static bounds (a known trip count), or run this function on CPU tensors';
 
 export const gpuControl = {
-  jitCall: inlined('jitCall'),
-  customJvpCall: inlined('customJvpCall'),
-  customVjpCall: inlined('customVjpCall'),
-  checkpoint: inlined('checkpoint'),
-  customVjpLinear: () => {
-    throw new Error(customVjpForwardError);
-  },
+  ...neverLowered('WebGPU lowering'),
 
   cond: (e, p, compile, scratch) => {
     const branches = p.branches.map(compile);

@@ -8,7 +8,7 @@
  * lowering (src/grad/jit/inline.ts).
  */
 import { arrayFor, type TypedArray } from '../../../dtype';
-import { customVjpForwardError, type HigherOrderParams, type HigherOrderPrim } from '../../../higherOrder';
+import { neverLowered, type HigherOrderParams, type HigherOrderPrim } from '../../../higherOrder';
 import type { ClosedJaxpr, Eqn } from '../../../jaxpr';
 import { sizeOf } from '../../../shape';
 import type { At, Runner } from './lower';
@@ -20,10 +20,6 @@ export interface CpuProgram {
 
 export type ControlLowering<P extends HigherOrderPrim> = (eqn: Eqn, params: HigherOrderParams[P], compile: (c: ClosedJaxpr) => CpuProgram, at: At) => Runner;
 
-const inlined = (prim: string) => (): Runner => {
-  throw new Error(`internal: ${prim} reached the CPU lowering; jit splices calls of closed programs in before lowering`);
-};
-
 /** Fresh arrays for values of these avals (loop scratch owned by the compiled program). */
 const scratchFor = (avals: readonly { shape: readonly number[]; dtype: string }[]): TypedArray[] => avals.map((a) => arrayFor(a.dtype as never, sizeOf(a.shape)));
 
@@ -32,13 +28,7 @@ function copyInto(dst: readonly TypedArray[], src: readonly TypedArray[]): void 
 }
 
 export const cpuControl = {
-  jitCall: inlined('jitCall'),
-  customJvpCall: inlined('customJvpCall'),
-  customVjpCall: inlined('customVjpCall'),
-  checkpoint: inlined('checkpoint'),
-  customVjpLinear: () => {
-    throw new Error(customVjpForwardError);
-  },
+  ...neverLowered('CPU lowering'),
 
   cond: (e, p, compile, at) => {
     const branches = p.branches.map(compile);
